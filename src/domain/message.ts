@@ -1,0 +1,116 @@
+import type { MessageState } from './states.ts';
+
+export const CHANNELS = ['email', 'sms', 'webhook'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT';
+
+/** What a webhook message carries besides the common fields. */
+export interface WebhookPayload {
+  method: HttpMethod;
+  /** The target URL; for postbacks a template with `{name}` placeholders. */
+  url: string;
+  headers?: Record<string, string>;
+  /** Any JSON; sent as the request body for POST and PUT. */
+  body?: unknown;
+  /** Standard Webhooks signing secret (`whsec_…` base64, or raw text). */
+  secret?: string;
+  /** Seed 004 postbacks: the data object whose values fill the URL's `{name}` placeholders. */
+  postback?: Record<string, unknown>;
+}
+
+/** Engagement flags (bitmask), recorded after delivery without changing the state. */
+export const Engagement = { opened: 1, clicked: 2, spam: 4, unsubscribed: 8 } as const;
+
+/** A message as the pipeline accepts it, before it has an id. */
+export interface NewMessage {
+  channel: Channel;
+  /** E-mail address, phone number, or the webhook's URL. */
+  recipient: string;
+  sender?: string | undefined;
+  subject?: string | undefined;
+  text?: string | undefined;
+  html?: string | undefined;
+  payload?: WebhookPayload | undefined;
+  priority: number;
+  categories: number;
+  uniqueId?: string | undefined;
+  idempotencyKey?: string | undefined;
+  /** Hash of the request that carried the idempotency key, to tell a repeat from a conflict. */
+  requestHash?: string | undefined;
+  provider?: string | undefined;
+  /** The delivery lane: a provider or route name, or `webhook:<origin>`. */
+  lane: string;
+  metadata?: Record<string, unknown> | undefined;
+  dueAt: number;
+  notAfter?: number | undefined;
+  maxAttempts: number;
+  campaignId?: string | undefined;
+  contactId?: string | undefined;
+  /** Initial state; `queued` unless a rule settles the message at once (e.g. `suppressed`). */
+  state?: MessageState | undefined;
+  reason?: string | undefined;
+}
+
+export interface Message {
+  id: string;
+  channel: Channel;
+  provider: string | null;
+  lane: string;
+  recipient: string;
+  sender: string | null;
+  subject: string | null;
+  text: string | null;
+  html: string | null;
+  payload: WebhookPayload | null;
+  priority: number;
+  categories: number;
+  uniqueId: string | null;
+  idempotencyKey: string | null;
+  campaignId: string | null;
+  contactId: string | null;
+  state: MessageState;
+  reason: string | null;
+  attempts: number;
+  maxAttempts: number;
+  dueAt: number;
+  notAfter: number | null;
+  providerMessageId: string | null;
+  engagement: number;
+  metadata: Record<string, unknown> | null;
+  createdAt: number;
+  sentAt: number | null;
+  deliveredAt: number | null;
+  updatedAt: number;
+}
+
+export type AttemptOutcome = 'ok' | 'transient' | 'permanent';
+
+export interface Attempt {
+  messageId: string;
+  number: number;
+  provider: string | null;
+  startedAt: number;
+  durationMs: number;
+  outcome: AttemptOutcome;
+  statusCode: number | null;
+  response: string | null;
+  error: string | null;
+}
+
+export interface MessageEvent {
+  messageId: string;
+  at: number;
+  type: string;
+  fromState: MessageState | null;
+  toState: MessageState | null;
+  source: string;
+  detail: string | null;
+}
+
+/** Caps what we keep of a provider's answer or a receipt's raw payload. */
+export const EXCERPT_LIMIT = 2048;
+export function excerpt(s: string | null | undefined, limit = EXCERPT_LIMIT): string | null {
+  if (s == null) return null;
+  return s.length > limit ? s.slice(0, limit) + '…' : s;
+}

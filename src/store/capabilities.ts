@@ -1,0 +1,22 @@
+/**
+ * What differs between the two stores, in one table (pg-boss's BACKEND_PROFILES). Code above the
+ * store asks these flags instead of testing the dialect by name.
+ */
+export interface Capabilities {
+  /** `FOR UPDATE SKIP LOCKED` in the claim: competing workers skip each other's rows instead of waiting.
+   *  SQLite has one writer at a time, so the claim's UPDATE is already exclusive. */
+  skipLocked: boolean;
+  /** `LISTEN/NOTIFY` can wake idle workers in other processes; elsewhere they poll. */
+  listenNotify: boolean;
+  /** Advisory locks elect one scheduler among processes; SQLite runs one process per file in practice. */
+  advisoryLocks: boolean;
+  /** Largest number of bound parameters in one statement (SQLite: 32766; PostgreSQL: 65535). */
+  maxParams: number;
+}
+
+export const CAPABILITIES = {
+  sqlite: { skipLocked: false, listenNotify: false, advisoryLocks: false, maxParams: 32766 },
+  postgres: { skipLocked: true, listenNotify: true, advisoryLocks: true, maxParams: 65535 },
+} as const satisfies Record<string, Capabilities>;
+
+export type Dialect = keyof typeof CAPABILITIES;

@@ -1,0 +1,331 @@
+import { sql, type Kysely, type Updateable } from 'kysely';
+import { uuidv7 } from '../domain/ids.ts';
+import type { NewMessage } from '../domain/message.ts';
+import { canTransition, RETRYABLE_STATES, type MessageState } from '../domain/states.ts';
+import type { Capabilities } from './capabilities.ts';
+import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage } from './rows.ts';
+import type { Database, EventsTable, MessagesTable } from './schema.ts';
+import type {
+  ChangeResult,
+  ClaimOptions,
+  Completion,
+  InsertResult,
+  MessageDetail,
+  MessageFilter,
+  MessageRepo,
+  Page,
+  StateChange,
+} from './store.ts';
+import type { Message } from '../domain/message.ts';
+
+const MESSAGE_COLUMNS = 32;
+
+/** The lowest UUIDv7 of a millisecond: turns a creation-time bound into a primary-key bound. */
+export function idFloor(ms: number): string {
+  const h = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-0000-0000-000000000000`;
+}
+
+export class KyselyMessageRepo implements MessageRepo {
+  private readonly db: Kysely<Database>;
+  private readonly caps: Capabilities;
+
+  constructor(db: Kysely<Database>, caps: Capabilities) {
+    this.db = db;
+    this.caps = caps;
+  }
+
+  private inTx<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.isTransaction ? fn(this.db) : this.db.transaction().execute(fn);
+  }
+
+  /*
+   * insertMany — inputs: new messages (some with idempotency keys); output: one result per input, in order.
+   * Invariant: a key maps to one message; a repeat with the same request hash returns it, another is a conflict.
+   */
+  async insertMany(messages: readonly NewMessage[], now: number): Promise<InsertResult[]> {
+    return this.inTx(async (db) => {
+      const keys = [...new Set(messages.flatMap((m) => (m.idempotencyKey ? [m.idempotencyKey] : [])))];
+      const seen = new Map<string, { id: string; state: MessageState; hash: string | null }>();
+      for (const part of chunk(keys, 500)) {
+        const rows = await db
+          .selectFrom('messages')
+          .select(['id', 'state', 'idempotency_key', 'request_hash'])
+          .where('idempotency_key', 'in', part)
+          .execute();
+        for (const r of rows)
+          seen.set(r.idempotency_key!, { id: r.id, state: r.state as MessageState, hash: r.request_hash });
+      }
+      const results: InsertResult[] = [];
+      const rows: MessagesTable[] = [];
+      for (const m of messages) {
+        const prior = m.idempotencyKey ? seen.get(m.idempotencyKey) : undefined;
+        if (prior) {
+          const kind = prior.hash === (m.requestHash ?? null) ? 'existing' : 'conflict';
+          results.push({ kind, id: prior.id, state: prior.state });
+          continue;
+        }
+        const row = rowFromNewMessage(m, uuidv7(now), now);
+        rows.push(row);
+        results.push({ kind: 'created', id: row.id, state: row.state as MessageState });
+        if (m.idempotencyKey) seen.set(m.idempotencyKey, { id: row.id, state: 'queued', hash: row.request_hash });
+      }
+      for (const part of chunk(rows, Math.floor(this.caps.maxParams / MESSAGE_COLUMNS))) {
+        await db.insertInto('messages').values(part).execute();
+      }
+      return results;
+    });
+  }
+
+  async get(id: string): Promise<Message | undefined> {
+    const row = await this.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && messageFromRow(row);
+  }
+
+  async detail(id: string): Promise<MessageDetail | undefined> {
+    const message = await this.get(id);
+    if (!message) return undefined;
+    const [attempts, events] = await Promise.all([
+      this.db.selectFrom('attempts').selectAll().where('message_id', '=', id).orderBy('id').execute(),
+      this.db.selectFrom('events').selectAll().where('message_id', '=', id).orderBy('id').execute(),
+    ]);
+    return { ...message, attemptLog: attempts.map(attemptFromRow), events: events.map(eventFromRow) };
+  }
+
+  async list(filter: MessageFilter, limit: number, cursor?: string): Promise<Page<Message>> {
+    let q = this.db.selectFrom('messages').selectAll();
+    if (filter.state) q = q.where('state', '=', filter.state);
+    if (filter.channel) q = q.where('channel', '=', filter.channel);
+    if (filter.provider) q = q.where('provider', '=', filter.provider);
+    if (filter.recipient) q = q.where('recipient', '=', filter.recipient);
+    if (filter.campaignId) q = q.where('campaign_id', '=', filter.campaignId);
+    if (filter.since != null) q = q.where('id', '>=', idFloor(filter.since));
+    if (filter.until != null) q = q.where('id', '<', idFloor(filter.until));
+    if (cursor) q = q.where('id', '<', cursor);
+    const rows = await q
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const items = rows.slice(0, limit).map(messageFromRow);
+    return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null };
+  }
+
+  /*
+   * claim — inputs: owner, limit, now, lease length, lanes to skip; output: the claimed messages,
+   * highest priority first. Invariant: a message is `sending` with one owner until its lease ends.
+   * PostgreSQL: competing workers skip each other's locked rows; SQLite: the UPDATE is exclusive.
+   */
+  async claim(opts: ClaimOptions): Promise<Message[]> {
+    let pick = this.db
+      .selectFrom('messages')
+      .select('id')
+      .where('state', '=', 'queued')
+      .where('due_at', '<=', opts.now)
+      .orderBy('priority', 'desc')
+      .orderBy('due_at')
+      .limit(opts.limit);
+    if (opts.excludeLanes && opts.excludeLanes.length > 0) pick = pick.where('lane', 'not in', [...opts.excludeLanes]);
+    if (this.caps.skipLocked) pick = pick.forUpdate().skipLocked();
+    const rows = await this.db
+      .updateTable('messages')
+      .set({ state: 'sending', lease_owner: opts.owner, lease_until: opts.now + opts.leaseMs, updated_at: opts.now })
+      .where('id', 'in', pick)
+      .returningAll()
+      .execute();
+    return rows
+      .map(messageFromRow)
+      .sort((a, b) => b.priority - a.priority || a.dueAt - b.dueAt || (a.id < b.id ? -1 : 1));
+  }
+
+  /*
+   * complete — inputs: the worker's decisions; output: how many rows changed.
+   * Invariant: only the lease owner of a `sending` message can settle it; an attempt is recorded
+   * even when the lease was lost (the provider was called), but the state is left alone.
+   */
+  async complete(completions: readonly Completion[]): Promise<number> {
+    if (completions.length === 0) return 0;
+    return this.inTx(async (db) => {
+      let applied = 0;
+      const events: Omit<EventsTable, 'id'>[] = [];
+      for (const c of completions) {
+        const set: Updateable<MessagesTable> = {
+          state: c.to,
+          reason: c.reason ?? null,
+          lease_owner: null,
+          lease_until: null,
+          updated_at: c.at,
+        };
+        if (c.countsAttempt) set.attempts = sql<number>`attempts + 1` as unknown as number;
+        if (c.dueAt != null) set.due_at = c.dueAt;
+        if (c.provider) set.provider = c.provider;
+        if (c.providerMessageId) set.provider_message_id = c.providerMessageId;
+        if (c.to === 'sent' || c.to === 'delivered') set.sent_at = c.at;
+        if (c.to === 'delivered') set.delivered_at = c.at;
+        const r = await db
+          .updateTable('messages')
+          .set(set)
+          .where('id', '=', c.id)
+          .where('state', '=', 'sending')
+          .where('lease_owner', '=', c.owner)
+          .executeTakeFirst();
+        const changed = Number(r.numUpdatedRows) > 0;
+        if (changed) {
+          applied++;
+          events.push({
+            message_id: c.id,
+            at: c.at,
+            type: c.event.type,
+            from_state: 'sending',
+            to_state: c.to,
+            source: c.event.source,
+            detail: c.event.detail ?? null,
+          });
+        }
+      }
+      const attempts = completions.flatMap((c) =>
+        c.attempt
+          ? [
+              {
+                message_id: c.id,
+                number: c.attempt.number,
+                provider: c.attempt.provider,
+                started_at: c.attempt.startedAt,
+                duration_ms: Math.round(c.attempt.durationMs),
+                outcome: c.attempt.outcome,
+                status_code: c.attempt.statusCode,
+                response: c.attempt.response,
+                error: c.attempt.error,
+              },
+            ]
+          : [],
+      );
+      for (const part of chunk(attempts, 1000)) await db.insertInto('attempts').values(part).execute();
+      for (const part of chunk(events, 1000)) await db.insertInto('events').values(part).execute();
+      return applied;
+    });
+  }
+
+  async extendLeases(ids: readonly string[], owner: string, until: number): Promise<void> {
+    for (const part of chunk(ids, 1000)) {
+      await this.db
+        .updateTable('messages')
+        .set({ lease_until: until })
+        .where('id', 'in', part)
+        .where('lease_owner', '=', owner)
+        .where('state', '=', 'sending')
+        .execute();
+    }
+  }
+
+  async reapLeases(now: number): Promise<number> {
+    const r = await this.db
+      .updateTable('messages')
+      .set({ state: 'queued', lease_owner: null, lease_until: null, updated_at: now })
+      .where('state', '=', 'sending')
+      .where('lease_until', '<', now)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  async expireOverdue(now: number): Promise<number> {
+    const r = await this.db
+      .updateTable('messages')
+      .set({ state: 'expired', reason: 'not_after passed before it could be sent', updated_at: now })
+      .where('state', '=', 'queued')
+      .where('not_after', 'is not', null)
+      .where('not_after', '<', now)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  changeState(id: string, change: StateChange): Promise<ChangeResult> {
+    return this.changeWhere('id', id, change);
+  }
+
+  changeStateByProviderId(providerMessageId: string, change: StateChange): Promise<ChangeResult> {
+    return this.changeWhere('provider_message_id', providerMessageId, change);
+  }
+
+  /*
+   * changeWhere — moves one message along an allowed edge, or records the event without a state
+   * change when the edge is not allowed (a late receipt after a final state). Engagement flags are
+   * OR'ed in either way. Optimistic: the UPDATE is guarded by the state it read.
+   */
+  private changeWhere(column: 'id' | 'provider_message_id', value: string, change: StateChange): Promise<ChangeResult> {
+    return this.inTx(async (db) => {
+      let q = db.selectFrom('messages').selectAll().where(column, '=', value).orderBy('id', 'desc').limit(1);
+      if (this.caps.skipLocked) q = q.forUpdate();
+      const row = await q.executeTakeFirst();
+      if (!row) return { kind: 'not_found' } as const;
+      const from = row.state as MessageState;
+      const moves = from !== change.to && canTransition(from, change.to);
+      const set: Updateable<MessagesTable> = { updated_at: change.at };
+      if (moves) {
+        set.state = change.to;
+        if (change.reason !== undefined) set.reason = change.reason;
+        if (from === 'sending') Object.assign(set, { lease_owner: null, lease_until: null });
+        if (change.to === 'delivered') set.delivered_at = change.at;
+        if (change.to === 'sent') set.sent_at = change.at;
+      }
+      if (change.engagement) set.engagement = sql<number>`engagement | ${change.engagement}` as unknown as number;
+      const r = await db
+        .updateTable('messages')
+        .set(set)
+        .where('id', '=', row.id)
+        .where('state', '=', from)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) return { kind: 'unchanged', message: messageFromRow(row) } as const;
+      await db
+        .insertInto('events')
+        .values({
+          message_id: row.id,
+          at: change.at,
+          type: change.type,
+          from_state: from,
+          to_state: moves ? change.to : null,
+          source: change.source,
+          detail: change.detail ?? null,
+        })
+        .execute();
+      const after = await db.selectFrom('messages').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+      return { kind: moves ? 'changed' : 'unchanged', message: messageFromRow(after) } as const;
+    });
+  }
+
+  async retry(id: string, now: number, maxAttempts: number): Promise<ChangeResult> {
+    return this.inTx(async (db) => {
+      const row = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) return { kind: 'not_found' } as const;
+      const r = await db
+        .updateTable('messages')
+        .set({ state: 'queued', attempts: 0, max_attempts: maxAttempts, due_at: now, reason: null, updated_at: now })
+        .where('id', '=', id)
+        .where('state', 'in', [...RETRYABLE_STATES])
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) return { kind: 'unchanged', message: messageFromRow(row) } as const;
+      await db
+        .insertInto('events')
+        .values({
+          message_id: id,
+          at: now,
+          type: 'retry',
+          from_state: row.state,
+          to_state: 'queued',
+          source: 'api',
+          detail: null,
+        })
+        .execute();
+      const after = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      return { kind: 'changed', message: messageFromRow(after) } as const;
+    });
+  }
+
+  async countByState(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('state')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  }
+}

@@ -1,0 +1,17 @@
+import { migration as m0001 } from './0001-core.ts';
+
+/**
+ * A forward-only schema change: one SQL script per dialect, run in one transaction and recorded in
+ * the `herald_migrations` ledger. Never edit a released migration; add the next number.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+/** Every migration, in order. Append new ones here. */
+export const MIGRATIONS: readonly Migration[] = [m0001];
+
+export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,0 +1,100 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { CAPABILITIES, type Dialect } from './capabilities.ts';
+import { KyselyApiKeyRepo } from './api-keys.repo.ts';
+import { KyselyMessageRepo } from './messages.repo.ts';
+import { migratePostgres, migrateSqlite, postgresMigrationStatus, sqliteMigrationStatus } from './migrator.ts';
+import { openSqlite, wrapNodeSqlite } from './node-sqlite-driver.ts';
+import type { Database } from './schema.ts';
+import type { MigrationStatus, Store } from './store.ts';
+
+export interface StoreOptions {
+  /** `sqlite:<path>`, `sqlite::memory:`, or `postgres://…`. */
+  url: string;
+  /** PostgreSQL only: the schema to use (created if missing), e.g. one per test. */
+  schema?: string | undefined;
+  /** PostgreSQL pool size. */
+  poolSize?: number | undefined;
+}
+
+export function dialectOf(url: string): Dialect {
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgres';
+  throw new Error(`DATABASE_URL must start with sqlite: or postgres:// (got ${JSON.stringify(url.split(':')[0])})`);
+}
+
+function buildStore(
+  dialect: Dialect,
+  db: Kysely<Database>,
+  ops: { migrate(): Promise<MigrationStatus>; status(): Promise<MigrationStatus>; close(): Promise<void> },
+): Store {
+  const caps = CAPABILITIES[dialect];
+  const store: Store = {
+    dialect,
+    caps,
+    db,
+    messages: new KyselyMessageRepo(db, caps),
+    apiKeys: new KyselyApiKeyRepo(db),
+    migrate: ops.migrate,
+    migrationStatus: ops.status,
+    async ping() {
+      await sql`SELECT 1`.execute(db);
+    },
+    transaction: (fn) =>
+      db.isTransaction ? fn(store) : db.transaction().execute((trx) => fn(buildStore(dialect, trx, ops))),
+    close: ops.close,
+  };
+  return store;
+}
+
+/** Opens the store named by the URL. Does not migrate: call `store.migrate()`. */
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  const dialect = dialectOf(opts.url);
+  const now = () => Date.now();
+  if (dialect === 'sqlite') {
+    const path = opts.url.slice('sqlite:'.length) || './data/herald.db';
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const raw = openSqlite(path);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: wrapNodeSqlite(raw) }) });
+    return buildStore('sqlite', db, {
+      migrate: async () => migrateSqlite(raw, now),
+      status: async () => sqliteMigrationStatus(raw),
+      close: () => db.destroy(),
+    });
+  }
+  const pool = await openPostgresPool(opts);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return buildStore('postgres', db, {
+    migrate: () => migratePostgres(pool, now),
+    status: () => postgresMigrationStatus(pool),
+    close: () => db.destroy(),
+  });
+}
+
+/** int8 and numeric come back as JS numbers: our bigints are epoch milliseconds and counts. */
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+async function openPostgresPool(opts: StoreOptions): Promise<pg.Pool> {
+  const options = opts.schema ? `-c search_path=${opts.schema}` : undefined;
+  if (opts.schema) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(opts.schema)) throw new Error(`bad schema name ${opts.schema}`);
+    const admin = new pg.Client({ connectionString: opts.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, options, types: pgTypes });
+  // An idle client's error (the server restarted) must not crash the process: the next query reconnects.
+  pool.on('error', () => undefined);
+  return pool;
+}

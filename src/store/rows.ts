@@ -1,0 +1,114 @@
+import type { Selectable } from 'kysely';
+import type { Attempt, Channel, Message, MessageEvent, NewMessage, AttemptOutcome } from '../domain/message.ts';
+import type { MessageState } from '../domain/states.ts';
+import type { AttemptsTable, EventsTable, MessagesTable } from './schema.ts';
+
+/** Row ⇄ domain mapping for messages, attempts and events. */
+
+function parseJson<T>(s: string | null): T | null {
+  return s == null ? null : (JSON.parse(s) as T);
+}
+
+export function messageFromRow(r: Selectable<MessagesTable>): Message {
+  return {
+    id: r.id,
+    channel: r.channel as Channel,
+    provider: r.provider,
+    lane: r.lane,
+    recipient: r.recipient,
+    sender: r.sender,
+    subject: r.subject,
+    text: r.body_text,
+    html: r.body_html,
+    payload: parseJson(r.payload),
+    priority: r.priority,
+    categories: Number(r.categories),
+    uniqueId: r.unique_id,
+    idempotencyKey: r.idempotency_key,
+    campaignId: r.campaign_id,
+    contactId: r.contact_id,
+    state: r.state as MessageState,
+    reason: r.reason,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    dueAt: Number(r.due_at),
+    notAfter: r.not_after == null ? null : Number(r.not_after),
+    providerMessageId: r.provider_message_id,
+    engagement: r.engagement,
+    metadata: parseJson(r.metadata),
+    createdAt: Number(r.created_at),
+    sentAt: r.sent_at == null ? null : Number(r.sent_at),
+    deliveredAt: r.delivered_at == null ? null : Number(r.delivered_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+export function rowFromNewMessage(m: NewMessage, id: string, now: number): MessagesTable {
+  return {
+    id,
+    channel: m.channel,
+    provider: m.provider ?? null,
+    lane: m.lane,
+    recipient: m.recipient,
+    sender: m.sender ?? null,
+    subject: m.subject ?? null,
+    body_text: m.text ?? null,
+    body_html: m.html ?? null,
+    payload: m.payload ? JSON.stringify(m.payload) : null,
+    priority: m.priority,
+    categories: m.categories,
+    unique_id: m.uniqueId ?? null,
+    idempotency_key: m.idempotencyKey ?? null,
+    request_hash: m.requestHash ?? null,
+    campaign_id: m.campaignId ?? null,
+    contact_id: m.contactId ?? null,
+    state: m.state ?? 'queued',
+    reason: m.reason ?? null,
+    attempts: 0,
+    max_attempts: m.maxAttempts,
+    due_at: m.dueAt,
+    not_after: m.notAfter ?? null,
+    lease_owner: null,
+    lease_until: null,
+    provider_message_id: null,
+    engagement: 0,
+    metadata: m.metadata ? JSON.stringify(m.metadata) : null,
+    created_at: now,
+    sent_at: null,
+    delivered_at: null,
+    updated_at: now,
+  };
+}
+
+export function attemptFromRow(r: Selectable<AttemptsTable>): Attempt {
+  return {
+    messageId: r.message_id,
+    number: r.number,
+    provider: r.provider,
+    startedAt: Number(r.started_at),
+    durationMs: r.duration_ms,
+    outcome: r.outcome as AttemptOutcome,
+    statusCode: r.status_code,
+    response: r.response,
+    error: r.error,
+  };
+}
+
+export function eventFromRow(r: Selectable<EventsTable>): MessageEvent {
+  return {
+    messageId: r.message_id,
+    at: Number(r.at),
+    type: r.type,
+    fromState: r.from_state as MessageState | null,
+    toState: r.to_state as MessageState | null,
+    source: r.source,
+    detail: r.detail,
+  };
+}
+
+/** Splits rows so that one INSERT stays under the dialect's bound-parameter limit. */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,89 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Kysely's view of the tables. Times are integer milliseconds since the epoch in both stores
+ * (PostgreSQL `bigint`, parsed to number); JSON is stored as text so one code path serves both.
+ */
+export interface MessagesTable {
+  id: string;
+  channel: string;
+  provider: string | null;
+  lane: string;
+  recipient: string;
+  sender: string | null;
+  subject: string | null;
+  body_text: string | null;
+  body_html: string | null;
+  payload: string | null;
+  priority: number;
+  categories: number;
+  unique_id: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  campaign_id: string | null;
+  contact_id: string | null;
+  state: string;
+  reason: string | null;
+  attempts: number;
+  max_attempts: number;
+  due_at: number;
+  not_after: number | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+  provider_message_id: string | null;
+  engagement: number;
+  metadata: string | null;
+  created_at: number;
+  sent_at: number | null;
+  delivered_at: number | null;
+  updated_at: number;
+}
+
+export interface AttemptsTable {
+  id: Generated<number>;
+  message_id: string;
+  number: number;
+  provider: string | null;
+  started_at: number;
+  duration_ms: number;
+  outcome: string;
+  status_code: number | null;
+  response: string | null;
+  error: string | null;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  message_id: string;
+  at: number;
+  type: string;
+  from_state: string | null;
+  to_state: string | null;
+  source: string;
+  detail: string | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  scopes: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface MigrationsTable {
+  version: number;
+  name: string;
+  applied_at: number;
+}
+
+export interface Database {
+  messages: MessagesTable;
+  attempts: AttemptsTable;
+  events: EventsTable;
+  api_keys: ApiKeysTable;
+  herald_migrations: MigrationsTable;
+}

@@ -1,0 +1,152 @@
+import type { Kysely } from 'kysely';
+import type { Capabilities, Dialect } from './capabilities.ts';
+import type { Database } from './schema.ts';
+import type { Attempt, Message, MessageEvent, NewMessage } from '../domain/message.ts';
+import type { Channel } from '../domain/message.ts';
+import type { MessageState } from '../domain/states.ts';
+
+/** Result of inserting one message. */
+export type InsertResult =
+  | { kind: 'created'; id: string; state: MessageState }
+  /** The idempotency key was seen with the same request: the first message. */
+  | { kind: 'existing'; id: string; state: MessageState }
+  /** The idempotency key was seen with a different request. */
+  | { kind: 'conflict'; id: string; state: MessageState };
+
+export interface MessageFilter {
+  state?: MessageState | undefined;
+  channel?: Channel | undefined;
+  provider?: string | undefined;
+  recipient?: string | undefined;
+  campaignId?: string | undefined;
+  /** Created at or after (ms). */
+  since?: number | undefined;
+  /** Created before (ms). */
+  until?: number | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `cursor` for the next page; null at the end. */
+  nextCursor: string | null;
+}
+
+export interface ClaimOptions {
+  /** The worker's lease owner id. */
+  owner: string;
+  limit: number;
+  now: number;
+  leaseMs: number;
+  /** Lanes not to claim from (full, or breaker open). */
+  excludeLanes?: readonly string[] | undefined;
+}
+
+/** What the worker decided about one claimed message. Applied in one batched transaction. */
+export interface Completion {
+  id: string;
+  owner: string;
+  to: 'queued' | 'sent' | 'delivered' | 'failed' | 'expired' | 'suppressed';
+  at: number;
+  reason?: string | null | undefined;
+  /** For `queued`: when to try again. */
+  dueAt?: number | undefined;
+  /** Whether this counts against the attempt budget (false for a breaker release). */
+  countsAttempt: boolean;
+  provider?: string | undefined;
+  providerMessageId?: string | undefined;
+  attempt?: Omit<Attempt, 'messageId'> | undefined;
+  event: { type: string; source: string; detail?: string | null | undefined };
+}
+
+export interface MessageDetail extends Message {
+  attemptLog: Attempt[];
+  events: MessageEvent[];
+}
+
+/** A state change from outside the worker: an operator's action or a provider's receipt. */
+export interface StateChange {
+  to: MessageState;
+  at: number;
+  reason?: string | null | undefined;
+  source: string;
+  type: string;
+  detail?: string | null | undefined;
+  /** Engagement flags to OR in (opens, clicks, spam), whatever the state. */
+  engagement?: number | undefined;
+}
+
+export type ChangeResult =
+  { kind: 'changed'; message: Message } | { kind: 'unchanged'; message: Message } | { kind: 'not_found' };
+
+/**
+ * The message store: the table that is the queue (ARCHITECTURE decision 4), with the batched
+ * operations the pipeline needs. Every write is one transaction.
+ */
+export interface MessageRepo {
+  /** Inserts messages in one transaction; idempotency keys already seen return the first message. */
+  insertMany(messages: readonly NewMessage[], now: number): Promise<InsertResult[]>;
+  get(id: string): Promise<Message | undefined>;
+  /** The message with its attempts and events, oldest first. */
+  detail(id: string): Promise<MessageDetail | undefined>;
+  /** Newest first, keyset-paginated on id (UUIDv7 = creation order). */
+  list(filter: MessageFilter, limit: number, cursor?: string): Promise<Page<Message>>;
+  /** Takes up to `limit` due queued messages with a lease, highest priority first. */
+  claim(opts: ClaimOptions): Promise<Message[]>;
+  /** Applies worker decisions; each is guarded by state `sending` and the lease owner. Returns how many applied. */
+  complete(completions: readonly Completion[]): Promise<number>;
+  /** Extends the leases of messages still in hand. */
+  extendLeases(ids: readonly string[], owner: string, until: number): Promise<void>;
+  /** Puts messages whose lease ran out back in the queue. Returns how many. */
+  reapLeases(now: number): Promise<number>;
+  /** Ends queued messages whose not_after has passed as `expired`. Returns how many. */
+  expireOverdue(now: number): Promise<number>;
+  /** Moves a message along the state machine if the edge is allowed (receipts, cancel). */
+  changeState(id: string, change: StateChange): Promise<ChangeResult>;
+  /** Same, finding the message by the provider's id. */
+  changeStateByProviderId(providerMessageId: string, change: StateChange): Promise<ChangeResult>;
+  /** Re-queues a failed/expired/bounced message with a fresh attempt budget. */
+  retry(id: string, now: number, maxAttempts: number): Promise<ChangeResult>;
+  /** Message counts by state (queue depth). */
+  countByState(): Promise<Record<string, number>>;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: number;
+}
+
+export interface ApiKeyRepo {
+  count(): Promise<number>;
+  insert(key: { id: string; name: string; prefix: string; hash: string; scopes: string[] }, now: number): Promise<void>;
+  /** The live key with this hash, if any. */
+  findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+}
+
+export interface MigrationStatus {
+  current: number;
+  latest: number;
+  applied: number[];
+}
+
+export interface Store {
+  readonly dialect: Dialect;
+  readonly caps: Capabilities;
+  /** The Kysely instance, for repositories in this folder only. */
+  readonly db: Kysely<Database>;
+  readonly messages: MessageRepo;
+  readonly apiKeys: ApiKeyRepo;
+  /** Runs pending migrations (serialised between processes); refuses a database newer than the code. */
+  migrate(): Promise<MigrationStatus>;
+  migrationStatus(): Promise<MigrationStatus>;
+  /** Throws if the database does not answer. */
+  ping(): Promise<void>;
+  /**
+   * Runs `fn` with a store whose repositories all write in one transaction.
+   * Nested calls reuse the outer transaction.
+   */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
