@@ -1,0 +1,18 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Ingest } from '../queue/ingest.ts';
+import type { MessageService } from '../services/messages.ts';
+import type { Store } from '../store/store.ts';
+
+/** What the HTTP layer is built from (passed by hand: no container). */
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  ingest: Ingest;
+  messages: MessageService;
+}

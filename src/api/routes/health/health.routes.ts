@@ -1,0 +1,60 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppDeps } from '../../deps.ts';
+
+/** Liveness and readiness, without auth (load balancers and orchestrators call these). */
+export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/healthz',
+      {
+        schema: {
+          tags: ['health'],
+          summary: 'The process is alive',
+          response: { 200: Type.Object({ ok: Type.Boolean() }) },
+        },
+      },
+      async () => ({ ok: true }),
+    );
+    app.get(
+      '/readyz',
+      {
+        schema: {
+          tags: ['health'],
+          summary: 'The database answers and its schema is current',
+          response: {
+            200: Type.Object({ ok: Type.Boolean(), schema: Type.Integer(), latest: Type.Integer() }),
+            503: Type.Object({ ok: Type.Boolean(), reason: Type.String() }),
+          },
+        },
+      },
+      async (_req, reply) => {
+        try {
+          await deps.store.ping();
+          const s = await deps.store.migrationStatus();
+          if (s.current !== s.latest)
+            return reply.status(503).send({ ok: false, reason: `schema at ${s.current}, code expects ${s.latest}` });
+          return { ok: true, schema: s.current, latest: s.latest };
+        } catch (err) {
+          return reply.status(503).send({ ok: false, reason: `database unreachable: ${(err as Error).message}` });
+        }
+      },
+    );
+  };
+}
+
+/** Prometheus metrics (needs the API key, like every API route). Queue depth is read at scrape time. */
+export function metricsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/metrics',
+      { schema: { tags: ['health'], summary: 'Prometheus metrics', produces: ['text/plain'] } },
+      async (_req, reply) => {
+        const depth = await deps.store.messages.countByState();
+        deps.metrics.queueDepth.reset();
+        for (const [state, n] of Object.entries(depth)) deps.metrics.queueDepth.set({ state }, n);
+        return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+      },
+    );
+  };
+}

@@ -1,0 +1,57 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppDeps } from './api/deps.ts';
+import { bearerAuth } from './api/plugins/auth.ts';
+import { registerErrorHandling } from './api/plugins/errors.ts';
+import { healthRoutes, metricsRoutes } from './api/routes/health/health.routes.ts';
+import { messageRoutes } from './api/routes/messages/messages.routes.ts';
+import { postbackRoutes } from './api/compat/postback/postback.routes.ts';
+import { ErrorSchema } from './api/routes/messages/schemas.ts';
+
+export type { AppDeps } from './api/deps.ts';
+
+/**
+ * Builds the HTTP app without listening (tests call `app.inject()`; only main.ts listens).
+ * Public: /healthz, /readyz, /docs, /openapi.json. Everything else needs an API key.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Per-request log lines cost ingest throughput; delivery attempts are logged by the worker.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.config.bodyLimitBytes,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerErrorHandling(app);
+  app.addSchema(ErrorSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Herald',
+        version: '0.1.0',
+        description:
+          'Self-hosted delivery of e-mail, SMS and HTTP postbacks. Every API route needs `Authorization: Bearer <key>`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes(deps));
+
+  // Everything registered in this scope needs an API key.
+  await app.register(async (secured) => {
+    secured.addHook('onRequest', bearerAuth(deps.store, deps.clock));
+    await secured.register(metricsRoutes(deps));
+    await secured.register(messageRoutes(deps));
+    await secured.register(postbackRoutes(deps));
+  });
+  return app;
+}

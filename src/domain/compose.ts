@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import type { Channel, HttpMethod, NewMessage, WebhookPayload } from './message.ts';
+import { renderPostbackUrl } from '../providers/webhook/template.ts';
+import { webhookLane } from '../providers/webhook/webhook.router.ts';
+
+/** A message as a client describes it (the native API's `POST /v1/messages` body). */
+export interface MessageInput {
+  channel: Channel;
+  to?: string | undefined;
+  from?: string | undefined;
+  subject?: string | undefined;
+  text?: string | undefined;
+  html?: string | undefined;
+  method?: HttpMethod | undefined;
+  url?: string | undefined;
+  headers?: Record<string, string> | undefined;
+  body?: unknown;
+  secret?: string | undefined;
+  priority?: number | undefined;
+  sendAt?: string | undefined;
+  notAfter?: string | undefined;
+  categories?: number | undefined;
+  uniqueId?: string | undefined;
+  provider?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  maxAttempts?: number | undefined;
+}
+
+export interface ComposeContext {
+  now: number;
+  maxAttempts: number;
+  postbackDefaultValue: string;
+  /** The channel of each configured provider, by name. */
+  providerChannel(name: string): Channel | undefined;
+}
+
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+const EMAIL_RE = /^[^\s@<>]+@[^\s@<>]+$/;
+const PHONE_RE = /^\+?[0-9]{6,15}$/;
+
+/** Checks a client's message and turns it into what the pipeline stores, or lists every problem. */
+export function composeMessage(input: MessageInput, ctx: ComposeContext, at = ''): NewMessage | Problem[] {
+  const problems: Problem[] = [];
+  const bad = (field: string, message: string) => problems.push({ path: `${at}/${field}`, message });
+  const dueAt = parseTime(input.sendAt, 'sendAt', bad) ?? ctx.now;
+  const notAfter = parseTime(input.notAfter, 'notAfter', bad);
+  if (notAfter !== undefined && notAfter < dueAt) bad('notAfter', 'must not be before sendAt');
+  if (input.provider !== undefined && input.channel === 'webhook') {
+    bad('provider', 'webhooks are delivered by Herald itself; omit provider');
+  } else if (input.provider !== undefined) {
+    const ch = ctx.providerChannel(input.provider);
+    if (!ch) bad('provider', `no provider named "${input.provider}" is configured`);
+    else if (ch !== input.channel) bad('provider', `provider "${input.provider}" is for ${ch}, not ${input.channel}`);
+  }
+  const common = {
+    channel: input.channel,
+    priority: input.priority ?? 0,
+    categories: input.categories ?? 0,
+    uniqueId: input.uniqueId,
+    provider: input.provider,
+    metadata: input.metadata,
+    dueAt,
+    notAfter,
+    maxAttempts: input.maxAttempts ?? ctx.maxAttempts,
+  };
+  let msg: NewMessage | undefined;
+  switch (input.channel) {
+    case 'email': {
+      if (!input.to || !EMAIL_RE.test(input.to)) bad('to', 'must be an e-mail address');
+      if (!input.from || !EMAIL_RE.test(input.from)) bad('from', 'must be an e-mail address');
+      if (!input.subject) bad('subject', 'is required for e-mail');
+      if (!input.text && !input.html) bad('text', 'e-mail needs text or html');
+      msg = {
+        ...common,
+        recipient: input.to ?? '',
+        sender: input.from,
+        subject: input.subject,
+        text: input.text,
+        html: input.html,
+        lane: input.provider ?? 'email',
+      };
+      break;
+    }
+    case 'sms': {
+      const to = input.to?.replace(/[\s()-]/g, '');
+      if (!to || !PHONE_RE.test(to)) bad('to', 'must be a phone number: digits, optionally with a leading +');
+      if (!input.text) bad('text', 'is required for SMS');
+      msg = { ...common, recipient: to ?? '', sender: input.from, text: input.text, lane: input.provider ?? 'sms' };
+      break;
+    }
+    case 'webhook': {
+      const payload: WebhookPayload = {
+        method: input.method ?? 'POST',
+        url: input.url ?? '',
+        headers: input.headers,
+        body: input.body,
+        secret: input.secret,
+      };
+      const url = checkUrl(input.url, 'url', bad);
+      msg = {
+        ...common,
+        provider: undefined,
+        recipient: input.url ?? '',
+        payload: stripUndefined(payload),
+        lane: url ? webhookLane(url) : 'webhook:',
+      };
+      break;
+    }
+  }
+  return problems.length > 0 || !msg ? problems : msg;
+}
+
+/** Seed 004: one webhook message per `data` object; the URL is a `{name}` template. */
+export function composePostbacks(
+  endpoint: { method: HttpMethod; url: string },
+  data: Record<string, unknown>[],
+  ctx: ComposeContext,
+): NewMessage[] | Problem[] {
+  const problems: Problem[] = [];
+  const out: NewMessage[] = [];
+  data.forEach((obj, i) => {
+    const rendered = renderPostbackUrl(endpoint.url, obj, ctx.postbackDefaultValue);
+    const url = checkUrl(rendered, `data/${i}`, (path, message) =>
+      problems.push({ path: `/${path}`, message: `endpoint.url ${message}` }),
+    );
+    if (!url) return;
+    out.push({
+      channel: 'webhook',
+      recipient: rendered,
+      payload: { method: endpoint.method, url: endpoint.url, postback: obj },
+      priority: 0,
+      categories: 0,
+      lane: webhookLane(url),
+      dueAt: ctx.now,
+      maxAttempts: ctx.maxAttempts,
+    });
+  });
+  return problems.length > 0 ? problems : out;
+}
+
+function checkUrl(raw: string | undefined, field: string, bad: (f: string, m: string) => void): URL | undefined {
+  if (!raw) return void bad(field, 'is required');
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return void bad(field, `is not a valid URL: ${raw}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return void bad(field, 'must be an http or https URL');
+  if (url.username || url.password) return void bad(field, 'must not carry credentials; use headers');
+  return url;
+}
+
+function parseTime(raw: string | undefined, field: string, bad: (f: string, m: string) => void): number | undefined {
+  if (raw === undefined) return undefined;
+  const ms = Date.parse(raw);
+  if (Number.isNaN(ms)) bad(field, 'must be an ISO 8601 date-time');
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A stable hash of a request body, to tell an idempotent repeat from a conflicting reuse of the key. */
+export function requestHash(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('base64url');
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const keys = Object.keys(v).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}

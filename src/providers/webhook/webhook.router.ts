@@ -1,0 +1,158 @@
+import { Agent, request } from 'undici';
+import type { Config } from '../../config/config.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { excerpt, type Message } from '../../domain/message.ts';
+import { coerceError } from '../../errors/app-error.ts';
+import { parseRetryAfter } from '../../queue/backoff.ts';
+import type { LaneSettings, RoutedResult, Router } from '../../queue/router.ts';
+import type { DeliveryResult } from '../provider.ts';
+import { TargetGuard } from './guard.ts';
+import { standardWebhookHeaders } from './signing.ts';
+import { renderPostbackUrl } from './template.ts';
+
+export const WEBHOOK_LANE_PREFIX = 'webhook:';
+const PROVIDER = 'webhook';
+
+/** The lane of a webhook: one per destination origin, so a dead endpoint never slows the others. */
+export function webhookLane(url: URL): string {
+  return WEBHOOK_LANE_PREFIX + url.origin;
+}
+
+/** The request a webhook message makes: postback templates rendered, body serialised, signed. */
+export function buildWebhookRequest(
+  m: Message,
+  defaultValue: string,
+  now: number,
+): { url: string; method: string; headers: Record<string, string>; body: string | undefined } {
+  const p = m.payload!;
+  const url = p.postback ? renderPostbackUrl(p.url, p.postback, defaultValue) : p.url;
+  const json = p.postback ?? p.body;
+  const body = p.method === 'GET' || json === undefined ? undefined : JSON.stringify(json);
+  const headers: Record<string, string> = {
+    'user-agent': 'Herald/0.1 (+webhook)',
+    'idempotency-key': m.id,
+    ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    ...p.headers,
+  };
+  if (p.secret) Object.assign(headers, standardWebhookHeaders(p.secret, m.id, now, body ?? ''));
+  return { url, method: p.method, headers, body };
+}
+
+/**
+ * Delivers webhook and postback messages over HTTP (undici, keep-alive). Follows no redirects;
+ * caps time and response size; refuses non-public targets (TargetGuard). 2xx is delivered;
+ * 408, 425, 429 and 5xx are transient (Retry-After honoured); other answers are permanent.
+ */
+export class WebhookRouter implements Router {
+  private readonly agent: Agent;
+  private readonly guard: TargetGuard;
+  private readonly lane: LaneSettings;
+  private readonly cfg: Config;
+  private readonly clock: Clock;
+
+  constructor(cfg: Config, clock: Clock) {
+    this.cfg = cfg;
+    this.clock = clock;
+    this.guard = new TargetGuard(cfg.network);
+    const w = cfg.worker.webhook;
+    this.agent = new Agent({
+      connect: { lookup: this.guard.lookup, timeout: Math.min(w.timeoutMs, 10_000) },
+      headersTimeout: w.timeoutMs,
+      bodyTimeout: w.timeoutMs,
+      keepAliveTimeout: 10_000,
+      connections: w.concurrency,
+    });
+    this.lane = {
+      concurrency: w.concurrency,
+      batchSize: 1,
+      lingerMs: 0,
+      ratePerSec: null,
+      timeoutMs: w.timeoutMs,
+      retry: cfg.worker.retry,
+      breaker: cfg.worker.breaker,
+    };
+  }
+
+  settings(lane: string): LaneSettings | undefined {
+    return lane.startsWith(WEBHOOK_LANE_PREFIX) ? this.lane : undefined;
+  }
+
+  async deliver(_lane: string, batch: readonly Message[], signal: AbortSignal): Promise<RoutedResult[]> {
+    return Promise.all(batch.map(async (m) => ({ ...(await this.deliverOne(m, signal)), provider: PROVIDER })));
+  }
+
+  private async deliverOne(m: Message, signal: AbortSignal): Promise<DeliveryResult> {
+    if (!m.payload)
+      return { ok: false, retry: 'permanent', blame: 'recipient', reason: 'webhook message without a payload' };
+    const req = buildWebhookRequest(m, this.cfg.postbackDefaultValue, this.clock.now());
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      return { ok: false, retry: 'permanent', blame: 'recipient', reason: `invalid URL: ${req.url}` };
+    }
+    const blocked = this.guard.checkLiteral(url);
+    if (blocked) return { ok: false, retry: 'permanent', blame: 'recipient', reason: blocked.message };
+    try {
+      const res = await request(url, {
+        method: req.method as 'GET',
+        headers: req.headers,
+        body: req.body,
+        dispatcher: this.agent,
+        signal,
+      });
+      const text = await readCapped(res.body, this.cfg.worker.webhook.maxResponseBytes);
+      return classify(res.statusCode, res.headers['retry-after'], text, this.clock.now());
+    } catch (err) {
+      const e = coerceError(err);
+      const cause = (e as { cause?: unknown }).cause;
+      const blockedCause = [e, cause].find(
+        (x) => (x as { code?: string } | undefined)?.code === 'HERALD_BLOCKED_TARGET',
+      );
+      if (blockedCause)
+        return { ok: false, retry: 'permanent', blame: 'recipient', reason: (blockedCause as Error).message };
+      const code = (e as { code?: string }).code ?? e.name;
+      return { ok: false, retry: 'transient', blame: 'provider', reason: `${code}: ${e.message}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+/** Reads at most `limit` bytes of a body, then drops the rest without reading it. */
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
+
+export function classify(
+  status: number,
+  retryAfter: string | string[] | undefined,
+  text: string,
+  now: number,
+): DeliveryResult {
+  const response = excerpt(text) ?? undefined;
+  if (status >= 200 && status < 300) return { ok: true, state: 'delivered', statusCode: status, response };
+  const transient = status === 408 || status === 425 || status === 429 || status >= 500;
+  const reason = status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed` : `HTTP ${status}`;
+  return {
+    ok: false,
+    retry: transient ? 'transient' : 'permanent',
+    blame: transient ? 'provider' : 'recipient',
+    reason,
+    statusCode: status,
+    response,
+    retryAfterMs: transient ? parseRetryAfter(retryAfter, now) : undefined,
+  };
+}

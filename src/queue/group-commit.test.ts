@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GroupCommit } from './group-commit.ts';
+
+test('items submitted in one turn are flushed together, and each gets its own result', async () => {
+  const groups: number[][] = [];
+  const gc = new GroupCommit<number, number>(async (items) => {
+    groups.push(items);
+    return items.map((i) => i * 2);
+  });
+  const results = await Promise.all([1, 2, 3].map((i) => gc.submit(i)));
+  assert.deepEqual(results, [2, 4, 6]);
+  assert.deepEqual(groups, [[1, 2, 3]]);
+});
+
+test('items arriving during a flush form the next group', async () => {
+  const groups: number[][] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const gc = new GroupCommit<number, number>(async (items) => {
+    groups.push(items);
+    if (groups.length === 1) await gate;
+    return items;
+  });
+  const first = gc.submit(1);
+  await new Promise((r) => setImmediate(r));
+  const later = [gc.submit(2), gc.submit(3)];
+  release();
+  await Promise.all([first, ...later]);
+  assert.deepEqual(groups, [[1], [2, 3]]);
+});
+
+test('a failed flush rejects its whole group and the next group still runs', async () => {
+  let calls = 0;
+  const gc = new GroupCommit<number, number>(async (items) => {
+    if (calls++ === 0) throw new Error('disk full');
+    return items;
+  });
+  const bad = await Promise.allSettled([gc.submit(1), gc.submit(2)]);
+  assert.ok(bad.every((r) => r.status === 'rejected'));
+  assert.equal(await gc.submit(3), 3);
+});
+
+test('maxItems splits a large group', async () => {
+  const sizes: number[] = [];
+  const gc = new GroupCommit<number, number>(async (items) => {
+    sizes.push(items.length);
+    return items;
+  }, 10);
+  await Promise.all(Array.from({ length: 25 }, (_, i) => gc.submit(i)));
+  assert.deepEqual(sizes, [10, 10, 5]);
+});

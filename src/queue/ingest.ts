@@ -1,0 +1,65 @@
+import type { Clock } from '../domain/clock.ts';
+import type { NewMessage } from '../domain/message.ts';
+import type { Metrics } from '../metrics.ts';
+import type { InsertResult, Store } from '../store/store.ts';
+import { GroupCommit } from './group-commit.ts';
+
+/**
+ * Durable ingestion with group commit: requests that arrive together are inserted in one
+ * transaction, and each is answered only after that transaction commits. A request's own
+ * messages (a batch, a postback with N data objects) always land in the same transaction.
+ */
+export class Ingest {
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly metrics: Metrics;
+  private readonly group: GroupCommit<readonly NewMessage[], InsertResult[]>;
+  private readonly listeners: (() => void)[] = [];
+
+  constructor(deps: { store: Store; clock: Clock; metrics: Metrics }) {
+    this.store = deps.store;
+    this.clock = deps.clock;
+    this.metrics = deps.metrics;
+    this.group = new GroupCommit(async (requests) => {
+      const flat = await this.store.messages.insertMany(requests.flat(), this.clock.now());
+      const out: InsertResult[][] = [];
+      let i = 0;
+      for (const r of requests) {
+        out.push(flat.slice(i, i + r.length));
+        i += r.length;
+      }
+      return out;
+    }, 200);
+  }
+
+  /** Commits the messages of one request together; resolves after the commit. */
+  async submit(messages: readonly NewMessage[]): Promise<InsertResult[]> {
+    const results = await this.group.submit(messages);
+    let created = 0;
+    results.forEach((r, i) => {
+      if (r.kind !== 'created') return;
+      created++;
+      const m = messages[i]!;
+      this.metrics.accepted.inc({
+        channel: m.channel,
+        provider: m.provider ?? (m.channel === 'webhook' ? 'webhook' : m.lane),
+      });
+    });
+    if (created > 0) this.notify();
+    return results;
+  }
+
+  /** Tells listeners that messages may be due (new ones, or re-queued ones). */
+  notify(): void {
+    for (const fn of this.listeners) fn();
+  }
+
+  /** Called after new messages commit (the worker in this process wakes up). */
+  onCommitted(fn: () => void): void {
+    this.listeners.push(fn);
+  }
+
+  drain(): Promise<void> {
+    return this.group.drain();
+  }
+}

@@ -1,0 +1,128 @@
+import type { Config } from '../config/config.ts';
+import type { Clock } from '../domain/clock.ts';
+import {
+  composeMessage,
+  composePostbacks,
+  requestHash,
+  type ComposeContext,
+  type MessageInput,
+  type Problem,
+} from '../domain/compose.ts';
+import type { HttpMethod, NewMessage } from '../domain/message.ts';
+import { canCancel } from '../domain/states.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { Ingest } from '../queue/ingest.ts';
+import type { ChangeResult, InsertResult, Store } from '../store/store.ts';
+
+/**
+ * The message use cases shared by the native API and every compatibility API: accept (one, a
+ * batch, a postback), cancel, retry. Adapters translate their wire format to these calls.
+ */
+export class MessageService {
+  private readonly store: Store;
+  private readonly ingest: Ingest;
+  private readonly clock: Clock;
+  private readonly config: Config;
+
+  constructor(deps: { store: Store; ingest: Ingest; clock: Clock; config: Config }) {
+    this.store = deps.store;
+    this.ingest = deps.ingest;
+    this.clock = deps.clock;
+    this.config = deps.config;
+  }
+
+  composeContext(): ComposeContext {
+    return {
+      now: this.clock.now(),
+      maxAttempts: this.config.worker.retry.maxAttempts,
+      postbackDefaultValue: this.config.postbackDefaultValue,
+      providerChannel: (name) => this.config.providers.find((p) => p.name === name)?.channel,
+    };
+  }
+
+  /** Validates and composes, or throws HERALD_VALIDATION listing every problem. */
+  compose(inputs: readonly MessageInput[], pathPrefix = ''): NewMessage[] {
+    const ctx = this.composeContext();
+    const problems: Problem[] = [];
+    const out: NewMessage[] = [];
+    inputs.forEach((input, i) => {
+      const r = composeMessage(input, ctx, inputs.length > 1 || pathPrefix ? `${pathPrefix}/${i}` : '');
+      if (Array.isArray(r)) problems.push(...r);
+      else out.push(r);
+    });
+    if (problems.length > 0) throw validation(problems);
+    return out;
+  }
+
+  /**
+   * Accepts messages in one transaction. With an idempotency key (one message only), a repeat of
+   * the same request returns the first message; the key with another request is a 409.
+   */
+  async accept(messages: NewMessage[], idempotency?: { key: string; body: unknown }): Promise<InsertResult[]> {
+    if (idempotency) {
+      if (messages.length !== 1)
+        throw new AppError('HERALD_VALIDATION', 'Idempotency-Key applies to single-message requests');
+      messages[0]!.idempotencyKey = idempotency.key;
+      messages[0]!.requestHash = requestHash(idempotency.body);
+    }
+    const results = await this.ingest.submit(messages);
+    const conflict = results.find((r) => r.kind === 'conflict');
+    if (conflict) throw new AppError('HERALD_IDEMPOTENCY_CONFLICT', undefined, { id: conflict.id });
+    return results;
+  }
+
+  /** Seed 004 postbacks: one webhook message per data object, one transaction. */
+  async acceptPostbacks(
+    endpoint: { method: HttpMethod; url: string },
+    data: Record<string, unknown>[],
+  ): Promise<InsertResult[]> {
+    const r = composePostbacks(endpoint, data, this.composeContext());
+    if (r.length > 0 && 'path' in r[0]!) throw validation(r as Problem[]);
+    return this.ingest.submit(r as NewMessage[]);
+  }
+
+  async cancel(id: string): Promise<ChangeResult> {
+    const r = await this.store.messages.changeState(id, {
+      to: 'cancelled',
+      at: this.clock.now(),
+      source: 'api',
+      type: 'cancelled',
+      reason: 'cancelled by request',
+    });
+    if (r.kind === 'not_found') throw new AppError('HERALD_NOT_FOUND', `No message ${id}`);
+    if (r.kind === 'unchanged' && !canCancel(r.message.state)) {
+      throw new AppError(
+        'HERALD_INVALID_STATE',
+        `The message is ${r.message.state}: only a message not yet final can be cancelled`,
+        { state: r.message.state },
+      );
+    }
+    return r;
+  }
+
+  async retry(id: string, maxAttempts?: number): Promise<ChangeResult> {
+    const r = await this.store.messages.retry(
+      id,
+      this.clock.now(),
+      maxAttempts ?? this.config.worker.retry.maxAttempts,
+    );
+    if (r.kind === 'not_found') throw new AppError('HERALD_NOT_FOUND', `No message ${id}`);
+    if (r.kind === 'unchanged') {
+      throw new AppError(
+        'HERALD_INVALID_STATE',
+        `The message is ${r.message.state}: only failed, expired or bounced messages can be retried`,
+        { state: r.message.state },
+      );
+    }
+    this.ingest.notify();
+    return r;
+  }
+}
+
+function validation(problems: Problem[]): AppError {
+  return new AppError(
+    'HERALD_VALIDATION',
+    `The request is not valid: ${problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`,
+    problems,
+  );
+}
