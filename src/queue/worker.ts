@@ -20,6 +20,11 @@ export interface WorkerDeps {
   config: Config['worker'];
   /** Lease owner id; random by default. */
   owner?: string;
+  /**
+   * Checked just before a call (preferences, suppression list): answers the ids that must not be
+   * sent, with the reason. They end `suppressed` and the provider never sees them.
+   */
+  screen?: (messages: readonly Message[]) => Promise<Map<string, string>>;
 }
 
 const HOUSEKEEPING_MS = 1000;
@@ -216,17 +221,33 @@ export class Worker {
 
   private async send(lane: Lane, batch: Message[]): Promise<void> {
     const startedAt = this.d.clock.now();
-    const live = batch.filter((m) => m.notAfter == null || m.notAfter >= startedAt);
-    const expired = batch.filter((m) => !live.includes(m));
-    const completions: Completion[] = expired.map((m) => ({
-      id: m.id,
-      owner: this.owner,
-      to: 'expired',
-      at: startedAt,
-      countsAttempt: false,
-      reason: 'not_after passed before it could be sent',
-      event: { type: 'expired', source: 'worker' },
-    }));
+    const completions: Completion[] = [];
+    const settleEarly = (m: Message, to: 'expired' | 'suppressed', reason: string) =>
+      completions.push({
+        id: m.id,
+        owner: this.owner,
+        to,
+        at: startedAt,
+        countsAttempt: false,
+        reason,
+        event: { type: to, source: 'worker', detail: reason },
+      });
+    let blocked = new Map<string, string>();
+    try {
+      if (this.d.screen) blocked = await this.d.screen(batch);
+    } catch (err) {
+      this.loopError('screen', err);
+      await this.handBack(batch, startedAt + this.d.config.pollMs * 10, 'screening failed; will try again');
+      return;
+    }
+    const live: Message[] = [];
+    for (const m of batch) {
+      const why = blocked.get(m.id);
+      if (why) settleEarly(m, 'suppressed', why);
+      else if (m.notAfter != null && m.notAfter < startedAt)
+        settleEarly(m, 'expired', 'not_after passed before it could be sent');
+      else live.push(m);
+    }
     let results: RoutedResult[] = [];
     if (live.length > 0) {
       const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(lane.settings.timeoutMs)]);

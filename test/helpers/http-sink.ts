@@ -1,0 +1,63 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SinkRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/**
+ * A real HTTP server on 127.0.0.1 that records requests and answers as `handler` says
+ * (status, headers, body, a delay, a hang, or a reset).
+ */
+export async function startSink(
+  handler: (
+    req: SinkRequest,
+    n: number,
+  ) => {
+    status?: number;
+    headers?: Record<string, string>;
+    body?: string;
+    delayMs?: number;
+    hang?: boolean;
+    reset?: boolean;
+  } = () => ({}),
+) {
+  const requests: SinkRequest[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const r: SinkRequest = {
+        method: req.method!,
+        url: req.url!,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      requests.push(r);
+      const a = handler(r, requests.length);
+      if (a.hang) return;
+      if (a.reset) return void req.socket.destroy();
+      const send = () => {
+        res.writeHead(a.status ?? 200, a.headers);
+        res.end(a.body ?? 'ok');
+      };
+      if (a.delayMs) setTimeout(send, a.delayMs);
+      else send();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
