@@ -1,0 +1,11 @@
+import { PROVIDER_TYPES, type ProviderType } from './registry.ts';
+
+/**
+ * Every provider adapter, registered by type name. Add one import and one entry per adapter
+ * (each lives in its own folder: src/providers/email/<type>/, src/providers/sms/<type>/).
+ */
+const ALL: ProviderType[] = [];
+
+for (const t of ALL) PROVIDER_TYPES[t.type] = t;
+
+export { PROVIDER_TYPES };
