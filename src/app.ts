@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from './api/deps.ts';
 import { bearerAuth } from './api/plugins/auth.ts';
 import { registerErrorHandling } from './api/plugins/errors.ts';
+import { validatorCompiler } from './api/plugins/validation.ts';
 import { healthRoutes, metricsRoutes } from './api/routes/health/health.routes.ts';
 import { messageRoutes } from './api/routes/messages/messages.routes.ts';
 import { postbackRoutes } from './api/compat/postback/postback.routes.ts';
@@ -22,10 +23,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Per-request log lines cost ingest throughput; delivery attempts are logged by the worker.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimitBytes,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.setValidatorCompiler(validatorCompiler());
+  // JSON only, unless a route scope adds its own parser (form-encoded receipts): text/plain is a 415.
+  app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
   app.addSchema(ErrorSchema);
   await app.register(swagger, {

@@ -25,7 +25,7 @@ export const PostbackBody = Type.Object(
     ),
     data: Type.Array(Type.Record(Type.String(), Type.Unknown()), { minItems: 1, maxItems: 1000 }),
   },
-  { $id: 'PostbackRequest' },
+  { description: 'Seed 004 postback request' },
 );
 
 export function postbackRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {

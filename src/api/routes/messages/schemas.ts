@@ -50,7 +50,7 @@ export const MessageInputSchema = Type.Object(
     metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   },
-  { additionalProperties: false, $id: 'MessageInput' },
+  { additionalProperties: false },
 );
 export type MessageInputBody = Static<typeof MessageInputSchema>;
 
@@ -122,11 +122,12 @@ const messageFields = {
   updatedAt: Type.String({ format: 'date-time' }),
 };
 
-export const MessageSchema = Type.Object(messageFields, { $id: 'Message' });
-export const MessageDetailSchema = Type.Object(
-  { ...messageFields, attempts: Type.Array(AttemptSchema), events: Type.Array(EventSchema) },
-  { $id: 'MessageDetail' },
-);
+export const MessageSchema = Type.Object(messageFields);
+export const MessageDetailSchema = Type.Object({
+  ...messageFields,
+  attempts: Type.Array(AttemptSchema),
+  events: Type.Array(EventSchema),
+});
 
 export const IdParams = Type.Object({ id: Type.String({ pattern: UUID_PATTERN, description: 'Message id (UUIDv7)' }) });
 
