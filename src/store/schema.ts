@@ -80,10 +80,50 @@ export interface MigrationsTable {
   applied_at: number;
 }
 
+/** Contacts (migration 0004): campaign recipients. `attributes` is JSON text. */
+export interface ContactsTable {
+  id: string;
+  phone: string | null;
+  email: string | null;
+  operator_code: string | null;
+  tag: string | null;
+  timezone: string;
+  attributes: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Campaigns (migration 0004). `filter` is JSON text; `checkpoint` is the last contact fanned out. */
+export interface CampaignsTable {
+  id: string;
+  name: string | null;
+  channel: string;
+  provider: string | null;
+  sender: string | null;
+  subject: string | null;
+  text: string;
+  filter: string;
+  start_at: number;
+  end_at: number;
+  window_from: string | null;
+  window_to: string | null;
+  priority: number;
+  state: string;
+  checkpoint: string | null;
+  fanout_done: number;
+  fanned_out: number;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
 export interface Database {
   messages: MessagesTable;
   attempts: AttemptsTable;
   events: EventsTable;
   api_keys: ApiKeysTable;
   herald_migrations: MigrationsTable;
+  contacts: ContactsTable;
+  campaigns: CampaignsTable;
 }

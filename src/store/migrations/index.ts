@@ -1,4 +1,5 @@
 import { migration as m0001 } from './0001-core.ts';
+import { migration as m0004 } from './0004-campaigns.ts';
 
 /**
  * A forward-only schema change: one SQL script per dialect, run in one transaction and recorded in
@@ -12,6 +13,6 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append new ones here. */
-export const MIGRATIONS: readonly Migration[] = [m0001];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0004];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
