@@ -4,6 +4,8 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { CAPABILITIES, type Dialect } from './capabilities.ts';
 import { KyselyApiKeyRepo } from './api-keys.repo.ts';
+import { KyselyCampaignRepo } from './campaigns.repo.ts';
+import { KyselyContactRepo } from './contacts.repo.ts';
 import { KyselyMessageRepo } from './messages.repo.ts';
 import { migratePostgres, migrateSqlite, postgresMigrationStatus, sqliteMigrationStatus } from './migrator.ts';
 import { openSqlite, wrapNodeSqlite } from './node-sqlite-driver.ts';
@@ -37,6 +39,8 @@ function buildStore(
     db,
     messages: new KyselyMessageRepo(db, caps),
     apiKeys: new KyselyApiKeyRepo(db),
+    contacts: new KyselyContactRepo(db, caps),
+    campaigns: new KyselyCampaignRepo(db, caps),
     migrate: ops.migrate,
     migrationStatus: ops.status,
     async ping() {

@@ -4,6 +4,8 @@ import type { Database } from './schema.ts';
 import type { Attempt, Message, MessageEvent, NewMessage } from '../domain/message.ts';
 import type { Channel } from '../domain/message.ts';
 import type { MessageState } from '../domain/states.ts';
+import type { ContactRepo } from './contacts.repo.ts';
+import type { CampaignRepo } from './campaigns.repo.ts';
 
 /** Result of inserting one message. */
 export type InsertResult =
@@ -138,6 +140,10 @@ export interface Store {
   readonly db: Kysely<Database>;
   readonly messages: MessageRepo;
   readonly apiKeys: ApiKeyRepo;
+  /** Contacts (campaign recipients). */
+  readonly contacts: ContactRepo;
+  /** Campaigns, their bulk message operations, and the scheduler's leader lock. */
+  readonly campaigns: CampaignRepo;
   /** Runs pending migrations (serialised between processes); refuses a database newer than the code. */
   migrate(): Promise<MigrationStatus>;
   migrationStatus(): Promise<MigrationStatus>;

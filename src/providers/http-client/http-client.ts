@@ -1,0 +1,155 @@
+import { Agent, request } from 'undici';
+import type { ProviderConfig } from '../../config/config.ts';
+import { excerpt } from '../../domain/message.ts';
+import { coerceError } from '../../errors/app-error.ts';
+import { parseRetryAfter } from '../../queue/backoff.ts';
+import type { OptionReader } from '../options.ts';
+import type { DeliveryResult } from '../provider.ts';
+
+/**
+ * What the HTTP provider adapters (fbrq, sms-batch, twilio, sendgrid) share: one keep-alive undici
+ * Agent per provider instance, a request that turns every transport fault into a transient
+ * result, and small builders for results. Classifying an HTTP answer stays in each adapter,
+ * because each API says different things with the same status codes.
+ */
+
+export type Failure = Extract<DeliveryResult, { ok: false }>;
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body, capped at `maxResponseBytes`. */
+  text: string;
+  durationMs: number;
+}
+
+/** A keep-alive pool sized by the provider's concurrency; timeouts also bound a stuck socket. */
+export function createAgent(cfg: ProviderConfig): Agent {
+  return new Agent({
+    connections: Math.max(1, cfg.concurrency),
+    keepAliveTimeout: 10_000,
+    headersTimeout: cfg.timeoutMs,
+    bodyTimeout: cfg.timeoutMs,
+    connect: { timeout: Math.min(cfg.timeoutMs, 10_000) },
+  });
+}
+
+export interface OutgoingRequest {
+  method: 'POST' | 'GET';
+  url: string;
+  headers: Record<string, string>;
+  body?: string | undefined;
+}
+
+const MAX_RESPONSE_BYTES = 256 * 1024;
+
+/**
+ * Sends one request. Answers the HTTP answer whatever its status, or a transient failure (blame
+ * provider) when no answer came: refused, reset, timed out, aborted. Never throws.
+ */
+export async function send(
+  agent: Agent,
+  req: OutgoingRequest,
+  signal: AbortSignal,
+): Promise<{ ok: true; answer: HttpAnswer } | { ok: false; failure: Failure }> {
+  const started = performance.now();
+  try {
+    const res = await request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      dispatcher: agent,
+      signal,
+    });
+    const text = await readCapped(res.body, MAX_RESPONSE_BYTES);
+    const durationMs = Math.round(performance.now() - started);
+    return { ok: true, answer: { status: res.statusCode, headers: res.headers, text, durationMs } };
+  } catch (err) {
+    return { ok: false, failure: transportFailure(err, signal) };
+  }
+}
+
+/** A request that got no answer: always transient and the provider's (failover may help). */
+export function transportFailure(err: unknown, signal: AbortSignal): Failure {
+  const e = coerceError(err);
+  if (signal.aborted) {
+    const why = coerceError(signal.reason);
+    const reason = why.name === 'TimeoutError' ? 'timed out waiting for the provider' : `aborted: ${why.message}`;
+    return fail('transient', 'provider', reason);
+  }
+  const code = (e as { code?: string }).code ?? e.name;
+  const cause = (e as { cause?: { code?: string } }).cause?.code;
+  return fail('transient', 'provider', `${code}${cause ? ` (${cause})` : ''}: ${e.message}`);
+}
+
+export function fail(
+  retry: Failure['retry'],
+  blame: Failure['blame'],
+  reason: string,
+  extra: Partial<Pick<Failure, 'statusCode' | 'response' | 'retryAfterMs'>> = {},
+): Failure {
+  return { ok: false, retry, blame, reason, ...extra };
+}
+
+/** The failure for an HTTP answer that the adapter has classified. */
+export function httpFailure(
+  answer: HttpAnswer,
+  retry: Failure['retry'],
+  blame: Failure['blame'],
+  reason: string,
+  now: number,
+): Failure {
+  return fail(retry, blame, reason, {
+    statusCode: answer.status,
+    response: excerpt(answer.text) ?? undefined,
+    retryAfterMs: retry === 'transient' ? parseRetryAfter(answer.headers['retry-after'], now) : undefined,
+  });
+}
+
+/**
+ * The usual reading of a status code that the API gives no other meaning to: 401/403 are the
+ * provider's (credentials: another provider may work), 408/425/429/5xx transient, other 4xx the
+ * message's own (permanent, blame recipient).
+ */
+export function defaultStatusFailure(answer: HttpAnswer, reason: string, now: number): Failure {
+  const s = answer.status;
+  if (s === 401 || s === 403) return httpFailure(answer, 'permanent', 'provider', reason, now);
+  if (s === 408 || s === 425 || s === 429 || s >= 500) return httpFailure(answer, 'transient', 'provider', reason, now);
+  if (s === 404 || s === 405) return httpFailure(answer, 'permanent', 'provider', `${reason} (check baseUrl)`, now);
+  if (s >= 400) return httpFailure(answer, 'permanent', 'recipient', reason, now);
+  // 1xx/3xx/unexpected 2xx: the provider said something we cannot read as success; try again later.
+  return httpFailure(answer, 'transient', 'provider', reason, now);
+}
+
+/** Parses JSON without throwing. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
+
+/** A base URL option (http or https), without its trailing slash; `fallback` when absent. */
+export function baseUrlOption(r: OptionReader, key: string, fallback?: string): string {
+  const u = fallback === undefined ? r.url(key, ['http', 'https'], true) : r.url(key, ['http', 'https']);
+  return (u?.href ?? fallback ?? '').replace(/\/+$/, '');
+}
