@@ -9,6 +9,9 @@ import { validatorCompiler } from './api/plugins/validation.ts';
 import { healthRoutes, metricsRoutes } from './api/routes/health/health.routes.ts';
 import { messageRoutes } from './api/routes/messages/messages.routes.ts';
 import { postbackRoutes } from './api/compat/postback/postback.routes.ts';
+import { outboxRoutes } from './providers/outbox/outbox.routes.ts';
+import { receiptRoutes } from './providers/receipts/receipts.routes.ts';
+import { providersRoutes } from './providers/stats/providers.routes.ts';
 import { ErrorSchema } from './api/routes/messages/schemas.ts';
 
 export type { AppDeps } from './api/deps.ts';
@@ -48,6 +51,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes(deps));
+  // Provider receipts: no API key (providers cannot send one); each provider's own check instead.
+  if (deps.providers) await app.register(receiptRoutes({ ...deps, providers: deps.providers }));
 
   // Everything registered in this scope needs an API key.
   await app.register(async (secured) => {
@@ -55,6 +60,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await secured.register(metricsRoutes(deps));
     await secured.register(messageRoutes(deps));
     await secured.register(postbackRoutes(deps));
+    await secured.register(outboxRoutes(deps));
+    if (deps.providers) await secured.register(providersRoutes({ providers: deps.providers }));
   });
   return app;
 }

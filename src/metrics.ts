@@ -15,6 +15,11 @@ export interface Metrics {
   queueDepth: Gauge<'state'>;
   laneInFlight: Gauge<'lane'>;
   loopErrors: Counter<'loop'>;
+  /** Provider calls (one per batch handed to a provider), by the call's outcome (ok | partial | transient | permanent). */
+  providerCalls: Counter<'provider' | 'outcome'>;
+  /** Messages in provider calls, by each message's outcome (ok | transient | permanent). */
+  providerMessages: Counter<'provider' | 'outcome'>;
+  providerCallSeconds: Histogram<'provider'>;
 }
 
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
@@ -50,5 +55,20 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       registers: [registry],
     }),
     loopErrors: counter('herald_loop_errors_total', 'Errors caught by background loops', ['loop']),
+    providerCalls: counter('herald_provider_calls_total', 'Calls to e-mail/SMS providers (one per batch)', [
+      'provider',
+      'outcome',
+    ]),
+    providerMessages: counter('herald_provider_messages_total', 'Messages handed to e-mail/SMS providers', [
+      'provider',
+      'outcome',
+    ]),
+    providerCallSeconds: new Histogram({
+      name: 'herald_provider_call_duration_seconds',
+      help: 'Duration of one e-mail/SMS provider call (a whole batch)',
+      labelNames: ['provider'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
   };
 }

@@ -5,6 +5,7 @@ import { bootstrapApiKey } from './auth/api-keys.ts';
 import type { Config } from './config/config.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { createProviderHub, type ProviderHub } from './providers/hub.ts';
 import { WebhookRouter } from './providers/webhook/webhook.router.ts';
 import { Ingest } from './queue/ingest.ts';
 import { CompositeRouter, type Router } from './queue/router.ts';
@@ -24,6 +25,8 @@ export interface Runtime {
   ingest: Ingest;
   messages: MessageService;
   router: Router;
+  /** E-mail/SMS providers, their router and call stats. */
+  providers: ProviderHub;
   app?: FastifyInstance;
   worker?: Worker;
   /** The generated first API key, when one was made on this start. */
@@ -54,7 +57,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   const metrics = createMetrics({ defaults: !opts.logger });
   const ingest = new Ingest({ store, clock, metrics });
   const messages = new MessageService({ store, ingest, clock, config });
-  const router: Router = new CompositeRouter([new WebhookRouter(config, clock)]);
+  const providers = createProviderHub({ config, store, clock, logger, metrics });
+  const router: Router = new CompositeRouter([new WebhookRouter(config, clock), providers.router]);
   const rt: Runtime = {
     config,
     store,
@@ -64,6 +68,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     ingest,
     messages,
     router,
+    providers,
     stop: async () => {
       await rt.app?.close();
       await ingest.drain();
@@ -74,7 +79,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   };
   if (opts.roles.includes('api')) {
     rt.generatedKey = await bootstrapApiKey(store, config.apiKey, clock.now());
-    rt.app = await buildApp({ config, store, clock, logger, metrics, ingest, messages });
+    rt.app = await buildApp({ config, store, clock, logger, metrics, ingest, messages, providers });
   }
   if (opts.roles.includes('worker')) {
     const worker = new Worker({

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Metrics } from '../metrics.ts';
+import type { ProviderHub } from '../providers/hub.ts';
 import type { Ingest } from '../queue/ingest.ts';
 import type { MessageService } from '../services/messages.ts';
 import type { Store } from '../store/store.ts';
@@ -15,4 +16,6 @@ export interface AppDeps {
   metrics: Metrics;
   ingest: Ingest;
   messages: MessageService;
+  /** E-mail/SMS providers: receipts endpoint and GET /v1/providers (absent: those routes are not served). */
+  providers?: ProviderHub;
 }

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { CHANNELS, type Channel } from '../domain/message.ts';
 import { parseDuration } from './durations.ts';
 import { parseCidrList, type Cidr } from './cidr.ts';
+import { PROVIDER_TYPES } from '../providers/types.ts';
 
 /**
  * The only reader of process.env and of the config file (HERALD_CONFIG). Every problem is
@@ -262,6 +263,9 @@ export function parseProviderSection(
       retry: { scheduleMs, maxAttempts: num('maxAttempts', defaultRetry.maxAttempts, 1)! },
       options,
     });
+    if (name && channel && typeof p.type === 'string') {
+      validateProviderOptions(providers[providers.length - 1]!, problems);
+    }
   });
   const routes: Partial<Record<Channel, string[]>> = {};
   const rawRoutes = (file.routes ?? {}) as Record<string, unknown>;
@@ -286,6 +290,25 @@ export function parseProviderSection(
     routes[channel] ??= providers.filter((p) => p.channel === channel).map((p) => p.name);
   }
   return { providers, routes };
+}
+
+/**
+ * Checks a provider's type and its type's own options (PROVIDER_TYPES[type].validate). Only
+ * called when the common fields parsed, so a type's check sees a well-formed ProviderConfig.
+ */
+function validateProviderOptions(cfg: ProviderConfig, problems: string[]): void {
+  const where = `providers[${cfg.name}]`;
+  const t = PROVIDER_TYPES[cfg.type];
+  if (!t) {
+    const known = Object.keys(PROVIDER_TYPES).sort().join(', ');
+    problems.push(`${where}.type "${cfg.type}" is not a known provider type (known: ${known})`);
+    return;
+  }
+  if (!t.channels.includes(cfg.channel)) {
+    problems.push(`${where}: a ${cfg.type} provider serves ${t.channels.join(' and ')}, not ${cfg.channel}`);
+    return;
+  }
+  t.validate(cfg, problems);
 }
 
 function deepFreeze<T>(o: T): T {

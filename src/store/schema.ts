@@ -118,12 +118,53 @@ export interface CampaignsTable {
   finished_at: number | null;
 }
 
+/** What the `outbox` provider "delivered" (migration 0002). */
+export interface OutboxTable {
+  id: string;
+  channel: string;
+  provider: string;
+  recipient: string;
+  sender: string | null;
+  subject: string | null;
+  body_text: string | null;
+  body_html: string | null;
+  metadata: string | null;
+  created_at: number;
+}
+
+/** Provider calls per provider and minute (migration 0002); lat_i: calls within latency bucket i. */
+export interface ProviderStatsTable {
+  provider: string;
+  minute: number;
+  calls: number;
+  messages: number;
+  ok: number;
+  transient: number;
+  permanent: number;
+  latency_ms_sum: number;
+  lat_0: number;
+  lat_1: number;
+  lat_2: number;
+  lat_3: number;
+  lat_4: number;
+  lat_5: number;
+  lat_6: number;
+  lat_7: number;
+  lat_8: number;
+  lat_9: number;
+  lat_10: number;
+  lat_11: number;
+  lat_12: number;
+}
+
 export interface Database {
   messages: MessagesTable;
   attempts: AttemptsTable;
   events: EventsTable;
   api_keys: ApiKeysTable;
   herald_migrations: MigrationsTable;
+  outbox: OutboxTable;
+  provider_stats: ProviderStatsTable;
   contacts: ContactsTable;
   campaigns: CampaignsTable;
 }

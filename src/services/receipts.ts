@@ -1,0 +1,97 @@
+import type { Clock } from '../domain/clock.ts';
+import type { MessageState } from '../domain/states.ts';
+import type { Receipt } from '../providers/provider.ts';
+import { findIdByProviderMessageId } from '../store/provider-ids.ts';
+import type { Store } from '../store/store.ts';
+
+export interface ReceiptDeps {
+  store: Store;
+  clock: Clock;
+}
+
+/** What one receipt did. */
+export interface ReceiptResult {
+  messageId: string;
+  /** `changed`: the state moved; `unchanged`: recorded as an event only (e.g. a late receipt after a final state). */
+  kind: 'changed' | 'unchanged';
+  state: MessageState;
+}
+
+export type ApplyOutcome =
+  | { ok: true; results: ReceiptResult[]; changed: number; unchanged: number }
+  /** Some receipts named messages Herald does not know: nothing was applied. */
+  | { ok: false; unknown: string[] };
+
+class UnknownMessages extends Error {
+  readonly unknown: string[];
+  constructor(unknown: string[]) {
+    super(`unknown messages: ${unknown.join(', ')}`);
+    this.unknown = unknown;
+  }
+}
+
+/**
+ * Applies provider receipts to messages, all or nothing, in one transaction. Each receipt finds
+ * its message by Herald id, else by the provider's message id, and moves it along the state
+ * machine (store.messages.changeState): final states are never overwritten (the receipt is kept
+ * as an event), engagement flags are OR-ed in whatever the state. A receipt without a target
+ * state only records its event and flags. If any receipt names an unknown message, nothing is
+ * applied and the unknown ids are answered.
+ *
+ * Shared by POST /v1/providers/{name}/events and the compatibility webhooks (seed 000's
+ * /status-webhook): `source` names who reported it (the provider's name).
+ */
+export async function applyReceipts(
+  deps: ReceiptDeps,
+  receipts: readonly Receipt[],
+  source: string,
+): Promise<ApplyOutcome> {
+  const at = deps.clock.now();
+  try {
+    const results = await deps.store.transaction(async (tx) => {
+      const unknown: string[] = [];
+      const out: ReceiptResult[] = [];
+      for (const r of receipts) {
+        const found = await locate(tx, r);
+        if (!found) {
+          unknown.push(r.messageId ?? r.providerMessageId ?? '(no id)');
+          continue;
+        }
+        // Without a target the receipt must not move the message: aim at its current state.
+        // A queued message is left alone (a worker may claim it at any moment).
+        const to = r.to ?? (found.state as MessageState);
+        if (r.to === undefined && to === 'queued') {
+          out.push({ messageId: found.id, kind: 'unchanged', state: to });
+          continue;
+        }
+        const res = await tx.messages.changeState(found.id, {
+          to,
+          at,
+          reason: r.reason,
+          source,
+          type: r.type,
+          detail: r.detail,
+          engagement: r.engagement,
+        });
+        if (res.kind === 'not_found') unknown.push(found.id);
+        else out.push({ messageId: found.id, kind: res.kind, state: res.message.state });
+      }
+      if (unknown.length > 0) throw new UnknownMessages(unknown);
+      return out;
+    });
+    const changed = results.filter((r) => r.kind === 'changed').length;
+    return { ok: true, results, changed, unchanged: results.length - changed };
+  } catch (err) {
+    if (err instanceof UnknownMessages) return { ok: false, unknown: err.unknown };
+    throw err;
+  }
+}
+
+async function locate(tx: Store, r: Receipt): Promise<{ id: string; state: string } | undefined> {
+  if (r.messageId) {
+    const m = await tx.messages.get(r.messageId);
+    if (m) return { id: m.id, state: m.state };
+  }
+  if (r.providerMessageId) return findIdByProviderMessageId(tx.db, r.providerMessageId);
+  return undefined;
+}
