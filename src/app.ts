@@ -8,6 +8,8 @@ import { registerErrorHandling } from './api/plugins/errors.ts';
 import { validatorCompiler } from './api/plugins/validation.ts';
 import { healthRoutes, metricsRoutes } from './api/routes/health/health.routes.ts';
 import { messageRoutes } from './api/routes/messages/messages.routes.ts';
+import { statsRoutes } from './api/routes/stats/stats.routes.ts';
+import { uiRoutes } from './api/ui-static.ts';
 import { postbackRoutes } from './api/compat/postback/postback.routes.ts';
 import { outboxRoutes } from './providers/outbox/outbox.routes.ts';
 import { receiptRoutes } from './providers/receipts/receipts.routes.ts';
@@ -53,12 +55,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(deps));
   // Provider receipts: no API key (providers cannot send one); each provider's own check instead.
   if (deps.providers) await app.register(receiptRoutes({ ...deps, providers: deps.providers }));
+  await app.register(uiRoutes);
 
   // Everything registered in this scope needs an API key.
   await app.register(async (secured) => {
     secured.addHook('onRequest', bearerAuth(deps.store, deps.clock));
     await secured.register(metricsRoutes(deps));
     await secured.register(messageRoutes(deps));
+    await secured.register(statsRoutes(deps));
     await secured.register(postbackRoutes(deps));
     await secured.register(outboxRoutes(deps));
     if (deps.providers) await secured.register(providersRoutes({ providers: deps.providers }));

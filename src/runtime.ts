@@ -12,6 +12,8 @@ import { CompositeRouter, type Router } from './queue/router.ts';
 import { Worker } from './queue/worker.ts';
 import { MessageService } from './services/messages.ts';
 import { openStore } from './store/open-store.ts';
+import { StatsRepo } from './store/stats.repo.ts';
+import { StatsRecorder } from './stats/recorder.ts';
 import type { Store } from './store/store.ts';
 
 export type Role = 'api' | 'worker';
@@ -55,7 +57,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   const status = await store.migrate();
   logger.info({ schema: status.current, dialect: store.dialect }, 'database ready');
   const metrics = createMetrics({ defaults: !opts.logger });
-  const ingest = new Ingest({ store, clock, metrics });
+  const stats = new StatsRecorder({ sink: new StatsRepo(store.db, store.caps), clock, logger });
+  stats.start();
+  const ingest = new Ingest({ store, clock, metrics, stats });
   const messages = new MessageService({ store, ingest, clock, config });
   const providers = createProviderHub({ config, store, clock, logger, metrics });
   const router: Router = new CompositeRouter([new WebhookRouter(config, clock), providers.router]);
@@ -73,6 +77,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       await rt.app?.close();
       await ingest.drain();
       await rt.worker?.stop();
+      await stats.stop();
       await router.close();
       await store.close();
     },
@@ -89,6 +94,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       logger: logger.child({ role: 'worker' }),
       metrics,
       config: config.worker,
+      stats,
     });
     ingest.onCommitted(() => worker.wake());
     rt.worker = worker;

@@ -3,6 +3,7 @@ import type { NewMessage } from '../domain/message.ts';
 import type { Metrics } from '../metrics.ts';
 import type { InsertResult, Store } from '../store/store.ts';
 import { GroupCommit } from './group-commit.ts';
+import type { StatsRecorder } from '../stats/recorder.ts';
 
 /**
  * Durable ingestion with group commit: requests that arrive together are inserted in one
@@ -13,13 +14,15 @@ export class Ingest {
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly metrics: Metrics;
+  private readonly stats: StatsRecorder | undefined;
   private readonly group: GroupCommit<readonly NewMessage[], InsertResult[]>;
   private readonly listeners: (() => void)[] = [];
 
-  constructor(deps: { store: Store; clock: Clock; metrics: Metrics }) {
+  constructor(deps: { store: Store; clock: Clock; metrics: Metrics; stats?: StatsRecorder }) {
     this.store = deps.store;
     this.clock = deps.clock;
     this.metrics = deps.metrics;
+    this.stats = deps.stats;
     this.group = new GroupCommit(async (requests) => {
       const flat = await this.store.messages.insertMany(requests.flat(), this.clock.now());
       const out: InsertResult[][] = [];
@@ -40,10 +43,9 @@ export class Ingest {
       if (r.kind !== 'created') return;
       created++;
       const m = messages[i]!;
-      this.metrics.accepted.inc({
-        channel: m.channel,
-        provider: m.provider ?? (m.channel === 'webhook' ? 'webhook' : m.lane),
-      });
+      const provider = m.provider ?? (m.channel === 'webhook' ? 'webhook' : m.lane);
+      this.metrics.accepted.inc({ channel: m.channel, provider });
+      this.stats?.accepted(m.channel, provider);
     });
     if (created > 0) this.notify();
     return results;

@@ -10,6 +10,7 @@ import { decide } from './decide.ts';
 import { GroupCommit } from './group-commit.ts';
 import { Lane } from './lane.ts';
 import type { RoutedResult, Router } from './router.ts';
+import type { StatsRecorder } from '../stats/recorder.ts';
 
 export interface WorkerDeps {
   store: Store;
@@ -25,6 +26,8 @@ export interface WorkerDeps {
    * sent, with the reason. They end `suppressed` and the provider never sees them.
    */
   screen?: (messages: readonly Message[]) => Promise<Map<string, string>>;
+  /** Per-minute counters for the dashboard (aggregated in memory, flushed in batches). */
+  stats?: StatsRecorder;
 }
 
 const HOUSEKEEPING_MS = 1000;
@@ -294,6 +297,9 @@ export class Worker {
     else if (c.to === 'sent') mx.sent.inc(labels);
     else if (c.to === 'failed') mx.failed.inc(labels);
     else if (c.to === 'queued') mx.retried.inc(labels);
+    if (c.to === 'queued') this.d.stats?.completed(m.channel, r.provider, 'retried');
+    else if (c.to === 'sent' || c.to === 'delivered' || c.to === 'failed')
+      this.d.stats?.completed(m.channel, r.provider, c.to, c.at - Math.max(m.createdAt, m.dueAt)); // since due
     this.d.logger.info(
       {
         messageId: m.id,

@@ -157,6 +157,32 @@ export interface ProviderStatsTable {
   lat_12: number;
 }
 
+/** Message counters per minute, channel and provider (migration 0005); lat_i: delivery latency bucket i. */
+export interface StatsMinuteTable {
+  minute: number;
+  channel: string;
+  provider: string;
+  accepted: number;
+  sent: number;
+  delivered: number;
+  failed: number;
+  retried: number;
+  latency_ms_sum: number;
+  lat_0: number;
+  lat_1: number;
+  lat_2: number;
+  lat_3: number;
+  lat_4: number;
+  lat_5: number;
+  lat_6: number;
+  lat_7: number;
+  lat_8: number;
+  lat_9: number;
+  lat_10: number;
+  lat_11: number;
+  lat_12: number;
+}
+
 export interface Database {
   messages: MessagesTable;
   attempts: AttemptsTable;
@@ -167,4 +193,5 @@ export interface Database {
   provider_stats: ProviderStatsTable;
   contacts: ContactsTable;
   campaigns: CampaignsTable;
+  stats_minute: StatsMinuteTable;
 }

@@ -1,0 +1,104 @@
+import { DELIVERY_LATENCY_BUCKETS_MS } from '../../../store/migrations/0005-stats.ts';
+import { COUNTERS, type Counter, type SeriesRow, type TotalsRow } from '../../../store/stats.repo.ts';
+
+/** Pure shaping of stats rows for the API: dense series, totals, percentiles from bucket counts. */
+
+export interface DenseSeries {
+  key: string;
+  accepted: number[];
+  sent: number[];
+  delivered: number[];
+  failed: number[];
+  retried: number[];
+}
+
+/** Bucket starts from `since` (aligned down) to before `until`. */
+export function bucketStarts(since: number, until: number, bucketMs: number): number[] {
+  const out: number[] = [];
+  for (let t = since - (since % bucketMs); t < until; t += bucketMs) out.push(t);
+  return out;
+}
+
+/** One array per counter and key, with a zero for every bucket without data (charts need no gaps). */
+export function densify(rows: readonly SeriesRow[], starts: readonly number[]): DenseSeries[] {
+  const index = new Map(starts.map((t, i) => [t, i]));
+  const byKey = new Map<string, DenseSeries>();
+  for (const r of rows) {
+    const i = index.get(r.t);
+    if (i === undefined) continue;
+    let s = byKey.get(r.key);
+    if (!s) {
+      const zeros = () => starts.map(() => 0);
+      s = { key: r.key, accepted: zeros(), sent: zeros(), delivered: zeros(), failed: zeros(), retried: zeros() };
+      byKey.set(r.key, s);
+    }
+    for (const c of COUNTERS) s[c][i]! += r[c];
+  }
+  return [...byKey.values()].sort((a, b) => a.key.localeCompare(b.key));
+}
+
+export interface LatencySummary {
+  count: number;
+  meanMs: number | null;
+  p50Ms: number | null;
+  p90Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+}
+
+/**
+ * Percentile estimate from bucket counts: linear interpolation inside the bucket that holds the
+ * rank (as Prometheus' histogram_quantile). The open last bucket answers its lower bound.
+ */
+export function percentile(buckets: readonly number[], q: number): number | null {
+  const total = buckets.reduce((a, b) => a + b, 0);
+  if (total === 0) return null;
+  const rank = q * total;
+  let seen = 0;
+  for (let i = 0; i < buckets.length; i++) {
+    const n = buckets[i]!;
+    if (n > 0 && seen + n >= rank) {
+      const lo = i === 0 ? 0 : DELIVERY_LATENCY_BUCKETS_MS[i - 1]!;
+      const hi = DELIVERY_LATENCY_BUCKETS_MS[i]!;
+      if (!Number.isFinite(hi)) return lo;
+      return Math.round(lo + ((hi - lo) * (rank - seen)) / n);
+    }
+    seen += n;
+  }
+  return DELIVERY_LATENCY_BUCKETS_MS[DELIVERY_LATENCY_BUCKETS_MS.length - 2]!;
+}
+
+export function summarize(buckets: readonly number[], sumMs: number): LatencySummary {
+  const count = buckets.reduce((a, b) => a + b, 0);
+  return {
+    count,
+    meanMs: count ? Math.round(sumMs / count) : null,
+    p50Ms: percentile(buckets, 0.5),
+    p90Ms: percentile(buckets, 0.9),
+    p95Ms: percentile(buckets, 0.95),
+    p99Ms: percentile(buckets, 0.99),
+  };
+}
+
+export type Totals = Record<Counter, number> & { latency: LatencySummary };
+
+/** Sums rows by a key (channel, provider, or one total). */
+export function totalsBy(rows: readonly TotalsRow[], key: (r: TotalsRow) => string): Map<string, Totals> {
+  const acc = new Map<string, { counts: Record<Counter, number>; buckets: number[]; sum: number }>();
+  for (const r of rows) {
+    const k = key(r);
+    let a = acc.get(k);
+    if (!a) {
+      a = {
+        counts: { accepted: 0, sent: 0, delivered: 0, failed: 0, retried: 0 },
+        buckets: DELIVERY_LATENCY_BUCKETS_MS.map(() => 0),
+        sum: 0,
+      };
+      acc.set(k, a);
+    }
+    for (const c of COUNTERS) a.counts[c] += r[c];
+    r.latency.forEach((n, i) => (a.buckets[i]! += n));
+    a.sum += r.latencyMsSum;
+  }
+  return new Map([...acc].map(([k, a]) => [k, { ...a.counts, latency: summarize(a.buckets, a.sum) }]));
+}

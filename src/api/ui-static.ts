@@ -1,0 +1,57 @@
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+/** Where `npm run build:ui` (scripts/build-ui.ts) writes the admin UI. */
+export const UI_DIST = fileURLToPath(new URL('../../ui/dist/', import.meta.url));
+
+const NOT_BUILT = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Herald admin UI not built</title>
+<body style="font:16px system-ui;max-width:40rem;margin:4rem auto;padding:0 1rem">
+<h1>The admin UI is not built</h1>
+<p>Herald serves the admin UI from <code>ui/dist</code>, which does not exist. Build it with
+<code>npm run build:ui</code> (<code>npm start</code> does this by itself), then reload.</p>
+<p>The API works without it: see <a href="/docs">/docs</a>.</p></body></html>`;
+
+/**
+ * Serves the admin UI (a static single-page app) at /admin, and redirects / there. Public like
+ * /docs: the UI holds no data of its own and signs in with an API key against the public API.
+ * Unknown paths under /admin/ answer index.html (the UI routes on the client); hashed assets are
+ * cached for a year, index.html never (so a new build shows at the next load).
+ */
+export async function uiRoutes(app: FastifyInstance, opts: { root?: string } = {}): Promise<void> {
+  const root = resolve(opts.root ?? UI_DIST);
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/admin/'));
+  app.get('/admin', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/admin/'));
+
+  await app.register(async (scope) => {
+    await scope.register(fastifyStatic, { root, serve: false, cacheControl: false });
+    const index = (reply: FastifyReply) => {
+      if (!existsSync(join(root, 'index.html')))
+        return reply.status(503).type('text/html; charset=utf-8').send(NOT_BUILT);
+      return reply.header('cache-control', 'no-cache').sendFile('index.html', root);
+    };
+    scope.get('/admin/', { schema: { hide: true } }, async (_req, reply) => index(reply));
+    scope.get<{ Params: { '*': string } }>('/admin/*', { schema: { hide: true } }, async (req, reply) => {
+      const rel = req.params['*'];
+      const file = resolve(root, rel);
+      if (rel && file.startsWith(root + sep) && isFile(file)) {
+        const immutable = rel.startsWith('assets/');
+        reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+        return reply.sendFile(rel, root);
+      }
+      // A missing asset is a 404 (a stale page must not get HTML for a script); anything else is a UI route.
+      if (rel.startsWith('assets/')) return reply.callNotFound();
+      return index(reply);
+    });
+  });
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
