@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from '../../src/config/config.ts';
+import { writeHeraldConfig } from './config-file.ts';
+
+const load = (providers: object[], env: Record<string, string> = {}) =>
+  loadConfig({ DATABASE_URL: 'sqlite::memory:', HERALD_CONFIG: writeHeraldConfig({ providers }), ...env });
+
+test('every provider problem is reported at once', () => {
+  let err: unknown;
+  try {
+    load([
+      { name: 'a', channel: 'email', type: 'smtp' },
+      { name: 'b', channel: 'email', type: 'carrier-pigeon' },
+      { name: 'c', channel: 'sms', type: 'smtp', url: 'smtp://127.0.0.1:25' },
+      { name: 'd', channel: 'email', type: 'smtp', url: 'http://x', bogus: 1 },
+      { name: 'e', channel: 'email', type: 'http', url: 'http://127.0.0.1/x', user: 'u', token: 't' },
+      { name: 'f', channel: 'sms', type: 'outbox', extra: true },
+    ]);
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof ConfigError);
+  assert.deepEqual(err.problems, [
+    'providers[a].url is required',
+    'providers[b].type "carrier-pigeon" is not a known provider type (known: ' + err.problems[1]!.split('(known: ')[1],
+    'providers[c]: a smtp provider serves email, not sms',
+    'providers[d].url must be a smtp or smtps URL (got http:)',
+    'providers[d].bogus is not an option of this provider type',
+    'providers[e]: use token or user/pass, not both',
+    'providers[f].extra: the outbox provider takes no option "extra"',
+  ]);
+  assert.match(err.problems[1]!, /known: .*http.*outbox.*smtp/);
+});
+
+test('a valid file parses, ${VAR} is substituted, routes default to file order', () => {
+  const cfg = load(
+    [
+      { name: 'mail', channel: 'email', type: 'smtp', url: 'smtp://127.0.0.1:2525', pass: '${PASS}', user: 'u' },
+      { name: 'gw', channel: 'email', type: 'http', url: 'https://mail.example.com/send', webhookPassword: 'p' },
+    ],
+    { PASS: 'secret' },
+  );
+  assert.equal(cfg.providers[0]!.options.pass, 'secret');
+  assert.deepEqual(cfg.routes.email, ['mail', 'gw']);
+  assert.deepEqual(cfg.routes.sms, []);
+});
