@@ -160,7 +160,7 @@ test('receipts: malformed bodies are 400; without a secret, unsigned updates are
   const p = make();
   const raw = (body: string) => ({ url: 'http://h/e', headers: {}, rawBody: Buffer.from(body), body: undefined });
   const bad = await p.parseReceipts(raw('{"updates":[{"id":"a","status":"LOST"}]}'));
-  assert.deepEqual(bad.ok ? 'ok' : [bad.status, bad.code], [400, 'HERALD_VALIDATION']);
+  assert.deepEqual(bad.ok ? 'ok' : [bad.status, bad.code], [400, 'HERALD_BAD_RECEIPT']);
   assert.equal((await p.parseReceipts(raw('not json'))).ok, false);
   const good = await p.parseReceipts(raw('{"updates":[{"id":"a","status":"DELIVERED"}]}'));
   assert.ok(good.ok && good.receipts[0]!.to === 'delivered');

@@ -46,8 +46,8 @@ export function parseSmsBatchReceipts(req: ReceiptRequest, opts: ReceiptOptions,
     if (!to) return bad(`updates[${i}].status ${JSON.stringify(u.status)} is not CONFIRMED, FAILED or DELIVERED`);
     const error = isRecord(u.error) ? u.error : undefined;
     receipts.push({
+      // Only Herald's id: a batch id names many messages, so it must not be used to find one.
       messageId: u.id,
-      providerMessageId: typeof u.batchId === 'string' ? u.batchId : undefined,
       to,
       type: `sms-batch.${u.status.toLowerCase()}`,
       reason: error ? [error.code, error.message].filter((x) => typeof x === 'string').join(': ') : undefined,
@@ -58,5 +58,5 @@ export function parseSmsBatchReceipts(req: ReceiptRequest, opts: ReceiptOptions,
 }
 
 function bad(message: string): ReceiptParse {
-  return { ok: false, status: 400, code: 'HERALD_VALIDATION', message };
+  return { ok: false, status: 400, code: 'HERALD_BAD_RECEIPT', message };
 }

@@ -50,7 +50,7 @@ export function parseTwilioReceipt(req: ReceiptRequest, opts: TwilioReceiptOptio
   const sid = one('MessageSid') ?? one('SmsSid');
   const status = one('MessageStatus') ?? one('SmsStatus');
   if (!sid || !status)
-    return { ok: false, status: 400, code: 'HERALD_VALIDATION', message: 'MessageSid and MessageStatus are required' };
+    return { ok: false, status: 400, code: 'HERALD_BAD_RECEIPT', message: 'MessageSid and MessageStatus are required' };
   const map = STATUS[status] ?? {};
   const code = one('ErrorCode');
   const heraldId = new URLSearchParams(searchOf(req.url)).get(HERALD_ID_PARAM) ?? undefined;
