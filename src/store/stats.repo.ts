@@ -84,9 +84,7 @@ export class StatsRepo {
       await this.db
         .insertInto('stats_minute')
         .values(rows)
-        .onConflict((oc) =>
-          oc.columns(['minute', 'channel', 'provider']).doUpdateSet(ADD_EXCLUDED),
-        )
+        .onConflict((oc) => oc.columns(['minute', 'channel', 'provider']).doUpdateSet(ADD_EXCLUDED))
         .execute();
     }
   }
@@ -95,16 +93,17 @@ export class StatsRepo {
    * Counters summed per bucket (`bucketMs`: 60 000 or 3 600 000, aligned to UTC) and key, for
    * minutes in [since, until). Only buckets with data come back; the caller fills the gaps.
    */
-  async series(since: number, until: number, bucketMs: number, by: 'channel' | 'provider' | 'all'): Promise<SeriesRow[]> {
+  async series(
+    since: number,
+    until: number,
+    bucketMs: number,
+    by: 'channel' | 'provider' | 'all',
+  ): Promise<SeriesRow[]> {
     const t = sql<number>`minute - (minute % ${sql.lit(Math.trunc(bucketMs))})`;
     const key = by === 'all' ? sql<string>`'all'` : sql<string>`${sql.ref(by)}`;
     const rows = await this.db
       .selectFrom('stats_minute')
-      .select((eb) => [
-        t.as('t'),
-        key.as('key'),
-        ...COUNTERS.map((c) => eb.fn.sum<number>(c).as(c)),
-      ])
+      .select((eb) => [t.as('t'), key.as('key'), ...COUNTERS.map((c) => eb.fn.sum<number>(c).as(c))])
       .where('minute', '>=', since)
       .where('minute', '<', until)
       .groupBy(['t', 'key'])

@@ -6,10 +6,14 @@ import { startSink } from '../helpers/http-sink.ts';
 import { ManualClock } from '../../src/domain/clock.ts';
 import { StatsRepo } from '../../src/store/stats.repo.ts';
 import { StatsRecorder } from '../../src/stats/recorder.ts';
-import type { Overview, Timeseries } from '../../ui/src/types.ts';
+import type { Static } from '@sinclair/typebox';
+import type { OverviewSchema, TimeseriesSchema } from '../../src/api/routes/stats/schemas.ts';
+
+type Overview = Static<typeof OverviewSchema>;
+type Timeseries = Static<typeof TimeseriesSchema>;
 
 for (const backend of BACKENDS) {
-  test(`${backend}: recorder flushes additive per-minute counters in one upsert`, async () => {
+  void test(`${backend}: recorder flushes additive per-minute counters in one upsert`, async () => {
     const store = await freshStore(backend);
     try {
       const clock = new ManualClock(Date.UTC(2026, 0, 1, 10, 0, 30));
@@ -48,7 +52,7 @@ for (const backend of BACKENDS) {
   });
 }
 
-test('stats API: accepted and delivered webhooks show in the overview and the series', async () => {
+void test('stats API: accepted and delivered webhooks show in the overview and the series', async () => {
   const sink = await startSink(() => ({ status: 200 }));
   const h = await startHerald();
   try {
@@ -61,15 +65,22 @@ test('stats API: accepted and delivered webhooks show in the overview and the se
       });
       assert.equal(r.statusCode, 202);
     }
-    const o = await eventually(async () => {
-      const r = await h.inject({ method: 'GET', url: '/v1/stats/overview', headers: h.auth });
-      const body = r.json<Overview>();
-      return body.totals.delivered === 3 ? body : undefined;
-    }, 10_000, 'three delivered in the overview');
+    const o = await eventually(
+      async () => {
+        const r = await h.inject({ method: 'GET', url: '/v1/stats/overview', headers: h.auth });
+        const body = r.json<Overview>();
+        return body.totals.delivered === 3 ? body : undefined;
+      },
+      10_000,
+      'three delivered in the overview',
+    );
     assert.equal(o.totals.accepted, 3);
     assert.equal(o.totals.latency.count, 3);
     assert.ok(o.totals.latency.p50Ms !== null);
-    assert.deepEqual(o.byChannel.map((c) => c.channel), ['webhook']);
+    assert.deepEqual(
+      o.byChannel.map((c) => c.channel),
+      ['webhook'],
+    );
     assert.equal(typeof o.queue.queued, 'number');
 
     const r = await h.inject({ method: 'GET', url: '/v1/stats/timeseries?bucket=minute&by=channel', headers: h.auth });
@@ -77,7 +88,10 @@ test('stats API: accepted and delivered webhooks show in the overview and the se
     const ts = r.json<Timeseries>();
     assert.ok(ts.timestamps.length >= 60 && ts.timestamps.length <= 61, `${ts.timestamps.length} minute buckets`);
     const webhook = ts.series.find((s) => s.key === 'webhook')!;
-    assert.equal(webhook.accepted.reduce((a, b) => a + b, 0), 3);
+    assert.equal(
+      webhook.accepted.reduce((a, b) => a + b, 0),
+      3,
+    );
     assert.equal(webhook.accepted.length, ts.timestamps.length);
 
     const hours = await h.inject({ method: 'GET', url: '/v1/stats/timeseries?bucket=hour', headers: h.auth });

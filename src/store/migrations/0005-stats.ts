@@ -6,7 +6,19 @@ import type { Migration } from './index.ts';
  * this migration's schema: never change it, add a migration instead.
  */
 export const DELIVERY_LATENCY_BUCKETS_MS = [
-  100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 300_000, 900_000, 3_600_000, Infinity,
+  100,
+  250,
+  500,
+  1000,
+  2500,
+  5000,
+  10_000,
+  30_000,
+  60_000,
+  300_000,
+  900_000,
+  3_600_000,
+  Infinity,
 ] as const;
 
 /**

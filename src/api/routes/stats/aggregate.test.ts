@@ -5,19 +5,33 @@ import { DELIVERY_LATENCY_BUCKETS_MS } from '../../../store/migrations/0005-stat
 
 const zeros = () => DELIVERY_LATENCY_BUCKETS_MS.map(() => 0);
 
-test('bucketStarts aligns down and stops before until', () => {
+void test('bucketStarts aligns down and stops before until', () => {
   assert.deepEqual(bucketStarts(125_000, 300_000, 60_000), [120_000, 180_000, 240_000]);
 });
 
-test('densify fills gaps with zeros per key and ignores rows outside the window', () => {
-  const row = (t: number, key: string, accepted: number) => ({ t, key, accepted, sent: 0, delivered: 0, failed: 0, retried: 0 });
-  const s = densify([row(60_000, 'sms', 2), row(180_000, 'email', 5), row(999_999, 'email', 7)], [0, 60_000, 120_000, 180_000]);
-  assert.deepEqual(s.map((x) => x.key), ['email', 'sms']);
+void test('densify fills gaps with zeros per key and ignores rows outside the window', () => {
+  const row = (t: number, key: string, accepted: number) => ({
+    t,
+    key,
+    accepted,
+    sent: 0,
+    delivered: 0,
+    failed: 0,
+    retried: 0,
+  });
+  const s = densify(
+    [row(60_000, 'sms', 2), row(180_000, 'email', 5), row(999_999, 'email', 7)],
+    [0, 60_000, 120_000, 180_000],
+  );
+  assert.deepEqual(
+    s.map((x) => x.key),
+    ['email', 'sms'],
+  );
   assert.deepEqual(s[0]!.accepted, [0, 0, 0, 5]);
   assert.deepEqual(s[1]!.accepted, [0, 2, 0, 0]);
 });
 
-test('percentile interpolates inside the bucket that holds the rank', () => {
+void test('percentile interpolates inside the bucket that holds the rank', () => {
   const b = zeros();
   b[0] = 50; // ≤ 100 ms
   b[1] = 50; // 100–250 ms
@@ -29,10 +43,20 @@ test('percentile interpolates inside the bucket that holds the rank', () => {
   assert.equal(percentile(open, 0.99), 3_600_000, 'the open bucket answers its lower bound');
 });
 
-test('summarize and totalsBy add rows and estimate percentiles', () => {
+void test('summarize and totalsBy add rows and estimate percentiles', () => {
   const lat = zeros();
   lat[2] = 4; // 250–500 ms
-  const r = { channel: 'sms', provider: 'a', accepted: 3, sent: 2, delivered: 1, failed: 1, retried: 0, latencyMsSum: 1600, latency: lat };
+  const r = {
+    channel: 'sms',
+    provider: 'a',
+    accepted: 3,
+    sent: 2,
+    delivered: 1,
+    failed: 1,
+    retried: 0,
+    latencyMsSum: 1600,
+    latency: lat,
+  };
   const t = totalsBy([r, { ...r, provider: 'b' }], (x) => x.channel).get('sms')!;
   assert.equal(t.accepted, 6);
   assert.equal(t.latency.count, 8);

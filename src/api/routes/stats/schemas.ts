@@ -4,7 +4,10 @@ const Counts = Type.Array(Type.Integer(), { description: 'One value per bucket, 
 
 export const TimeseriesQuery = Type.Object({
   bucket: Type.Optional(
-    Type.Union([Type.Literal('minute'), Type.Literal('hour')], { description: 'Bucket size (minute)', default: 'minute' }),
+    Type.Union([Type.Literal('minute'), Type.Literal('hour')], {
+      description: 'Bucket size (minute)',
+      default: 'minute',
+    }),
   ),
   since: Type.Optional(
     Type.String({ format: 'date-time', description: 'Start (default: 1 hour ago for minutes, 7 days ago for hours)' }),

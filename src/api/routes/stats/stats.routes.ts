@@ -8,7 +8,10 @@ import { OverviewQuery, OverviewSchema, TimeseriesQuery, TimeseriesSchema } from
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
-const BUCKETS = { minute: { ms: MINUTE, span: HOUR, max: 1440 }, hour: { ms: HOUR, span: 7 * 24 * HOUR, max: 24 * 31 } };
+const BUCKETS = {
+  minute: { ms: MINUTE, span: HOUR, max: 1440 },
+  hour: { ms: HOUR, span: 7 * 24 * HOUR, max: 24 * 31 },
+};
 /** Open states shown as queue depth; final states grow without bound and are counted by the series. */
 const OPEN_STATES = ['queued', 'sending', 'sent'] as const;
 const DEPTH_CACHE_MS = 2000;
