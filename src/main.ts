@@ -15,6 +15,8 @@ Commands:
   api       the HTTP API only
   worker    the delivery workers only
   migrate   apply database migrations and exit
+  fakes     start local fakes of every provider and print a matching HERALD_CONFIG (development;
+            docs/providers/README.md)
   help      this text
 
 Configuration comes from environment variables (docs/configuration.md), e.g.
@@ -26,6 +28,11 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'help' || command === '--help' || command === '-h') {
     console.log(HELP);
     return 0;
+  }
+  if (command === 'fakes') {
+    // Loaded only when asked: the fakes live under test/ and use devDependencies.
+    const { runFakes } = await import('./cli/fakes.ts');
+    return runFakes(argv.slice(1));
   }
   const roles: Record<string, Role[]> = { serve: ['api', 'worker'], api: ['api'], worker: ['worker'] };
   if (command !== 'migrate' && !roles[command]) {

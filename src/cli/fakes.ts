@@ -1,0 +1,155 @@
+import { stringify } from 'yaml';
+
+/**
+ * `herald fakes`: starts local fakes of every provider on 127.0.0.1 (the same servers the tests
+ * use, from test/fakes/) and prints a HERALD_CONFIG that points Herald at them, so a person can
+ * try each provider on one machine. Development only: the fakes import devDependencies
+ * (smtp-server), so this command needs `npm install` with dev dependencies.
+ */
+
+interface RunningFake {
+  url: string;
+  close(): Promise<void>;
+}
+
+interface FakeSpec {
+  /** Provider name in the sample config. */
+  name: string;
+  module: string;
+  start: string;
+  port: number;
+  /** Options for the fake's start function. */
+  fakeOptions(heraldUrl: string): Record<string, unknown>;
+  /** The provider entry for HERALD_CONFIG. */
+  provider(url: string, heraldUrl: string): Record<string, unknown>;
+}
+
+const TOKEN = 'local-fake-token';
+const SECRET = 'local-fake-webhook-secret';
+const TWILIO_SID = 'AC00000000000000000000000000000000';
+
+const SPECS: FakeSpec[] = [
+  {
+    name: 'mail',
+    module: '../../test/fakes/smtp.fake.ts',
+    start: 'startSmtpFake',
+    port: 2525,
+    fakeOptions: () => ({}),
+    provider: (url) => ({ name: 'mail', channel: 'email', type: 'smtp', url }),
+  },
+  {
+    name: 'sendgrid',
+    module: '../../test/fakes/sendgrid.fake.ts',
+    start: 'startSendgridFake',
+    port: 8084,
+    fakeOptions: () => ({ apiKey: TOKEN }),
+    provider: (url) => ({ name: 'sendgrid', channel: 'email', type: 'sendgrid', baseUrl: url, apiKey: TOKEN }),
+  },
+  {
+    name: 'probe',
+    module: '../../test/fakes/fbrq.fake.ts',
+    start: 'startFbrqFake',
+    port: 8081,
+    fakeOptions: () => ({ token: TOKEN }),
+    provider: (url) => ({ name: 'probe', channel: 'sms', type: 'fbrq', baseUrl: url, token: TOKEN }),
+  },
+  {
+    name: 'bulk-sms',
+    module: '../../test/fakes/sms-batch.fake.ts',
+    start: 'startSmsBatchFake',
+    port: 8082,
+    fakeOptions: (herald) => ({
+      token: TOKEN,
+      secret: SECRET,
+      autoUpdatesMs: 500,
+      callbackUrl: `${herald}/v1/providers/bulk-sms/events`,
+    }),
+    provider: (url, herald) => ({
+      name: 'bulk-sms',
+      channel: 'sms',
+      type: 'sms-batch',
+      baseUrl: url,
+      token: TOKEN,
+      batchSize: 100,
+      lingerMs: 200,
+      webhookSecret: SECRET,
+      statusCallbackUrl: `${herald}/v1/providers/bulk-sms/events`,
+    }),
+  },
+  {
+    name: 'twilio',
+    module: '../../test/fakes/twilio.fake.ts',
+    start: 'startTwilioFake',
+    port: 8083,
+    fakeOptions: () => ({ accountSid: TWILIO_SID, authToken: TOKEN, autoCallbacksMs: 500 }),
+    provider: (url, herald) => ({
+      name: 'twilio',
+      channel: 'sms',
+      type: 'twilio',
+      baseUrl: url,
+      accountSid: TWILIO_SID,
+      authToken: TOKEN,
+      from: '+15005550006',
+      statusCallbackUrl: `${herald}/v1/providers/twilio/events`,
+    }),
+  },
+];
+
+function parseArgs(argv: string[]): { herald: string; only: Set<string> | undefined } {
+  let herald = 'http://127.0.0.1:3000';
+  let only: Set<string> | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--herald') herald = argv[++i] ?? herald;
+    else if (a === '--only') only = new Set((argv[++i] ?? '').split(',').filter(Boolean));
+    else throw new Error(`herald fakes: unknown argument ${a} (use --herald <url>, --only mail,probe,…)`);
+  }
+  return { herald: herald.replace(/\/$/, ''), only };
+}
+
+/** Starts what exists of the fakes; a fake whose module is missing (not built yet) is skipped. */
+async function startAll(herald: string, only: Set<string> | undefined) {
+  const running: { spec: FakeSpec; fake: RunningFake }[] = [];
+  const skipped: string[] = [];
+  for (const spec of SPECS) {
+    if (only && !only.has(spec.name)) continue;
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(spec.module)) as Record<string, unknown>;
+    } catch {
+      skipped.push(spec.name);
+      continue;
+    }
+    const start = mod[spec.start] as (o: Record<string, unknown>) => Promise<RunningFake>;
+    const fake = await start({ ...spec.fakeOptions(herald), port: spec.port });
+    running.push({ spec, fake });
+  }
+  return { running, skipped };
+}
+
+/** Runs until SIGINT/SIGTERM; answers the exit code. */
+export async function runFakes(argv: string[]): Promise<number> {
+  const { herald, only } = parseArgs(argv);
+  const { running, skipped } = await startAll(herald, only);
+  const providers = running.map(({ spec, fake }) => spec.provider(fake.url, herald));
+  const routes: Record<string, string[]> = {};
+  for (const p of providers) (routes[p.channel as string] ??= []).push(p.name as string);
+  process.stdout.write(
+    [
+      'Provider fakes listening on 127.0.0.1:',
+      ...running.map(({ spec, fake }) => `  ${spec.name.padEnd(9)} ${fake.url}`),
+      ...(skipped.length ? [`(not available: ${skipped.join(', ')})`] : []),
+      '',
+      'Save this as herald.yaml and start Herald with HERALD_CONFIG=herald.yaml npm start',
+      `(receipts are posted to ${herald}; change it with --herald <url>):`,
+      '',
+      stringify({ providers, routes }),
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await Promise.all(running.map(({ fake }) => fake.close()));
+  return 0;
+}
