@@ -11,6 +11,10 @@ import { messageRoutes } from './api/routes/messages/messages.routes.ts';
 import { statsRoutes } from './api/routes/stats/stats.routes.ts';
 import { uiRoutes } from './api/ui-static.ts';
 import { postbackRoutes } from './api/compat/postback/postback.routes.ts';
+import { legacyCompatRoutes } from './api/compat/legacy.ts';
+import { preferenceRoutes } from './api/routes/preferences/preferences.routes.ts';
+import { recipientRoutes } from './api/routes/recipients/recipients.routes.ts';
+import { suppressionRoutes } from './api/routes/suppressions/suppressions.routes.ts';
 import { outboxRoutes } from './providers/outbox/outbox.routes.ts';
 import { receiptRoutes } from './providers/receipts/receipts.routes.ts';
 import { providersRoutes } from './providers/stats/providers.routes.ts';
@@ -57,6 +61,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.providers) await app.register(receiptRoutes({ ...deps, providers: deps.providers }));
   await app.register(uiRoutes);
 
+  // HERALD_COMPAT_AUTH=false: the replaced systems' clients send no key (private network only; docs/compat/).
+  if (!deps.config.compatAuth) await app.register(legacyCompatRoutes(deps));
   // Everything registered in this scope needs an API key.
   await app.register(async (secured) => {
     secured.addHook('onRequest', bearerAuth(deps.store, deps.clock));
@@ -64,6 +70,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await secured.register(messageRoutes(deps));
     await secured.register(statsRoutes(deps));
     await secured.register(postbackRoutes(deps));
+    await secured.register(preferenceRoutes(deps));
+    await secured.register(suppressionRoutes(deps));
+    await secured.register(recipientRoutes(deps));
+    // Seeds 000–002 (/send, /status, /status-webhook, /rpc, /sms): keyed unless HERALD_COMPAT_AUTH=false.
+    if (deps.config.compatAuth) await secured.register(legacyCompatRoutes(deps));
     await secured.register(outboxRoutes(deps));
     if (deps.providers) await secured.register(providersRoutes({ providers: deps.providers }));
   });

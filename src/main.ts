@@ -74,6 +74,11 @@ async function main(argv: string[]): Promise<number> {
     const address = await rt.app.listen({ port: config.port, host: config.host });
     rt.logger.info({ address, docs: `${address}/docs` }, 'Herald API listening');
   }
+  if (rt.rpcApp && config.rpcPort) {
+    // Postmaster's JSON-RPC port (seed 001): keep it off the public network.
+    const address = await rt.rpcApp.listen({ port: config.rpcPort, host: config.host });
+    rt.logger.info({ address }, 'JSON-RPC listening (postmaster compatibility)');
+  }
   return -1; // keep running
 }
 

@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
+import { buildRpcApp } from './api/compat/postmaster/rpc-server.ts';
 import { bootstrapApiKey } from './auth/api-keys.ts';
 import type { Config } from './config/config.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
@@ -11,6 +12,7 @@ import { Ingest } from './queue/ingest.ts';
 import { CompositeRouter, type Router } from './queue/router.ts';
 import { Worker } from './queue/worker.ts';
 import { MessageService } from './services/messages.ts';
+import { RecipientScreen } from './services/screening.ts';
 import { openStore } from './store/open-store.ts';
 import { StatsRepo } from './store/stats.repo.ts';
 import { StatsRecorder } from './stats/recorder.ts';
@@ -30,6 +32,8 @@ export interface Runtime {
   /** E-mail/SMS providers, their router and call stats. */
   providers: ProviderHub;
   app?: FastifyInstance;
+  /** Postmaster's separate JSON-RPC listener, when HERALD_RPC_PORT is set (main.ts listens on it). */
+  rpcApp?: FastifyInstance;
   worker?: Worker;
   /** The generated first API key, when one was made on this start. */
   generatedKey?: string;
@@ -59,7 +63,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   const metrics = createMetrics({ defaults: !opts.logger });
   const stats = new StatsRecorder({ sink: new StatsRepo(store.db, store.caps), clock, logger });
   stats.start();
-  const ingest = new Ingest({ store, clock, metrics, stats });
+  // Preferences and the suppression list: checked at ingest (once per group) and again before each provider call.
+  const screen = new RecipientScreen({ store });
+  const ingest = new Ingest({ store, clock, metrics, stats, screen: (m) => screen.screenNew(m) });
   const messages = new MessageService({ store, ingest, clock, config });
   const providers = createProviderHub({ config, store, clock, logger, metrics });
   const router: Router = new CompositeRouter([new WebhookRouter(config, clock), providers.router]);
@@ -75,6 +81,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     providers,
     stop: async () => {
       await rt.app?.close();
+      await rt.rpcApp?.close();
       await ingest.drain();
       await rt.worker?.stop();
       await stats.stop();
@@ -85,6 +92,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   if (opts.roles.includes('api')) {
     rt.generatedKey = await bootstrapApiKey(store, config.apiKey, clock.now());
     rt.app = await buildApp({ config, store, clock, logger, metrics, ingest, messages, providers });
+    if (config.rpcPort) {
+      rt.rpcApp = await buildRpcApp({ config, store, clock, logger, metrics, ingest, messages, providers });
+    }
   }
   if (opts.roles.includes('worker')) {
     const worker = new Worker({
@@ -95,6 +105,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       metrics,
       config: config.worker,
       stats,
+      screen: (m) => screen.screen(m),
     });
     ingest.onCommitted(() => worker.wake());
     rt.worker = worker;

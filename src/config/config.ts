@@ -48,6 +48,10 @@ export interface Config {
   postbackDefaultValue: string;
   network: { allowPrivate: boolean; allowCidrs: Cidr[] };
   rpcPort: number | undefined;
+  /** Compatibility APIs (seeds 000–002) need the bearer key too (HERALD_COMPAT_AUTH, default true). */
+  compatAuth: boolean;
+  /** Hard bounces and spam reports put the recipient on the suppression list (HERALD_AUTO_SUPPRESS, default true). */
+  autoSuppress: boolean;
   worker: {
     maxInFlight: number;
     leaseMs: number;
@@ -152,6 +156,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     postbackDefaultValue: r.str('HERALD_POSTBACK_DEFAULT_VALUE', ''),
     network,
     rpcPort,
+    compatAuth: readBool(env, 'HERALD_COMPAT_AUTH', true, problems),
+    autoSuppress: readBool(env, 'HERALD_AUTO_SUPPRESS', true, problems),
     worker: {
       maxInFlight: r.int('HERALD_WORKER_MAX_IN_FLIGHT', 1000, 1),
       leaseMs: r.duration('HERALD_LEASE_MS', 60_000),
@@ -309,6 +315,16 @@ function validateProviderOptions(cfg: ProviderConfig, problems: string[]): void 
     return;
   }
   t.validate(cfg, problems);
+}
+
+/** true/false (also 1/0, yes/no); anything else is a problem. */
+function readBool(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1' || raw === 'yes') return true;
+  if (raw === 'false' || raw === '0' || raw === 'no') return false;
+  problems.push(`${name} must be true or false (got ${JSON.stringify(env[name])})`);
+  return fallback;
 }
 
 function deepFreeze<T>(o: T): T {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Channel, HttpMethod, NewMessage, WebhookPayload } from './message.ts';
 import { renderPostbackUrl } from '../providers/webhook/template.ts';
 import { webhookLane } from '../providers/webhook/webhook.router.ts';
+import { carriesReservedBit } from './categories.ts';
 
 /** A message as a client describes it (the native API's `POST /v1/messages` body). */
 export interface MessageInput {
@@ -49,6 +50,8 @@ export function composeMessage(input: MessageInput, ctx: ComposeContext, at = ''
   const dueAt = parseTime(input.sendAt, 'sendAt', bad) ?? ctx.now;
   const notAfter = parseTime(input.notAfter, 'notAfter', bad);
   if (notAfter !== undefined && notAfter < dueAt) bad('notAfter', 'must not be before sendAt');
+  if (input.categories !== undefined && carriesReservedBit(input.categories))
+    bad('categories', 'bit 1 is reserved and must never be set on a message');
   if (input.provider !== undefined && input.channel === 'webhook') {
     bad('provider', 'webhooks are delivered by Herald itself; omit provider');
   } else if (input.provider !== undefined) {

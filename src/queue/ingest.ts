@@ -17,14 +17,26 @@ export class Ingest {
   private readonly stats: StatsRecorder | undefined;
   private readonly group: GroupCommit<readonly NewMessage[], InsertResult[]>;
   private readonly listeners: (() => void)[] = [];
+  private readonly screen: ((messages: NewMessage[]) => Promise<void>) | undefined;
 
-  constructor(deps: { store: Store; clock: Clock; metrics: Metrics; stats?: StatsRecorder }) {
+  constructor(deps: {
+    store: Store;
+    clock: Clock;
+    metrics: Metrics;
+    stats?: StatsRecorder;
+    /** Settles new messages that must never be sent (preferences, suppression list); once per group. */
+    screen?: (messages: NewMessage[]) => Promise<void>;
+  }) {
+    this.screen = deps.screen;
     this.store = deps.store;
     this.clock = deps.clock;
     this.metrics = deps.metrics;
     this.stats = deps.stats;
     this.group = new GroupCommit(async (requests) => {
-      const flat = await this.store.messages.insertMany(requests.flat(), this.clock.now());
+      const all = requests.flat();
+      // One screening lookup for the whole group: opted-out or suppressed recipients are stored as `suppressed`.
+      if (this.screen) await this.screen(all);
+      const flat = await this.store.messages.insertMany(all, this.clock.now());
       const out: InsertResult[][] = [];
       let i = 0;
       for (const r of requests) {

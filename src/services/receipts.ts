@@ -3,10 +3,14 @@ import type { MessageState } from '../domain/states.ts';
 import type { Receipt } from '../providers/provider.ts';
 import { findIdByProviderMessageId } from '../store/provider-ids.ts';
 import type { Store } from '../store/store.ts';
+import type { Config } from '../config/config.ts';
+import { suppressAfterReceipt } from './suppressions.ts';
 
 export interface ReceiptDeps {
   store: Store;
   clock: Clock;
+  /** HERALD_AUTO_SUPPRESS: hard bounces and spam reports add the recipient to the suppression list (default on). */
+  config?: Pick<Config, 'autoSuppress'>;
 }
 
 /** What one receipt did. */
@@ -74,7 +78,11 @@ export async function applyReceipts(
           engagement: r.engagement,
         });
         if (res.kind === 'not_found') unknown.push(found.id);
-        else out.push({ messageId: found.id, kind: res.kind, state: res.message.state });
+        else {
+          out.push({ messageId: found.id, kind: res.kind, state: res.message.state });
+          // Same transaction: a bounce or spam report and the suppression it causes land together.
+          if (deps.config?.autoSuppress ?? true) await suppressAfterReceipt(tx.db, res.message, r, at);
+        }
       }
       if (unknown.length > 0) throw new UnknownMessages(unknown);
       return out;

@@ -183,12 +183,29 @@ export interface StatsMinuteTable {
   lat_12: number;
 }
 
+/** Opt-out category flags per normalised recipient (migration 0003). */
+export interface PreferencesTable {
+  recipient: string;
+  opt_out: number;
+  updated_at: number;
+}
+
+/** Recipients never to send to (migration 0003); source: api | bounce | spam. */
+export interface SuppressionsTable {
+  recipient: string;
+  reason: string | null;
+  source: string;
+  created_at: number;
+}
+
 export interface Database {
   messages: MessagesTable;
   attempts: AttemptsTable;
   events: EventsTable;
   api_keys: ApiKeysTable;
   herald_migrations: MigrationsTable;
+  preferences: PreferencesTable;
+  suppressions: SuppressionsTable;
   outbox: OutboxTable;
   provider_stats: ProviderStatsTable;
   contacts: ContactsTable;

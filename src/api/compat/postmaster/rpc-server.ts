@@ -1,0 +1,21 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { bearerAuth } from '../../plugins/auth.ts';
+import type { AppDeps } from '../../deps.ts';
+import { postmasterRoutes } from './postmaster.routes.ts';
+
+/**
+ * The separate JSON-RPC listener (HERALD_RPC_PORT): postmaster's RPC port, JSON-RPC on every path
+ * and nothing else, meant for a private network ("Do NOT expose the RPC port"). It follows
+ * HERALD_COMPAT_AUTH like the compatibility routes of the main port. main.ts listens on it.
+ */
+export async function buildRpcApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.config.bodyLimitBytes,
+    return503OnClosing: true,
+  });
+  if (deps.config.compatAuth) app.addHook('onRequest', bearerAuth(deps.store, deps.clock));
+  await app.register(postmasterRoutes(deps, { anyPath: true }));
+  return app;
+}
