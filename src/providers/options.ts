@@ -43,12 +43,15 @@ export class OptionReader {
     return String(v);
   }
 
-  /** A URL with one of the given schemes. */
+  /**
+   * A URL with one of the given schemes. With `required`, typed as present: a missing one is a
+   * problem in `validate`, and `create` only runs after validation passed.
+   */
   url(key: string, schemes: readonly string[], required: true): URL;
   url(key: string, schemes: readonly string[], required?: false): URL | undefined;
   url(key: string, schemes: readonly string[], required = false): URL | undefined {
     const s = required ? this.str(key, true) : this.str(key);
-    if (s === undefined) return undefined as unknown as URL;
+    if (s === undefined) return undefined;
     try {
       const u = new URL(s);
       if (!schemes.includes(u.protocol.replace(/:$/, ''))) {
@@ -57,7 +60,7 @@ export class OptionReader {
       return u;
     } catch {
       this.problem(key, `is not a valid URL (${JSON.stringify(s)})`);
-      return undefined as unknown as URL;
+      return undefined;
     }
   }
 

@@ -9,6 +9,9 @@ import { closeProviders, type BuiltProvider, type ProviderSet } from './build.ts
 import type { DeliveryResult } from './provider.ts';
 import type { ProviderStats } from './stats/provider-stats.ts';
 
+/** Where the router reports its calls (ProviderStats; a list in unit tests). */
+export type CallRecorder = Pick<ProviderStats, 'record' | 'stop'>;
+
 /** The pseudo-provider of `@test` recipients: nothing is sent, the message completes as delivered. */
 export const TEST_SINK = 'test-sink';
 
@@ -42,11 +45,11 @@ export class ProviderRouter implements Router {
   private readonly config: Config;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly stats: ProviderStats;
+  private readonly stats: CallRecorder;
   private readonly breakers = new Map<string, Breaker>();
   private readonly lanes = new Map<string, LaneSettings>();
 
-  constructor(deps: { set: ProviderSet; config: Config; clock: Clock; logger: Logger; stats: ProviderStats }) {
+  constructor(deps: { set: ProviderSet; config: Config; clock: Clock; logger: Logger; stats: CallRecorder }) {
     this.set = deps.set;
     this.config = deps.config;
     this.clock = deps.clock;

@@ -41,7 +41,7 @@ for (const backend of BACKENDS) {
     };
     const settled = (h: TestHerald, id: string) =>
       eventually(async () => {
-        const m = (await h.inject({ url: `/v1/messages/${id}`, headers: h.auth })).json() as Detail;
+        const m = (await h.inject({ url: `/v1/messages/${id}`, headers: h.auth })).json<Detail>();
         return ['sent', 'delivered', 'failed'].includes(m.state) ? m : undefined;
       });
 

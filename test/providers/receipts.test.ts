@@ -57,7 +57,7 @@ for (const backend of BACKENDS) {
       return id;
     }
     const state = async (id: string) =>
-      ((await h.inject({ url: `/v1/messages/${id}`, headers: h.auth })).json() as { state: string }).state;
+      (await h.inject({ url: `/v1/messages/${id}`, headers: h.auth })).json<{ state: string }>().state;
     const receipt = (provider: string, payload: unknown, headers: Record<string, string> = {}) =>
       h.inject({ method: 'POST', url: `/v1/providers/${provider}/events`, payload: payload as object, headers });
 
