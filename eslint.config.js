@@ -2,7 +2,8 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'data', 'ui/dist', 'ui/node_modules', 'coverage', 'docs'] },
+  // ui/ has its own tsconfig (DOM, JSX) and is type-checked by `tsc -p ui` (npm run typecheck).
+  { ignores: ['node_modules', 'data', 'ui', 'coverage', 'docs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

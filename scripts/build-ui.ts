@@ -1,0 +1,50 @@
+/**
+ * Builds the admin UI (ui/ → ui/dist) with Vite's build API when ui/dist is missing or older
+ * than any UI source file, so `npm start` and `npm test` always serve a current UI without an
+ * extra step. `--force` builds anyway. Usage: node scripts/build-ui.ts [--force]
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const UI = fileURLToPath(new URL('../ui/', import.meta.url));
+const DIST_INDEX = join(UI, 'dist', 'index.html');
+const SOURCES = ['src', 'index.html', 'vite.config.ts', 'tsconfig.json'].map((p) => join(UI, p));
+
+/** Newest modification time under `path` (a file or a folder), in ms. */
+function newest(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let max = st.mtimeMs;
+  for (const e of readdirSync(path)) max = Math.max(max, newest(join(path, e)));
+  return max;
+}
+
+export function uiIsStale(): boolean {
+  if (!existsSync(DIST_INDEX)) return true;
+  const built = statSync(DIST_INDEX).mtimeMs;
+  return SOURCES.some((s) => newest(s) > built);
+}
+
+export async function buildUi(opts: { force?: boolean; quiet?: boolean } = {}): Promise<boolean> {
+  if (!opts.force && !uiIsStale()) return false;
+  const { build } = await import('vite');
+  const started = Date.now();
+  await build({ configFile: join(UI, 'vite.config.ts'), logLevel: opts.quiet ? 'warn' : 'info' });
+  if (!opts.quiet) console.log(`admin UI built into ui/dist in ${Date.now() - started} ms`);
+  return true;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const force = process.argv.includes('--force');
+  buildUi({ force }).then(
+    (built) => {
+      if (!built) console.log('admin UI is up to date (ui/dist)');
+    },
+    (err: unknown) => {
+      console.error('admin UI build failed:', err);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,155 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { buildUi } from '../../scripts/build-ui.ts';
+import { eventually, startHerald, TEST_KEY, type TestHerald } from '../helpers/herald.ts';
+import { startSink } from '../helpers/http-sink.ts';
+import { launch, watchErrors } from './browser.ts';
+
+const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+
+/**
+ * The admin UI in a real headless Chromium against an in-process Herald on 127.0.0.1: every
+ * call goes through the public API with the signed-in key.
+ */
+void describe('admin UI', () => {
+  let h: TestHerald;
+  let sink: Awaited<ReturnType<typeof startSink>>;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let failingId = '';
+
+  const shot = (name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: false });
+  const post = async (url: string, payload: unknown) => {
+    const r = await h.inject({ method: 'POST', url, headers: h.auth, payload: payload as object });
+    assert.ok(r.statusCode < 300, `${url}: ${r.statusCode} ${r.body}`);
+    return r.json<{ id: string }>();
+  };
+
+  before(async () => {
+    await buildUi({ quiet: true });
+    sink = await startSink((req) =>
+      req.url.startsWith('/fail') ? { status: 500, body: 'upstream exploded' } : { status: 200 },
+    );
+    h = await startHerald({ listen: true, env: { HERALD_RETRY_SCHEDULE: '50ms' } });
+    for (let i = 0; i < 12; i++)
+      await post('/v1/messages', { channel: 'webhook', url: `${sink.url}/ok/${i}`, body: { i } });
+    failingId = (await post('/v1/messages', { channel: 'webhook', url: `${sink.url}/fail`, maxAttempts: 2 })).id;
+    await post('/v1/messages', {
+      channel: 'email',
+      to: 'ada@example.com',
+      from: 'noreply@example.com',
+      subject: 'Your weekly report',
+      text: 'Plain text version',
+      html: '<h1 id="hello">Hello Ada</h1><p>Here is your <b>weekly report</b>.</p><script>parent.pwned=1</script>',
+    });
+    browser = await launch();
+    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    errors = watchErrors(page);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await h?.stop();
+    await sink?.close();
+  });
+
+  void test('a wrong key is refused with a clear message', async () => {
+    await page.goto(`${h.url}/`);
+    await page.waitForURL(/\/admin\/$/);
+    await page.getByLabel('API key').fill('hk_wrong_key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /refused this API key/);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('herald.apiKey')), null);
+    await shot('signin');
+  });
+
+  void test('sign in: the dashboard charts render with data', async () => {
+    await page.getByLabel('API key').fill(TEST_KEY);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    const chart = page.getByTestId('chart-minute');
+    await eventually(async () => Number(await chart.getAttribute('data-total')) > 0 || undefined, 15_000, 'chart data');
+    assert.equal(await chart.locator('canvas').count(), 1);
+    const box = await chart.locator('canvas').boundingBox();
+    assert.ok(box && box.width > 200 && box.height > 100, 'the canvas has a size');
+    assert.notEqual(await page.getByTestId('stat-accepted').innerText(), '—');
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('herald.apiKey')), TEST_KEY);
+    await shot('dashboard');
+  });
+
+  void test('find a message and open its attempts', async () => {
+    await eventually(
+      async () => {
+        const r = await h.inject({ method: 'GET', url: `/v1/messages/${failingId}`, headers: h.auth });
+        return r.json<{ state: string }>().state === 'failed' || undefined;
+      },
+      10_000,
+      'the failing webhook to fail',
+    );
+    await page.getByRole('link', { name: 'Messages' }).click();
+    await page.getByLabel('State').selectOption('failed');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/state=failed/);
+    const rows = page.locator('table.rows-link tbody tr');
+    await eventually(async () => ((await rows.count()) === 1 ? true : undefined), 5000, 'one failed message');
+    await shot('messages');
+    await rows.first().getByRole('link').click();
+    await page.waitForURL(new RegExp(`/admin/messages/${failingId}$`));
+    const attempts = page.getByTestId('attempts').locator('tbody tr');
+    await attempts.first().waitFor();
+    assert.equal(await attempts.count(), 2);
+    assert.match(await attempts.first().innerText(), /500/);
+    assert.ok(await page.getByRole('button', { name: 'Retry' }).isVisible(), 'a failed message can be retried');
+    await shot('message');
+  });
+
+  void test('open an e-mail in the outbox: HTML in a sandboxed frame', async () => {
+    await page.getByRole('link', { name: 'Outbox' }).click();
+    const row = page.getByTestId('outbox').locator('tbody tr', { hasText: 'Your weekly report' });
+    await row.waitFor();
+    await shot('outbox');
+    await row.getByRole('link').click();
+    await page.getByRole('heading', { name: 'Your weekly report' }).waitFor();
+    const frame = page.locator('iframe');
+    assert.equal(await frame.getAttribute('sandbox'), '');
+    assert.match((await frame.getAttribute('srcdoc')) ?? '', /Hello Ada/);
+    const inner = page.frameLocator('iframe').locator('#hello');
+    assert.equal(await inner.innerText(), 'Hello Ada');
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { pwned?: number }).pwned),
+      undefined,
+      'scripts never run',
+    );
+    await shot('outbox-email');
+  });
+
+  void test('providers page shows health and throughput', async () => {
+    await page.getByRole('link', { name: 'Providers' }).click();
+    await page.getByRole('heading', { name: 'Providers' }).waitFor();
+    const table = page.getByTestId('providers');
+    await table.waitFor();
+    assert.ok((await table.locator('tbody tr').count()) >= 1);
+    await shot('providers');
+  });
+
+  void test('phone width: the menu opens and navigates', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await shot('dashboard-phone');
+    await page.setViewportSize({ width: 1366, height: 900 });
+  });
+
+  void test('sign out clears the key', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('herald.apiKey')), null);
+    assert.deepEqual(errors, []);
+  });
+});

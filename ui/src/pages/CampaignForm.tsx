@@ -1,0 +1,3 @@
+export function CampaignForm(_props: { id?: string; query?: URLSearchParams }) {
+  return <p>todo</p>;
+}

@@ -1,0 +1,3 @@
+export function CampaignPage(_props: { id?: string; query?: URLSearchParams }) {
+  return <p>todo</p>;
+}

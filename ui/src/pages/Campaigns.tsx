@@ -1,0 +1,3 @@
+export function Campaigns(_props: { id?: string; query?: URLSearchParams }) {
+  return <p>todo</p>;
+}

@@ -1,0 +1,3 @@
+export function Contacts(_props: { id?: string; query?: URLSearchParams }) {
+  return <p>todo</p>;
+}

@@ -1,0 +1,180 @@
+import { useState } from 'react';
+import { useApi } from '../session.tsx';
+import { useLoad } from '../hooks.ts';
+import type { Timeseries } from '../types.ts';
+import { Badge, Empty, LoadProblem, Loading, PageHeader, Updated } from '../components/ui.tsx';
+import { TimeBars, TimeLine, colorAt } from '../components/charts.tsx';
+import { fmtMs, fmtNum, fmtPct, fmtTime } from '../format.ts';
+import { Link } from '../router.tsx';
+
+interface WindowStats {
+  calls: number;
+  messages: number;
+  successes: number;
+  transientFailures: number;
+  permanentFailures: number;
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null; mean: number | null };
+}
+interface Provider {
+  name: string;
+  type: string;
+  channel: string;
+  breaker: string;
+  default: boolean;
+  routes: string[];
+  stats: { minute: WindowStats; hour: WindowStats; day: WindowStats };
+}
+type Win = 'minute' | 'hour' | 'day';
+const MINUTES: Record<Win, number> = { minute: 1, hour: 60, day: 1440 };
+const BREAKER_HELP: Record<string, string> = {
+  closed: 'Healthy: calls flow normally.',
+  open: 'Failing: calls are paused; messages wait without spending attempts.',
+  half_open: 'Recovering: a trial call decides whether to close the breaker.',
+};
+
+export function Providers() {
+  const api = useApi();
+  const [win, setWin] = useState<Win>('hour');
+  const list = useLoad(() => api.get<{ providers: Provider[] }>('/v1/providers'), [], 5000);
+  const series = useLoad(
+    () => api.get<Timeseries>('/v1/stats/timeseries', { bucket: 'minute', by: 'provider' }),
+    [],
+    5000,
+  );
+  const providers = list.data?.providers ?? [];
+  const labels = series.data?.timestamps.map(fmtTime) ?? [];
+
+  return (
+    <>
+      <PageHeader
+        title="Providers"
+        subtitle="Health, throughput, errors and latency of each configured provider (a batch is one call)"
+        actions={
+          <>
+            <Updated at={list.updatedAt} />
+            <div className="segmented" role="group" aria-label="Window">
+              {(['minute', 'hour', 'day'] as const).map((w) => (
+                <button key={w} type="button" aria-pressed={win === w} onClick={() => setWin(w)}>
+                  Last {w}
+                </button>
+              ))}
+            </div>
+          </>
+        }
+      />
+      <LoadProblem error={list.error} what="The providers API" route="GET /v1/providers" onRetry={list.reload} />
+      {!list.data && list.loading && <Loading label="Loading providers…" />}
+      {list.data && providers.length === 0 && (
+        <Empty title="No providers configured.">
+          E-mail and SMS go to the built-in outbox until providers are configured.
+        </Empty>
+      )}
+      {providers.length > 0 && (
+        <section className="card" aria-labelledby="prov-table">
+          <h2 id="prov-table">Last {win}</h2>
+          <div className="table-wrap">
+            <table data-testid="providers">
+              <thead>
+                <tr>
+                  <th scope="col">Provider</th>
+                  <th scope="col">Health</th>
+                  <th scope="col" className="num">
+                    Msgs/min
+                  </th>
+                  <th scope="col" className="num">
+                    Calls
+                  </th>
+                  <th scope="col" className="num">
+                    Msgs/call
+                  </th>
+                  <th scope="col" className="num">
+                    Error rate
+                  </th>
+                  <th scope="col" className="num">
+                    Transient
+                  </th>
+                  <th scope="col" className="num">
+                    Permanent
+                  </th>
+                  <th scope="col" className="num">
+                    p50
+                  </th>
+                  <th scope="col" className="num">
+                    p95
+                  </th>
+                  <th scope="col" className="num">
+                    p99
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {providers.map((p) => {
+                  const s = p.stats[win];
+                  const errors = s.transientFailures + s.permanentFailures;
+                  return (
+                    <tr key={p.name}>
+                      <th scope="row">
+                        <Link to={`/messages?provider=${encodeURIComponent(p.name)}`}>{p.name}</Link>
+                        <div className="muted small">
+                          {p.type} · {p.channel}
+                          {p.default ? ' · default' : ''}
+                          {p.routes.length > 0 ? ` · routes: ${p.routes.join(', ')}` : ''}
+                        </div>
+                      </th>
+                      <td>
+                        <Badge value={p.breaker.replace('_', '-')} title={BREAKER_HELP[p.breaker]} />
+                      </td>
+                      <td className="num">
+                        {(s.messages / MINUTES[win]).toFixed(s.messages && s.messages < MINUTES[win] * 10 ? 2 : 0)}
+                      </td>
+                      <td className="num">{fmtNum(s.calls)}</td>
+                      <td className="num">{s.calls ? (s.messages / s.calls).toFixed(1) : '—'}</td>
+                      <td className="num">{fmtPct(errors, s.messages)}</td>
+                      <td className="num">{fmtNum(s.transientFailures)}</td>
+                      <td className="num">{fmtNum(s.permanentFailures)}</td>
+                      <td className="num">{fmtMs(s.latencyMs.p50)}</td>
+                      <td className="num">{fmtMs(s.latencyMs.p95)}</td>
+                      <td className="num">{fmtMs(s.latencyMs.p99)}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          <p className="muted small">
+            Latency is per provider call: for batching providers (sms-batch) one call carries many messages, so
+            Msgs/call shows the batch size achieved. Breaker states are this process's view.
+          </p>
+        </section>
+      )}
+      <div className="grid-2">
+        <section className="card" aria-labelledby="prov-through">
+          <h2 id="prov-through">Handed over per minute, by provider</h2>
+          <TimeLine
+            id="chart-provider-throughput"
+            title="Messages handed over per minute by provider"
+            labels={labels}
+            series={(series.data?.series ?? []).map((s, i) => ({
+              label: s.key,
+              data: s.sent.map((v, j) => v + s.delivered[j]!),
+              color: colorAt(i),
+            }))}
+          />
+        </section>
+        <section className="card" aria-labelledby="prov-errors">
+          <h2 id="prov-errors">Failures and retries per minute, by provider</h2>
+          <TimeBars
+            id="chart-provider-errors"
+            title="Failed and retried messages per minute by provider"
+            labels={labels}
+            series={(series.data?.series ?? []).map((s, i) => ({
+              label: s.key,
+              data: s.failed.map((v, j) => v + s.retried[j]!),
+              color: colorAt(i),
+            }))}
+          />
+        </section>
+      </div>
+    </>
+  );
+}
