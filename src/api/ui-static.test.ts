@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import { uiRoutes } from './ui-static.ts';
+
+async function appWith(root: string) {
+  const app = Fastify();
+  await app.register(uiRoutes, { root });
+  return app;
+}
+
+void test('without a built UI, /admin/ answers a clear 503 page, not a crash', async () => {
+  const app = await appWith(mkdtempSync(join(tmpdir(), 'herald-ui-')));
+  const r = await app.inject('/admin/messages');
+  assert.equal(r.statusCode, 503);
+  assert.match(r.body, /admin UI is not built/);
+  assert.match(r.body, /npm run build:ui/);
+  await app.close();
+});
+
+void test('serves files, falls back to index.html for UI routes, 404s missing assets, redirects / and /admin', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'herald-ui-'));
+  mkdirSync(join(root, 'assets'));
+  writeFileSync(join(root, 'index.html'), '<!doctype html><title>ui</title>');
+  writeFileSync(join(root, 'assets', 'app-1234.js'), 'console.log(1)');
+  const app = await appWith(root);
+
+  const home = await app.inject('/');
+  assert.equal(home.statusCode, 302);
+  assert.equal(home.headers.location, '/admin/');
+  assert.equal((await app.inject('/admin')).headers.location, '/admin/');
+
+  const index = await app.inject('/admin/');
+  assert.equal(index.statusCode, 200);
+  assert.match(index.body, /<title>ui<\/title>/);
+  assert.equal(index.headers['cache-control'], 'no-cache');
+
+  const deep = await app.inject('/admin/messages/0190-abc');
+  assert.equal(deep.statusCode, 200);
+  assert.match(String(deep.headers['content-type']), /text\/html/);
+
+  const asset = await app.inject('/admin/assets/app-1234.js');
+  assert.equal(asset.statusCode, 200);
+  assert.match(String(asset.headers['cache-control']), /immutable/);
+  assert.equal((await app.inject('/admin/assets/gone.js')).statusCode, 404);
+  writeFileSync(join(root, '..', 'secret.txt'), 'outside the root');
+  const escape = await app.inject('/admin/%2e%2e/secret.txt');
+  assert.ok(!escape.body.includes('outside the root'), 'no file outside the UI root is served');
+  await app.close();
+});
