@@ -53,7 +53,8 @@ export class Worker {
   private wakeUp: (() => void) | null = null;
   private lastHousekeeping = 0;
   private lastLeaseExtension = 0;
-  private inFlightCalls = new Set<Promise<void>>();
+  private readonly inFlightCalls = new Set<Promise<void>>();
+  private readonly settling = new Set<Promise<void>>();
 
   constructor(deps: WorkerDeps) {
     this.d = deps;
@@ -98,6 +99,7 @@ export class Worker {
       await calls;
     }
     for (const lane of this.lanes.values()) if (lane.timer) clearTimeout(lane.timer);
+    await Promise.all([...this.settling]);
     await this.completer.drain();
   }
 
@@ -280,7 +282,9 @@ export class Worker {
       completions.push(c);
       this.observe(m, r, c, durationMs);
     });
-    await this.settle(completions);
+    // The call slot is free as soon as the provider answered; the outcome commits in the background
+    // (grouped with others) while the messages stay in hand, their leases kept alive.
+    this.track(this.settle(completions));
   }
 
   private updateBreaker(lane: Lane, results: RoutedResult[]): void {
@@ -339,6 +343,11 @@ export class Worker {
   private async releaseBuffered(): Promise<void> {
     const back = [...this.lanes.values()].flatMap((l) => l.buffer.splice(0));
     if (back.length > 0) await this.handBack(back, this.d.clock.now(), 'worker stopped');
+  }
+
+  private track(p: Promise<void>): void {
+    this.settling.add(p);
+    void p.finally(() => this.settling.delete(p));
   }
 
   private async settle(completions: Completion[]): Promise<void> {

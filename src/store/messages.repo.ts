@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Updateable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import { uuidv7 } from '../domain/ids.ts';
 import type { NewMessage } from '../domain/message.ts';
 import { canTransition, RETRYABLE_STATES, type MessageState } from '../domain/states.ts';
@@ -113,25 +113,27 @@ export class KyselyMessageRepo implements MessageRepo {
   /*
    * claim — inputs: owner, limit, now, lease length, lanes to skip; output: the claimed messages,
    * highest priority first. Invariant: a message is `sending` with one owner until its lease ends.
-   * PostgreSQL: competing workers skip each other's locked rows; SQLite: the UPDATE is exclusive.
+   * The pick is a CTE (executed once, unlike an IN-subquery that a plan may re-scan) and the UPDATE
+   * re-checks `state = 'queued'`. PostgreSQL: competing workers skip each other's locked rows;
+   * SQLite: one writer at a time, so the statement is already exclusive.
    */
   async claim(opts: ClaimOptions): Promise<Message[]> {
-    let pick = this.db
-      .selectFrom('messages')
-      .select('id')
-      .where('state', '=', 'queued')
-      .where('due_at', '<=', opts.now)
-      .orderBy('priority', 'desc')
-      .orderBy('due_at')
-      .limit(opts.limit);
-    if (opts.excludeLanes && opts.excludeLanes.length > 0) pick = pick.where('lane', 'not in', [...opts.excludeLanes]);
-    if (this.caps.skipLocked) pick = pick.forUpdate().skipLocked();
-    const rows = await this.db
-      .updateTable('messages')
-      .set({ state: 'sending', lease_owner: opts.owner, lease_until: opts.now + opts.leaseMs, updated_at: opts.now })
-      .where('id', 'in', pick)
-      .returningAll()
-      .execute();
+    const exclude =
+      opts.excludeLanes && opts.excludeLanes.length > 0
+        ? sql`AND lane NOT IN (${sql.join(opts.excludeLanes.map((l) => sql`${l}`))})`
+        : sql``;
+    const lock = this.caps.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+    const { rows } = await sql<Selectable<MessagesTable>>`
+      WITH picked AS (
+        SELECT id FROM messages
+        WHERE state = 'queued' AND due_at <= ${opts.now} ${exclude}
+        ORDER BY priority DESC, due_at
+        LIMIT ${opts.limit} ${lock}
+      )
+      UPDATE messages
+      SET state = 'sending', lease_owner = ${opts.owner}, lease_until = ${opts.now + opts.leaseMs}, updated_at = ${opts.now}
+      WHERE id IN (SELECT id FROM picked) AND state = 'queued'
+      RETURNING *`.execute(this.db);
     return rows
       .map(messageFromRow)
       .sort((a, b) => b.priority - a.priority || a.dueAt - b.dueAt || (a.id < b.id ? -1 : 1));
@@ -139,49 +141,28 @@ export class KyselyMessageRepo implements MessageRepo {
 
   /*
    * complete — inputs: the worker's decisions; output: how many rows changed.
+   * One UPDATE … FROM (VALUES …) per 1000 decisions (a round trip per batch, not per message).
    * Invariant: only the lease owner of a `sending` message can settle it; an attempt is recorded
    * even when the lease was lost (the provider was called), but the state is left alone.
    */
   async complete(completions: readonly Completion[]): Promise<number> {
     if (completions.length === 0) return 0;
     return this.inTx(async (db) => {
-      let applied = 0;
-      const events: Omit<EventsTable, 'id'>[] = [];
-      for (const c of completions) {
-        const set: Updateable<MessagesTable> = {
-          state: c.to,
-          reason: c.reason ?? null,
-          lease_owner: null,
-          lease_until: null,
-          updated_at: c.at,
-        };
-        if (c.countsAttempt) set.attempts = sql<number>`attempts + 1` as unknown as number;
-        if (c.dueAt != null) set.due_at = c.dueAt;
-        if (c.provider) set.provider = c.provider;
-        if (c.providerMessageId) set.provider_message_id = c.providerMessageId;
-        if (c.to === 'sent' || c.to === 'delivered') set.sent_at = c.at;
-        if (c.to === 'delivered') set.delivered_at = c.at;
-        const r = await db
-          .updateTable('messages')
-          .set(set)
-          .where('id', '=', c.id)
-          .where('state', '=', 'sending')
-          .where('lease_owner', '=', c.owner)
-          .executeTakeFirst();
-        const changed = Number(r.numUpdatedRows) > 0;
-        if (changed) {
-          applied++;
-          events.push({
-            message_id: c.id,
-            at: c.at,
-            type: c.event.type,
-            from_state: 'sending',
-            to_state: c.to,
-            source: c.event.source,
-            detail: c.event.detail ?? null,
-          });
-        }
+      const applied = new Set<string>();
+      for (const part of chunk(completions, 1000)) {
+        for (const id of await this.applyCompletions(db, part)) applied.add(id);
       }
+      const events = completions
+        .filter((c) => applied.has(c.id))
+        .map((c) => ({
+          message_id: c.id,
+          at: c.at,
+          type: c.event.type,
+          from_state: 'sending',
+          to_state: c.to,
+          source: c.event.source,
+          detail: c.event.detail ?? null,
+        }));
       const attempts = completions.flatMap((c) =>
         c.attempt
           ? [
@@ -201,8 +182,36 @@ export class KyselyMessageRepo implements MessageRepo {
       );
       for (const part of chunk(attempts, 1000)) await db.insertInto('attempts').values(part).execute();
       for (const part of chunk(events, 1000)) await db.insertInto('events').values(part).execute();
-      return applied;
+      return applied.size;
     });
+  }
+
+  private async applyCompletions(db: Kysely<Database>, part: readonly Completion[]): Promise<string[]> {
+    // PostgreSQL needs the VALUES columns typed; SQLite has no :: casts and needs none.
+    const pg = this.caps.skipLocked;
+    const t = (v: unknown, type: string) => (pg ? sql`${v}::${sql.raw(type)}` : sql`${v}`);
+    const values = part.map(
+      (c) =>
+        sql`(${t(c.id, 'text')}, ${t(c.owner, 'text')}, ${t(c.to, 'text')}, ${t(c.reason ?? null, 'text')}, ${t(c.countsAttempt ? 1 : 0, 'int')}, ${t(c.dueAt ?? null, 'bigint')}, ${t(c.provider ?? null, 'text')}, ${t(c.providerMessageId ?? null, 'text')}, ${t(c.at, 'bigint')})`,
+    );
+    const { rows } = await sql<{ id: string }>`
+      WITH v(id, owner, state, reason, inc, due_at, provider, pmid, at) AS (VALUES ${sql.join(values)})
+      UPDATE messages SET
+        state = v.state,
+        reason = v.reason,
+        lease_owner = NULL,
+        lease_until = NULL,
+        updated_at = v.at,
+        attempts = messages.attempts + v.inc,
+        due_at = COALESCE(v.due_at, messages.due_at),
+        provider = COALESCE(v.provider, messages.provider),
+        provider_message_id = COALESCE(v.pmid, messages.provider_message_id),
+        sent_at = CASE WHEN v.state IN ('sent', 'delivered') THEN v.at ELSE messages.sent_at END,
+        delivered_at = CASE WHEN v.state = 'delivered' THEN v.at ELSE messages.delivered_at END
+      FROM v
+      WHERE messages.id = v.id AND messages.state = 'sending' AND messages.lease_owner = v.owner
+      RETURNING messages.id`.execute(db);
+    return rows.map((r) => r.id);
   }
 
   async extendLeases(ids: readonly string[], owner: string, until: number): Promise<void> {
