@@ -9,6 +9,8 @@ import { stringify } from 'yaml';
 
 interface RunningFake {
   url: string;
+  /** SendGrid's fake signs events with its own key. */
+  publicKey?: string;
   close(): Promise<void>;
 }
 
@@ -21,7 +23,7 @@ interface FakeSpec {
   /** Options for the fake's start function. */
   fakeOptions(heraldUrl: string): Record<string, unknown>;
   /** The provider entry for HERALD_CONFIG. */
-  provider(url: string, heraldUrl: string): Record<string, unknown>;
+  provider(fake: RunningFake, heraldUrl: string): Record<string, unknown>;
 }
 
 const TOKEN = 'local-fake-token';
@@ -35,15 +37,26 @@ const SPECS: FakeSpec[] = [
     start: 'startSmtpFake',
     port: 2525,
     fakeOptions: () => ({}),
-    provider: (url) => ({ name: 'mail', channel: 'email', type: 'smtp', url }),
+    provider: ({ url }) => ({ name: 'mail', channel: 'email', type: 'smtp', url }),
   },
   {
     name: 'sendgrid',
     module: '../../test/fakes/sendgrid.fake.ts',
     start: 'startSendgridFake',
     port: 8084,
-    fakeOptions: () => ({ apiKey: TOKEN }),
-    provider: (url) => ({ name: 'sendgrid', channel: 'email', type: 'sendgrid', baseUrl: url, apiKey: TOKEN }),
+    fakeOptions: (herald) => ({
+      apiKey: TOKEN,
+      eventsUrl: `${herald}/v1/providers/sendgrid/events`,
+      autoEventsMs: 500,
+    }),
+    provider: ({ url, publicKey }) => ({
+      name: 'sendgrid',
+      channel: 'email',
+      type: 'sendgrid',
+      baseUrl: url,
+      apiKey: TOKEN,
+      webhookPublicKey: publicKey,
+    }),
   },
   {
     name: 'probe',
@@ -51,7 +64,7 @@ const SPECS: FakeSpec[] = [
     start: 'startFbrqFake',
     port: 8081,
     fakeOptions: () => ({ token: TOKEN }),
-    provider: (url) => ({ name: 'probe', channel: 'sms', type: 'fbrq', baseUrl: url, token: TOKEN }),
+    provider: ({ url }) => ({ name: 'probe', channel: 'sms', type: 'fbrq', baseUrl: url, token: TOKEN }),
   },
   {
     name: 'bulk-sms',
@@ -64,7 +77,7 @@ const SPECS: FakeSpec[] = [
       autoUpdatesMs: 500,
       callbackUrl: `${herald}/v1/providers/bulk-sms/events`,
     }),
-    provider: (url, herald) => ({
+    provider: ({ url }, herald) => ({
       name: 'bulk-sms',
       channel: 'sms',
       type: 'sms-batch',
@@ -82,7 +95,7 @@ const SPECS: FakeSpec[] = [
     start: 'startTwilioFake',
     port: 8083,
     fakeOptions: () => ({ accountSid: TWILIO_SID, authToken: TOKEN, autoCallbacksMs: 500 }),
-    provider: (url, herald) => ({
+    provider: ({ url }, herald) => ({
       name: 'twilio',
       channel: 'sms',
       type: 'twilio',
@@ -131,7 +144,7 @@ async function startAll(herald: string, only: Set<string> | undefined) {
 export async function runFakes(argv: string[]): Promise<number> {
   const { herald, only } = parseArgs(argv);
   const { running, skipped } = await startAll(herald, only);
-  const providers = running.map(({ spec, fake }) => spec.provider(fake.url, herald));
+  const providers = running.map(({ spec, fake }) => spec.provider(fake, herald));
   const routes: Record<string, string[]> = {};
   for (const p of providers) (routes[p.channel as string] ??= []).push(p.name as string);
   process.stdout.write(
