@@ -16,9 +16,9 @@ import { TEST_KEY, type TestHerald } from '../helpers/herald.ts';
  *   ```
  *
  * In an expected body, a string "<…>" matches any value, and "<id>" also remembers it as $ID for
- * the commands that follow. `$HERALD_KEY` is the test key. A comment
- * `<!-- doc-test: wait $ID <state> -->` waits until the message is in that state (the worker runs
- * in the background); `<!-- doc-test: skip -->` before a command leaves it out.
+ * the commands that follow. `$HERALD_KEY` is the test key. A comment `<!-- doc-test: … -->` before
+ * a command is handed to the test's `directive` first (e.g. `wait $ID sent`: the worker runs in
+ * the background); `<!-- doc-test: skip -->` leaves the command out.
  */
 export interface DocExample {
   line: number;
@@ -28,18 +28,19 @@ export interface DocExample {
   body: string | undefined;
   status: number;
   expected: unknown;
-  waitFor?: { state: string };
+  /** A `doc-test:` directive to run before the command (its words, `$ID` not yet substituted). */
+  before?: string[];
 }
 
 export function parseDoc(file: string): DocExample[] {
   const text = readFileSync(file, 'utf8');
   const blocks = [...text.matchAll(/(<!-- doc-test: ([^>]*?) -->\s*)?```(sh|http)\n([\s\S]*?)```/g)];
   const out: DocExample[] = [];
-  let pendingWait: { state: string } | undefined;
+  let pending: string[] | undefined;
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
     const directive = b[2];
-    if (directive?.startsWith('wait')) pendingWait = { state: directive.split(/\s+/)[2]! };
+    if (directive && directive !== 'skip') pending = directive.split(/\s+/);
     if (b[3] !== 'sh' || !b[4]!.trimStart().startsWith('curl') || directive === 'skip') continue;
     const next = blocks[i + 1];
     if (!next || next[3] !== 'http') continue;
@@ -49,8 +50,8 @@ export function parseDoc(file: string): DocExample[] {
     const status = Number(/^HTTP\/[\d.]+ (\d{3})/.exec(statusLine!)?.[1]);
     assert.ok(status, `${file}:${line}: the answer must start with a status line`);
     const bodyText = rest.join('\n').trim();
-    out.push({ line, ...cmd, status, expected: bodyText ? JSON.parse(bodyText) : undefined, waitFor: pendingWait });
-    pendingWait = undefined;
+    out.push({ line, ...cmd, status, expected: bodyText ? JSON.parse(bodyText) : undefined, before: pending });
+    pending = undefined;
   }
   return out;
 }
@@ -137,14 +138,14 @@ const substitute = (s: string, vars: Record<string, string>) =>
 export async function runDoc(
   file: string,
   h: TestHerald,
-  opts: { inject?: TestHerald['inject']; waitState?: (id: string, state: string) => Promise<void> } = {},
+  opts: { inject?: TestHerald['inject']; directive?: (words: string[]) => Promise<void> } = {},
 ): Promise<number> {
   const examples = parseDoc(file);
   assert.ok(examples.length > 0, `${file} has no examples`);
   const vars: Record<string, string> = {};
   const inject = opts.inject ?? h.inject;
   for (const ex of examples) {
-    if (ex.waitFor) await opts.waitState!(vars.ID!, ex.waitFor.state);
+    if (ex.before) await opts.directive!(ex.before.map((w) => substitute(w, vars)));
     const headers = Object.fromEntries(Object.entries(ex.headers).map(([k, v]) => [k, substitute(v, vars)]));
     const res = await inject({
       method: ex.method as 'GET',

@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHerald, type TestHerald } from '../helpers/herald.ts';
+import { eventually, startHerald, type TestHerald } from '../helpers/herald.ts';
 import { startSink } from '../helpers/http-sink.ts';
 import { runDoc } from './doc-examples.ts';
 import { configFile, waitState } from './helpers.ts';
@@ -10,6 +10,21 @@ const stops: (() => Promise<void>)[] = [];
 after(async () => {
   for (const s of stops.reverse()) await s();
 });
+
+/** The docs' `<!-- doc-test: … -->` directives: `wait <id> <state>`, `wait-last <recipient> <state>`. */
+function directives(h: TestHerald) {
+  return async ([verb, subject, state]: string[]) => {
+    if (verb === 'wait') return waitState(h, subject!, state!);
+    if (verb === 'wait-last') {
+      const page = await eventually(async () => {
+        const p = await h.rt.store.messages.list({ recipient: subject }, 1);
+        return p.items[0]?.state === state ? p : undefined;
+      });
+      return void page;
+    }
+    throw new Error(`unknown doc-test directive ${verb}`);
+  };
+}
 
 async function herald(opts: Parameters<typeof startHerald>[0]): Promise<TestHerald> {
   const h = await startHerald(opts);
@@ -24,10 +39,21 @@ test('docs/compat/mailing.md', async () => {
     providers: [{ name: 'mailer', channel: 'email', type: 'http', url: `${sink.url}/send` }],
   });
   const h = await herald({ env: { HERALD_CONFIG } });
-  const n = await runDoc('docs/compat/mailing.md', h, { waitState: (id, s) => waitState(h, id, s) });
+  const n = await runDoc('docs/compat/mailing.md', h, { directive: directives(h) });
   assert.ok(n >= 10);
   // The delivery service got the seed's payload.
   const sent = JSON.parse(sink.requests[0]!.body);
   assert.equal(sent.recipient, 'receiver@example.com');
   assert.equal(sent.html, '<p>Hello World!</p>');
+});
+
+test('docs/compat/postmaster.md (POST /rpc and the HERALD_RPC_PORT listener)', async () => {
+  const h = await herald({});
+  assert.ok((await runDoc('docs/compat/postmaster.md', h, { directive: directives(h) })) >= 10);
+  // The same examples on every path of the separate JSON-RPC listener.
+  const r = await herald({ env: { HERALD_RPC_PORT: '39999' } });
+  const rpc = r.rt.rpcApp!;
+  const inject = ((o: { url: string }) =>
+    rpc.inject({ ...o, url: '/any/path' } as never)) as unknown as TestHerald['inject'];
+  assert.ok((await runDoc('docs/compat/postmaster.md', r, { inject, directive: directives(r) })) >= 10);
 });
