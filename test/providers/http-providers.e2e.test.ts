@@ -46,7 +46,7 @@ for (const backend of BACKENDS) {
       return r.json().id as string;
     };
     const detail = async (h: TestHerald, id: string) =>
-      (await h.inject({ url: `/v1/messages/${id}`, headers: h.auth })).json() as Detail;
+      (await h.inject({ url: `/v1/messages/${id}`, headers: h.auth })).json<Detail>();
     const reaches = (h: TestHerald, id: string, state: string) =>
       eventually(
         async () => {
@@ -174,7 +174,7 @@ for (const backend of BACKENDS) {
       assert.equal(sent.providerMessageId, fake.sent[0]!.sid);
       const forged = await fake.postCallback(
         `${cb}?herald_id=${id}`,
-        { MessageSid: sent.providerMessageId!, MessageStatus: 'failed' },
+        { MessageSid: String(sent.providerMessageId), MessageStatus: 'failed' },
         'not-the-token',
       );
       assert.equal(forged, 401);
