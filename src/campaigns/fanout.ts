@@ -1,0 +1,96 @@
+/*
+ * Fan-out — inputs: a running campaign; output: one page of messages per call, one per matching
+ * contact after the checkpoint, in contact-id order.
+ * Invariants: a page's messages and the checkpoint that covers them commit in one transaction
+ * (a crash loses the page or keeps all of it, so resuming never writes a contact twice); the
+ * checkpoint advance is guarded by its previous value, so two fan-outs of the same campaign
+ * cannot both write one page; memory is one page, whatever the number of contacts.
+ */
+import type { Clock } from '../domain/clock.ts';
+import type { NewMessage } from '../domain/message.ts';
+import type { Store } from '../store/store.ts';
+import type { Campaign, Contact } from './model.ts';
+import { renderTemplate } from './template.ts';
+import { openingsAt } from './window.ts';
+
+export interface FanoutDeps {
+  store: Store;
+  clock: Clock;
+  /** Attempt budget of each message (the worker's retry policy). */
+  maxAttempts: number;
+  /** Contacts per page (and per transaction). */
+  pageSize?: number | undefined;
+}
+
+export type FanoutStep =
+  | { kind: 'written'; messages: number; expired: number; done: boolean }
+  /** The campaign is not running (paused, cancelled, gone) or its fan-out is complete. */
+  | { kind: 'idle' }
+  /** Another fan-out advanced the checkpoint first: nothing written. */
+  | { kind: 'raced' };
+
+export const DEFAULT_PAGE = 2000;
+export const EXPIRED_BEFORE_WINDOW = 'the local-time window does not open before the campaign ends';
+
+class CheckpointMoved extends Error {}
+
+/** Builds the message of one contact: due at the next opening of its window, never after the end. */
+export function campaignMessage(
+  c: Campaign,
+  contact: Contact,
+  due: number,
+  now: number,
+  maxAttempts: number,
+): NewMessage {
+  const late = due >= c.endAt;
+  return {
+    channel: c.channel,
+    recipient: (c.channel === 'sms' ? contact.phone : contact.email) ?? '',
+    sender: c.sender ?? undefined,
+    subject: c.subject != null ? renderTemplate(c.subject, contact) : undefined,
+    text: renderTemplate(c.text, contact),
+    priority: c.priority,
+    categories: 0,
+    provider: c.provider ?? undefined,
+    // The lane rule of composeMessage: the provider's name, else the channel's route.
+    lane: c.provider ?? c.channel,
+    dueAt: late ? now : due,
+    notAfter: c.endAt,
+    maxAttempts,
+    campaignId: c.id,
+    contactId: contact.id,
+    state: late ? 'expired' : undefined,
+    reason: late ? EXPIRED_BEFORE_WINDOW : undefined,
+  };
+}
+
+/** Writes the next page of a campaign's fan-out. Reads the campaign afresh, so edits apply from the next page. */
+export async function fanoutPage(deps: FanoutDeps, campaignId: string): Promise<FanoutStep> {
+  const c = await deps.store.campaigns.get(campaignId);
+  if (!c || c.state !== 'running' || c.fanoutDone) return { kind: 'idle' };
+  const now = deps.clock.now();
+  const page = await deps.store.contacts.list(
+    { operatorCodes: c.filter.operatorCodes, tags: c.filter.tags, channel: c.channel },
+    deps.pageSize ?? DEFAULT_PAGE,
+    c.checkpoint ?? undefined,
+  );
+  const opening = openingsAt(now, c.window);
+  const messages = page.items.map((contact) =>
+    campaignMessage(c, contact, opening(contact.timezone), now, deps.maxAttempts),
+  );
+  const last = page.items.length > 0 ? page.items[page.items.length - 1]!.id : c.checkpoint;
+  const done = page.nextCursor === null;
+  try {
+    await deps.store.transaction(async (tx) => {
+      // The guarded advance first: on PostgreSQL it also locks the campaign row for this transaction.
+      if (!(await tx.campaigns.advance(c.id, c.checkpoint, last, messages.length, done, now)))
+        throw new CheckpointMoved();
+      if (messages.length > 0) await tx.messages.insertMany(messages, now);
+    });
+  } catch (err) {
+    if (err instanceof CheckpointMoved) return { kind: 'raced' };
+    throw err;
+  }
+  const expired = messages.filter((m) => m.state === 'expired').length;
+  return { kind: 'written', messages: messages.length, expired, done };
+}

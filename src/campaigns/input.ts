@@ -1,0 +1,134 @@
+/**
+ * Checks a campaign or contact as clients describe it and turns it into domain fields, listing
+ * every problem (paths like `/endAt`). Shared by the native API and the seed 003 compat API.
+ */
+import type { Channel } from '../domain/message.ts';
+import type { Problem } from '../domain/compose.ts';
+import {
+  CAMPAIGN_CHANNELS,
+  isTimeZone,
+  operatorCodeOf,
+  type Campaign,
+  type CampaignChannel,
+  type CampaignFields,
+  type LocalWindow,
+  type NewContact,
+} from './model.ts';
+import { checkWindow } from './window.ts';
+
+export interface CampaignInput {
+  name?: string | null | undefined;
+  channel?: CampaignChannel | undefined;
+  provider?: string | null | undefined;
+  from?: string | null | undefined;
+  subject?: string | null | undefined;
+  text?: string | undefined;
+  filter?: { operatorCodes?: string[] | undefined; tags?: string[] | undefined } | undefined;
+  startAt?: string | undefined;
+  endAt?: string | undefined;
+  window?: LocalWindow | null | undefined;
+  priority?: number | undefined;
+}
+
+const EMAIL_RE = /^[^\s@<>]+@[^\s@<>]+$/;
+export const PHONE_RE = /^\+?[1-9][0-9]{6,14}$/;
+
+/**
+ * Merges `input` over `base` (an existing campaign for PATCH, or nothing for POST) and checks the
+ * result as a whole: a PATCH is valid when the campaign it produces is.
+ */
+export function campaignFields(
+  input: CampaignInput,
+  base: CampaignFields | undefined,
+  providerChannel: (name: string) => Channel | undefined,
+): CampaignFields | Problem[] {
+  const problems: Problem[] = [];
+  const bad = (path: string, message: string) => problems.push({ path: `/${path}`, message });
+  const time = (raw: string | undefined, field: string, prior: number | undefined): number => {
+    if (raw === undefined) {
+      if (prior === undefined) bad(field, 'is required');
+      return prior ?? NaN;
+    }
+    const ms = Date.parse(raw);
+    if (Number.isNaN(ms)) bad(field, 'must be an ISO 8601 date-time');
+    return ms;
+  };
+  const f: CampaignFields = {
+    name: input.name !== undefined ? input.name : (base?.name ?? null),
+    channel: input.channel ?? base?.channel ?? 'sms',
+    provider: input.provider !== undefined ? input.provider : (base?.provider ?? null),
+    sender: input.from !== undefined ? input.from : (base?.sender ?? null),
+    subject: input.subject !== undefined ? input.subject : (base?.subject ?? null),
+    text: input.text ?? base?.text ?? '',
+    filter: {
+      operatorCodes: input.filter?.operatorCodes ?? base?.filter.operatorCodes ?? [],
+      tags: input.filter?.tags ?? base?.filter.tags ?? [],
+    },
+    startAt: time(input.startAt, 'startAt', base?.startAt),
+    endAt: time(input.endAt, 'endAt', base?.endAt),
+    window: input.window !== undefined ? input.window : (base?.window ?? null),
+    priority: input.priority ?? base?.priority ?? 0,
+  };
+  if (!CAMPAIGN_CHANNELS.includes(f.channel)) bad('channel', 'must be sms or email');
+  if (!f.text.trim()) bad('text', 'is required');
+  if (f.startAt >= f.endAt) bad('endAt', 'must be after startAt');
+  if (f.window) {
+    const w = checkWindow(f.window);
+    if (w) bad(w.startsWith('window.from') ? 'window/from' : 'window/to', w.replace(/^window\.(from|to) /, ''));
+  }
+  if (!Number.isInteger(f.priority) || f.priority < 0 || f.priority > 9) bad('priority', 'must be 0–9');
+  if (f.channel === 'email') {
+    if (!f.sender || !EMAIL_RE.test(f.sender)) bad('from', 'e-mail campaigns need a From address');
+    if (!f.subject) bad('subject', 'e-mail campaigns need a subject');
+  }
+  if (f.provider != null) {
+    const ch = providerChannel(f.provider);
+    if (!ch) bad('provider', `no provider named "${f.provider}" is configured`);
+    else if (ch !== f.channel) bad('provider', `provider "${f.provider}" is for ${ch}, not ${f.channel}`);
+  }
+  return problems.length > 0 ? problems : f;
+}
+
+export interface ContactInput {
+  phone?: string | null | undefined;
+  email?: string | null | undefined;
+  operatorCode?: string | null | undefined;
+  tag?: string | null | undefined;
+  timezone?: string | undefined;
+  attributes?: Record<string, unknown> | undefined;
+}
+
+/** Merges and checks a contact; the operator code follows the phone unless given. */
+export function contactFields(input: ContactInput, base: NewContact | undefined, at = ''): NewContact | Problem[] {
+  const problems: Problem[] = [];
+  const bad = (path: string, message: string) => problems.push({ path: `${at}/${path}`, message });
+  const phone = input.phone !== undefined ? normalisePhone(input.phone) : (base?.phone ?? null);
+  const email = input.email !== undefined ? input.email || null : (base?.email ?? null);
+  let operatorCode = input.operatorCode !== undefined ? input.operatorCode || null : (base?.operatorCode ?? null);
+  if (input.operatorCode === undefined && input.phone !== undefined) operatorCode = operatorCodeOf(phone);
+  const c: NewContact = {
+    phone,
+    email,
+    operatorCode,
+    tag: input.tag !== undefined ? input.tag || null : (base?.tag ?? null),
+    timezone: input.timezone ?? base?.timezone ?? 'UTC',
+    attributes: input.attributes ?? base?.attributes ?? {},
+  };
+  if (!c.phone && !c.email) bad('phone', 'a contact needs a phone or an e-mail');
+  if (c.phone && !PHONE_RE.test(c.phone)) bad('phone', 'must be 7XXXXXXXXXX or E.164 (+ and 7–15 digits)');
+  if (c.email && !EMAIL_RE.test(c.email)) bad('email', 'must be an e-mail address');
+  if (!isTimeZone(c.timezone)) bad('timezone', `is not an IANA time zone: ${c.timezone}`);
+  if (c.operatorCode && !/^\d{1,6}$/.test(c.operatorCode)) bad('operatorCode', 'must be digits');
+  if (c.tag && c.tag.length > 100) bad('tag', 'must be at most 100 characters');
+  return problems.length > 0 ? problems : c;
+}
+
+function normalisePhone(p: string | null): string | null {
+  return p ? p.replace(/[\s()-]/g, '') : null;
+}
+
+/** The fields of a stored campaign, to merge a PATCH over. */
+export function fieldsOf(c: Campaign): CampaignFields {
+  const { name, channel, provider, sender, subject, text, filter, startAt, endAt, window, priority } = c;
+  return { name, channel, provider, sender, subject, text, filter, startAt, endAt, window, priority };
+}

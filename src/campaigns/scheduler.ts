@@ -1,0 +1,186 @@
+/**
+ * The campaign scheduler: a background loop that starts campaigns whose start has come, fans them
+ * out page by page (resuming from the checkpoint after a restart), and finishes them when nothing
+ * is left to send or their end has passed. On PostgreSQL one process leads, by a session advisory
+ * lock; the others stand by and take over when the leader's connection goes.
+ * Never throws: errors are logged, counted in herald_loop_errors_total{loop="scheduler"}, and the
+ * loop carries on.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../domain/clock.ts';
+import { coerceError } from '../errors/app-error.ts';
+import type { Metrics } from '../metrics.ts';
+import type { LeaderLease } from '../store/campaigns.repo.ts';
+import type { Store } from '../store/store.ts';
+import { fanoutPage } from './fanout.ts';
+import type { Campaign } from './model.ts';
+
+export interface SchedulerDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  metrics?: Metrics | undefined;
+  maxAttempts: number;
+  /** Idle poll interval (real time). */
+  tickMs?: number | undefined;
+  pageSize?: number | undefined;
+  /** How long one pass may fan out before it yields to the next pass (real time). */
+  budgetMs?: number | undefined;
+  /** Called after a page of messages is written (wakes the worker). */
+  onMessages?: (() => void) | undefined;
+}
+
+/** What one pass did: for logs and tests. */
+export interface PassReport {
+  leader: boolean;
+  started: string[];
+  finished: string[];
+  written: number;
+  /** Fan-out left over for the next pass (budget spent). */
+  more: boolean;
+}
+
+const LOCK_NAME = 'campaign-scheduler';
+
+export class CampaignScheduler {
+  private readonly d: SchedulerDeps;
+  private lease: LeaderLease | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private stopping = false;
+
+  constructor(deps: SchedulerDeps) {
+    this.d = deps;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Runs a pass soon (a campaign was created or changed). */
+  kick(): void {
+    if (this.running && !this.stopping) this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    await this.chain.catch(() => undefined);
+    const lease = this.lease;
+    this.lease = undefined;
+    await lease?.release().catch(() => undefined);
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.tick().then((r) => {
+        if (this.running) this.schedule(r.more ? 0 : (this.d.tickMs ?? 500));
+      });
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  /** One pass, serialised with any other; never rejects. */
+  tick(): Promise<PassReport> {
+    const next = this.chain.then(() => this.pass());
+    this.chain = next.catch(() => undefined);
+    return next.catch((err: unknown) => {
+      this.fail(err, 'scheduler pass failed');
+      return { leader: false, started: [], finished: [], written: 0, more: false };
+    });
+  }
+
+  private fail(err: unknown, what: string): void {
+    this.d.logger.error({ err: coerceError(err) }, what);
+    this.d.metrics?.loopErrors.inc({ loop: 'scheduler' });
+  }
+
+  private async lead(): Promise<boolean> {
+    if (this.lease && !(await this.lease.alive())) {
+      this.d.logger.warn('scheduler lost its leader lock');
+      this.lease = undefined;
+    }
+    if (!this.lease && !this.stopping) {
+      this.lease = await this.d.store.campaigns.tryLead(LOCK_NAME);
+      if (this.lease) this.d.logger.info('scheduler leads');
+    }
+    return this.lease !== undefined;
+  }
+
+  private async pass(): Promise<PassReport> {
+    const report: PassReport = { leader: false, started: [], finished: [], written: 0, more: false };
+    if (!(await this.lead())) return report;
+    report.leader = true;
+    const now = this.d.clock.now();
+    for (const c of await this.d.store.campaigns.dueToStart(now)) {
+      const to = c.endAt <= now ? 'finished' : 'running';
+      if (await this.d.store.campaigns.transition(c.id, ['scheduled'], to, now)) {
+        (to === 'running' ? report.started : report.finished).push(c.id);
+        this.d.logger.info(
+          { campaign: c.id },
+          to === 'running' ? 'campaign started' : 'campaign ended before it started',
+        );
+      }
+    }
+    const deadline = performance.now() + (this.d.budgetMs ?? 1000);
+    for (const c of await this.d.store.campaigns.live()) {
+      try {
+        await this.advance(c, now, deadline, report);
+      } catch (err) {
+        this.fail(err, `campaign ${c.id}: pass failed`);
+      }
+    }
+    return report;
+  }
+
+  /** Ends, fans out, or finishes one running or paused campaign. */
+  private async advance(c: Campaign, now: number, deadline: number, report: PassReport): Promise<void> {
+    const { store } = this.d;
+    if (c.endAt <= now) {
+      // Nothing goes out after the end: queued messages expire now (the worker would, too).
+      const expired = await store.campaigns.settleQueued(
+        c.id,
+        'expired',
+        now,
+        'the campaign ended before it could be sent',
+      );
+      if (await store.campaigns.transition(c.id, ['running', 'paused'], 'finished', now)) {
+        report.finished.push(c.id);
+        this.d.logger.info({ campaign: c.id, expired }, 'campaign ended');
+      }
+      return;
+    }
+    if (c.state !== 'running') return;
+    let done = c.fanoutDone;
+    while (!done) {
+      if (performance.now() > deadline || this.stopping) {
+        report.more = true;
+        return;
+      }
+      const step = await fanoutPage(
+        { store, clock: this.d.clock, maxAttempts: this.d.maxAttempts, pageSize: this.d.pageSize },
+        c.id,
+      );
+      if (step.kind !== 'written') return;
+      report.written += step.messages;
+      if (step.messages > step.expired) this.d.onMessages?.();
+      done = step.done;
+    }
+    if ((await store.campaigns.pendingCount(c.id)) === 0 && (await this.awaitingReceipts(c.id)) === 0) {
+      if (await store.campaigns.transition(c.id, ['running'], 'finished', now)) {
+        report.finished.push(c.id);
+        this.d.logger.info({ campaign: c.id }, 'campaign finished');
+      }
+    }
+  }
+
+  private async awaitingReceipts(id: string): Promise<number> {
+    return (await this.d.store.campaigns.countByState([id])).get(id)?.sent ?? 0;
+  }
+}

@@ -1,0 +1,165 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BACKENDS, freshStore } from '../helpers/stores.ts';
+import type { Store } from '../../src/store/store.ts';
+import { fanoutPage } from '../../src/campaigns/fanout.ts';
+import { campaignKit, contact, fields, HOUR, messagesPerContact, stopSchedulers, T0 } from './helpers.ts';
+
+for (const backend of BACKENDS) {
+  describe(`campaign fan-out: ${backend}`, () => {
+    const opened: Store[] = [];
+    const fresh = async () => {
+      const s = await freshStore(backend);
+      opened.push(s);
+      return s;
+    };
+    after(async () => {
+      await stopSchedulers();
+      for (const s of opened) await s.close();
+    });
+
+    test('a campaign whose start has passed runs at once and writes one message per matching contact', async () => {
+      const store = await fresh();
+      const { service, scheduler } = campaignKit(store);
+      const contacts = Array.from({ length: 40 }, (_, i) => contact(i));
+      await store.contacts.insertMany(contacts, T0);
+      const c = await service.create(fields({ filter: { operatorCodes: ['900'], tags: ['even'] } }));
+      assert.equal(c.state, 'running');
+      const pass = await scheduler.tick();
+      assert.equal(pass.leader, true);
+      const expected = contacts.filter((x) => x.operatorCode === '900' && x.tag === 'even').length;
+      assert.equal(pass.written, expected);
+      const per = await messagesPerContact(store, c.id);
+      assert.equal(per.size, expected);
+      assert.ok([...per.values()].every((n) => n === 1));
+      const after = await store.campaigns.get(c.id);
+      assert.equal(after?.fanoutDone, true);
+      assert.equal(after?.fannedOut, expected);
+      const page = await store.messages.list({ campaignId: c.id }, 100);
+      const m = page.items[0]!;
+      assert.equal(m.channel, 'sms');
+      assert.equal(m.lane, 'sms');
+      assert.equal(m.state, 'queued');
+      assert.equal(m.notAfter, c.endAt);
+      assert.match(m.text!, /^Hello N\d+$/);
+    });
+
+    test('filter combinations: operator codes and tags, lists of each, empty means all', async () => {
+      const store = await fresh();
+      const { service, scheduler } = campaignKit(store);
+      const cs = [
+        contact(1, { operatorCode: '916', tag: 'a' }),
+        contact(2, { operatorCode: '916', tag: 'b' }),
+        contact(3, { operatorCode: '903', tag: 'a' }),
+        contact(4, { operatorCode: '903', tag: null }),
+        contact(5, { operatorCode: '999', tag: 'c' }),
+        contact(6, { phone: null, email: 'x@example.com', operatorCode: '916', tag: 'a' }),
+      ];
+      await store.contacts.insertMany(cs, T0);
+      const cases: [string[], string[], number][] = [
+        [[], [], 5], // every contact with a phone (SMS)
+        [['916'], [], 2],
+        [['916', '903'], [], 4],
+        [[], ['a'], 2],
+        [['916'], ['a', 'b'], 2],
+        [['903'], ['a'], 1],
+        [['999'], ['a'], 0],
+      ];
+      for (const [operatorCodes, tags, n] of cases) {
+        assert.equal(
+          await store.contacts.count({ operatorCodes, tags, channel: 'sms' }),
+          n,
+          `${operatorCodes}/${tags}`,
+        );
+        const c = await service.create(fields({ filter: { operatorCodes, tags } }));
+        await scheduler.tick();
+        assert.equal((await messagesPerContact(store, c.id)).size, n, `campaign ${operatorCodes}/${tags}`);
+      }
+      const email = await service.create(
+        fields({
+          channel: 'email',
+          sender: 'news@example.com',
+          subject: 'Hi {tag}',
+          filter: { operatorCodes: [], tags: [] },
+        }),
+      );
+      await scheduler.tick();
+      const msgs = await store.messages.list({ campaignId: email.id }, 10);
+      assert.equal(msgs.items.length, 1);
+      assert.equal(msgs.items[0]!.recipient, 'x@example.com');
+      assert.equal(msgs.items[0]!.subject, 'Hi a');
+    });
+
+    test('a crash mid-fan-out resumes at the checkpoint: each contact gets exactly one message', async () => {
+      const store = await fresh();
+      await store.contacts.insertMany(
+        Array.from({ length: 50 }, (_, i) => contact(i)),
+        T0,
+      );
+      const kit = campaignKit(store);
+      const c = await kit.service.create(fields());
+      // A store whose third fan-out transaction dies after writing its messages, before commit.
+      let txs = 0;
+      const crashing: Store = {
+        ...store,
+        transaction: (fn) =>
+          store.transaction(async (tx) => {
+            const r = await fn(tx);
+            if (++txs === 3) throw new Error('simulated crash');
+            return r;
+          }),
+      };
+      const deps = { store: crashing, clock: kit.clock, maxAttempts: 3, pageSize: 7 };
+      assert.equal((await fanoutPage(deps, c.id)).kind, 'written');
+      assert.equal((await fanoutPage(deps, c.id)).kind, 'written');
+      await assert.rejects(() => fanoutPage(deps, c.id), /simulated crash/);
+      assert.equal((await messagesPerContact(store, c.id)).size, 14);
+      assert.equal((await store.campaigns.get(c.id))?.fannedOut, 14);
+      // "Restart": a new scheduler on the same store finishes the job.
+      const restarted = campaignKit(store, kit.clock);
+      const pass = await restarted.scheduler.tick();
+      assert.equal(pass.written, 36);
+      const per = await messagesPerContact(store, c.id);
+      assert.equal(per.size, 50);
+      assert.ok([...per.values()].every((n) => n === 1));
+      // A second fan-out of an already-advanced checkpoint writes nothing.
+      assert.equal((await fanoutPage(deps, c.id)).kind, 'idle');
+    });
+
+    test('a checkpoint that moved under a page makes that page write nothing', async () => {
+      const store = await fresh();
+      await store.contacts.insertMany([contact(1), contact(2)], T0);
+      const kit = campaignKit(store);
+      const c = await kit.service.create(fields());
+      const stale = { ...store, campaigns: { ...store.campaigns, get: async () => ({ ...c, checkpoint: 'x' }) } };
+      const step = await fanoutPage(
+        { store: stale as unknown as Store, clock: kit.clock, maxAttempts: 3, pageSize: 10 },
+        c.id,
+      );
+      assert.equal(step.kind, 'raced');
+      assert.equal((await messagesPerContact(store, c.id)).size, 0);
+    });
+
+    test('window: messages are due at each contact’s next local opening; too late ones are created expired', async () => {
+      const store = await fresh();
+      await store.contacts.insertMany(
+        [
+          contact(1, { timezone: 'Europe/Moscow' }), // 15:00 local at T0: open
+          contact(2, { timezone: 'America/New_York' }), // 07:00 local: opens at 09:00 = 14:00Z
+          contact(3, { timezone: 'Asia/Tokyo' }), // 21:00 local: next 09:00 = 00:00Z tomorrow
+        ],
+        T0,
+      );
+      const { service, scheduler } = campaignKit(store);
+      const c = await service.create(fields({ window: { from: '09:00', to: '18:00' }, endAt: T0 + 6 * HOUR }));
+      await scheduler.tick();
+      const items = (await store.messages.list({ campaignId: c.id }, 10)).items;
+      const byTz = new Map(items.map((m) => [m.recipient, m]));
+      assert.equal(byTz.get('79000000001')!.dueAt, T0);
+      assert.equal(byTz.get('79000000002')!.dueAt, Date.parse('2026-01-10T14:00:00Z'));
+      const tokyo = byTz.get('79000000003')!;
+      assert.equal(tokyo.state, 'expired');
+      assert.match(tokyo.reason!, /window does not open before the campaign ends/);
+    });
+  });
+}
