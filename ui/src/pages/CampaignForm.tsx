@@ -1,3 +1,333 @@
-export function CampaignForm(_props: { id?: string; query?: URLSearchParams }) {
-  return <p>todo</p>;
+import { useEffect, useState, type FormEvent } from 'react';
+import { ApiError } from '../api.ts';
+import { useApi } from '../session.tsx';
+import { useDebounced, useLoad } from '../hooks.ts';
+import { renderTemplate, splitList, type Campaign, type Contact } from '../campaigns.ts';
+import { ErrorBox, Field, LoadProblem, Loading, PageHeader } from '../components/ui.tsx';
+import { fmtNum, fromLocalInput, toLocalInput } from '../format.ts';
+import { Link, navigate } from '../router.tsx';
+import { contactQuery, type ContactPage } from './contacts-api.ts';
+
+interface Draft {
+  name: string;
+  channel: 'sms' | 'email';
+  provider: string;
+  from: string;
+  subject: string;
+  text: string;
+  operatorCodes: string;
+  tags: string;
+  startAt: string;
+  endAt: string;
+  useWindow: boolean;
+  windowFrom: string;
+  windowTo: string;
+  priority: string;
+}
+
+function blank(): Draft {
+  const now = Date.now();
+  return {
+    name: '',
+    channel: 'sms',
+    provider: '',
+    from: '',
+    subject: '',
+    text: '',
+    operatorCodes: '',
+    tags: '',
+    startAt: toLocalInput(new Date(now).toISOString()),
+    endAt: toLocalInput(new Date(now + 24 * 3_600_000).toISOString()),
+    useWindow: false,
+    windowFrom: '09:00',
+    windowTo: '21:00',
+    priority: '0',
+  };
+}
+
+function fromCampaign(c: Campaign): Draft {
+  return {
+    name: c.name ?? '',
+    channel: c.channel,
+    provider: c.provider ?? '',
+    from: c.from ?? '',
+    subject: c.subject ?? '',
+    text: c.text,
+    operatorCodes: c.filter.operatorCodes.join(', '),
+    tags: c.filter.tags.join(', '),
+    startAt: toLocalInput(c.startAt),
+    endAt: toLocalInput(c.endAt),
+    useWindow: !!c.window,
+    windowFrom: c.window?.from ?? '09:00',
+    windowTo: c.window?.to ?? '21:00',
+    priority: String(c.priority),
+  };
+}
+
+function toBody(d: Draft, editing: boolean) {
+  return {
+    name: d.name.trim() || null,
+    channel: editing ? undefined : d.channel,
+    provider: d.provider.trim() || null,
+    ...(d.channel === 'email' ? { from: d.from.trim() || null, subject: d.subject || null } : {}),
+    text: d.text,
+    filter: { operatorCodes: splitList(d.operatorCodes), tags: splitList(d.tags) },
+    startAt: fromLocalInput(d.startAt),
+    endAt: fromLocalInput(d.endAt),
+    window: d.useWindow ? { from: d.windowFrom, to: d.windowTo } : null,
+    priority: Number(d.priority) || 0,
+  };
+}
+
+/** Field errors from the API's validation details (paths like /endAt, /window/from). */
+function fieldErrors(e: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (e instanceof ApiError && Array.isArray(e.details)) {
+    for (const d of e.details as { path?: string; message?: string }[]) {
+      const key = (d.path ?? '').replace(/^\//, '').split('/')[0] || 'form';
+      out[key] = out[key] ? `${out[key]}; ${d.message}` : (d.message ?? 'is invalid');
+    }
+  }
+  return out;
+}
+
+export function CampaignForm(props: { id?: string }) {
+  const api = useApi();
+  const editing = !!props.id;
+  const existing = useLoad(
+    () => (props.id ? api.get<Campaign>(`/v1/campaigns/${props.id}`) : Promise.resolve(undefined)),
+    [props.id],
+  );
+  const [draft, setDraft] = useState<Draft>(blank);
+  const [loadedFor, setLoadedFor] = useState<string>();
+  useEffect(() => {
+    if (existing.data && loadedFor !== existing.data.id) {
+      setDraft(fromCampaign(existing.data));
+      setLoadedFor(existing.data.id);
+    }
+  }, [existing.data, loadedFor]);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const errs = fieldErrors(error);
+  const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setDraft((d) => ({ ...d, [k]: v }));
+
+  // Live count and a sample contact for the preview, following the filter as it is typed.
+  const filterKey = useDebounced(`${draft.channel}|${draft.operatorCodes}|${draft.tags}`, 300);
+  const [ch, ops, tags] = filterKey.split('|') as [string, string, string];
+  const q = contactQuery({ operatorCodes: splitList(ops), tags: splitList(tags), channel: ch });
+  const count = useLoad(() => api.get<{ count: number }>('/v1/contacts/count', q), [filterKey]);
+  const sample = useLoad(() => api.get<ContactPage>('/v1/contacts', { ...q, limit: 1 }), [filterKey]);
+  const sampleContact: Partial<Contact> | undefined = sample.data?.items[0];
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setSaving(true);
+    setError(undefined);
+    try {
+      const body = toBody(draft, editing);
+      const c = editing
+        ? await api.patch<Campaign>(`/v1/campaigns/${props.id}`, body)
+        : await api.post<Campaign>('/v1/campaigns', body);
+      navigate(`/campaigns/${c.id}`);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  if (editing && !existing.data) {
+    return (
+      <>
+        <PageHeader title="Edit campaign" />
+        {existing.error ? (
+          <LoadProblem error={existing.error} what="The campaigns API" route={`GET /v1/campaigns/${props.id}`} />
+        ) : (
+          <Loading />
+        )}
+      </>
+    );
+  }
+  const describe = (id: string) => (errs[id] ? `${id}-error` : undefined);
+  return (
+    <>
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <Link to="/campaigns">Campaigns</Link> <span aria-hidden="true">/</span> {editing ? 'Edit' : 'New'}
+      </nav>
+      <PageHeader title={editing ? 'Edit campaign' : 'New campaign'} />
+      {error !== undefined && <ErrorBox error={error} />}
+      <form className="grid-2-1" onSubmit={(e) => void submit(e)} noValidate>
+        <div>
+          <section className="card form-grid" aria-label="Campaign">
+            <Field label="Name" id="name" hint="For you; recipients never see it.">
+              <input id="name" value={draft.name} onChange={(e) => set('name', e.target.value)} />
+            </Field>
+            <Field label="Channel" id="channel" error={errs.channel}>
+              <select
+                id="channel"
+                value={draft.channel}
+                disabled={editing}
+                onChange={(e) => set('channel', e.target.value as Draft['channel'])}
+              >
+                <option value="sms">SMS</option>
+                <option value="email">E-mail</option>
+              </select>
+            </Field>
+            {draft.channel === 'email' && (
+              <>
+                <Field label="From" id="from" error={errs.from}>
+                  <input
+                    id="from"
+                    type="email"
+                    value={draft.from}
+                    aria-describedby={describe('from')}
+                    onChange={(e) => set('from', e.target.value)}
+                  />
+                </Field>
+                <Field label="Subject" id="subject" error={errs.subject}>
+                  <input id="subject" value={draft.subject} onChange={(e) => set('subject', e.target.value)} />
+                </Field>
+              </>
+            )}
+            <div className="wide">
+              <Field
+                label="Text"
+                id="text"
+                error={errs.text}
+                hint={
+                  <>
+                    Placeholders: <code>{'{phone}'}</code> <code>{'{email}'}</code> <code>{'{tag}'}</code>{' '}
+                    <code>{'{operatorCode}'}</code> <code>{'{attributes.name}'}</code>
+                  </>
+                }
+              >
+                <textarea
+                  id="text"
+                  value={draft.text}
+                  required
+                  aria-describedby={describe('text') ?? 'text-hint'}
+                  onChange={(e) => set('text', e.target.value)}
+                />
+              </Field>
+            </div>
+            <Field label="Operator codes" id="operatorCodes" hint="Comma-separated; empty = any." error={errs.filter}>
+              <input
+                id="operatorCodes"
+                inputMode="numeric"
+                value={draft.operatorCodes}
+                onChange={(e) => set('operatorCodes', e.target.value)}
+              />
+            </Field>
+            <Field label="Tags" id="tags" hint="Comma-separated; empty = any.">
+              <input id="tags" value={draft.tags} onChange={(e) => set('tags', e.target.value)} />
+            </Field>
+            <Field label="Start" id="startAt" error={errs.startAt}>
+              <input
+                id="startAt"
+                type="datetime-local"
+                value={draft.startAt}
+                onChange={(e) => set('startAt', e.target.value)}
+              />
+            </Field>
+            <Field label="End" id="endAt" error={errs.endAt} hint="Nothing is sent after this.">
+              <input
+                id="endAt"
+                type="datetime-local"
+                value={draft.endAt}
+                onChange={(e) => set('endAt', e.target.value)}
+              />
+            </Field>
+            <div className="wide">
+              <label className="inline">
+                <input type="checkbox" checked={draft.useWindow} onChange={(e) => set('useWindow', e.target.checked)} />
+                Only send within a local-time window (each contact's time zone)
+              </label>
+            </div>
+            {draft.useWindow && (
+              <>
+                <Field label="Window from" id="windowFrom" error={errs.window}>
+                  <input
+                    id="windowFrom"
+                    type="time"
+                    value={draft.windowFrom}
+                    onChange={(e) => set('windowFrom', e.target.value)}
+                  />
+                </Field>
+                <Field label="Window to" id="windowTo">
+                  <input
+                    id="windowTo"
+                    type="time"
+                    value={draft.windowTo}
+                    onChange={(e) => set('windowTo', e.target.value)}
+                  />
+                </Field>
+              </>
+            )}
+            <Field label="Provider" id="provider" hint="Optional; empty = the channel's route." error={errs.provider}>
+              <input id="provider" value={draft.provider} onChange={(e) => set('provider', e.target.value)} />
+            </Field>
+            <Field label="Priority" id="priority" hint="0–9, higher first." error={errs.priority}>
+              <input
+                id="priority"
+                type="number"
+                min={0}
+                max={9}
+                value={draft.priority}
+                onChange={(e) => set('priority', e.target.value)}
+              />
+            </Field>
+          </section>
+          <div className="toolbar">
+            <button type="submit" className="btn btn-primary" disabled={saving}>
+              {saving ? 'Saving…' : editing ? 'Save changes' : 'Create campaign'}
+            </button>
+            <Link className="btn btn-ghost" to={editing ? `/campaigns/${props.id}` : '/campaigns'}>
+              Cancel
+            </Link>
+          </div>
+        </div>
+        <aside>
+          <section className="card" aria-labelledby="audience" aria-live="polite">
+            <h2 id="audience">Audience</h2>
+            {count.error ? (
+              <LoadProblem error={count.error} what="Contact counts" route="GET /v1/contacts/count" />
+            ) : (
+              <p>
+                <span className="count-pill" data-testid="match-count">
+                  {count.data ? fmtNum(count.data.count) : '…'}
+                </span>{' '}
+                matching contacts
+              </p>
+            )}
+          </section>
+          <section className="card" aria-labelledby="preview">
+            <h2 id="preview">Preview</h2>
+            {sampleContact ? (
+              <p className="muted small">
+                For {sampleContact.phone ?? sampleContact.email}
+                {sampleContact.tag ? ` (${sampleContact.tag})` : ''}
+              </p>
+            ) : (
+              <p className="muted small">No matching contact to preview with; placeholders show empty.</p>
+            )}
+            {draft.channel === 'email' && draft.subject && (
+              <p>
+                <strong>{renderTemplate(draft.subject, sampleContact ?? {})}</strong>
+              </p>
+            )}
+            <div className="preview" data-testid="preview">
+              {draft.text ? (
+                renderTemplate(draft.text, sampleContact ?? {})
+              ) : (
+                <span className="muted">The text shows here.</span>
+              )}
+            </div>
+            {draft.channel === 'sms' && draft.text && (
+              <p className="muted small">{renderTemplate(draft.text, sampleContact ?? {}).length} characters</p>
+            )}
+          </section>
+        </aside>
+      </form>
+    </>
+  );
 }

@@ -1,3 +1,322 @@
-export function Contacts(_props: { id?: string; query?: URLSearchParams }) {
-  return <p>todo</p>;
+import { useState, type FormEvent } from 'react';
+import { ApiError } from '../api.ts';
+import { useApi } from '../session.tsx';
+import { useLoad } from '../hooks.ts';
+import type { Contact } from '../campaigns.ts';
+import { Empty, ErrorBox, Field, LoadProblem, Loading, PageHeader } from '../components/ui.tsx';
+import { fmtAgo, fmtDateTime, fmtNum } from '../format.ts';
+import { navigate } from '../router.tsx';
+import { contactQuery, type ContactPage } from './contacts-api.ts';
+import { ImportPanel } from './ContactImport.tsx';
+
+interface Draft {
+  phone: string;
+  email: string;
+  tag: string;
+  timezone: string;
+  operatorCode: string;
+  attributes: string;
+}
+
+const EMPTY: Draft = { phone: '', email: '', tag: '', timezone: 'UTC', operatorCode: '', attributes: '{}' };
+
+function draftOf(c: Contact): Draft {
+  return {
+    phone: c.phone ?? '',
+    email: c.email ?? '',
+    tag: c.tag ?? '',
+    timezone: c.timezone,
+    operatorCode: c.operatorCode ?? '',
+    attributes: JSON.stringify(c.attributes ?? {}, null, 2),
+  };
+}
+
+export function Contacts(props: { query: URLSearchParams }) {
+  const api = useApi();
+  const q = props.query.get('q') ?? '';
+  const tag = props.query.get('tag') ?? '';
+  const op = props.query.get('operatorCode') ?? '';
+  const key = `${q}|${tag}|${op}`;
+  const [cursors, setCursors] = useState<{ key: string; stack: (string | undefined)[] }>({ key, stack: [undefined] });
+  const stack = cursors.key === key ? cursors.stack : [undefined];
+  const cursor = stack[stack.length - 1];
+  const filter = contactQuery({ q, tags: tag ? [tag] : [], operatorCodes: op ? [op] : [] });
+  const page = useLoad(() => api.get<ContactPage>('/v1/contacts', { ...filter, limit: 50, cursor }), [key, cursor]);
+  const count = useLoad(() => api.get<{ count: number }>('/v1/contacts/count', filter), [key]);
+  const [search, setSearch] = useState({ q, tag, op });
+  const [editing, setEditing] = useState<Contact | 'new' | null>(null);
+  const [importing, setImporting] = useState(false);
+  const [notice, setNotice] = useState<string>();
+  const [actionError, setActionError] = useState<unknown>();
+
+  const apply = (e: FormEvent) => {
+    e.preventDefault();
+    const p = new URLSearchParams();
+    if (search.q.trim()) p.set('q', search.q.trim());
+    if (search.tag.trim()) p.set('tag', search.tag.trim());
+    if (search.op.trim()) p.set('operatorCode', search.op.trim());
+    const s = p.toString();
+    navigate(`/contacts${s ? `?${s}` : ''}`);
+  };
+  const remove = async (c: Contact) => {
+    if (!window.confirm(`Delete the contact ${c.phone ?? c.email}? This cannot be undone.`)) return;
+    setActionError(undefined);
+    try {
+      await api.del(`/v1/contacts/${c.id}`);
+      setNotice(`Deleted ${c.phone ?? c.email}.`);
+      page.reload();
+      count.reload();
+    } catch (e) {
+      setActionError(e);
+    }
+  };
+  const saved = (what: string) => {
+    setEditing(null);
+    setNotice(what);
+    page.reload();
+    count.reload();
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Contacts"
+        subtitle={count.data ? `${fmtNum(count.data.count)} contacts match` : 'Campaign recipients'}
+        actions={
+          <>
+            <button type="button" className="btn" onClick={() => setImporting((v) => !v)} aria-expanded={importing}>
+              Import CSV
+            </button>
+            <button type="button" className="btn btn-primary" onClick={() => setEditing('new')}>
+              New contact
+            </button>
+          </>
+        }
+      />
+      {notice && (
+        <div className="alert alert-ok" role="status">
+          {notice}
+        </div>
+      )}
+      {actionError !== undefined && <ErrorBox error={actionError} />}
+      {importing && (
+        <ImportPanel
+          onDone={(n) => {
+            setNotice(`${fmtNum(n)} contacts imported.`);
+            page.reload();
+            count.reload();
+          }}
+        />
+      )}
+      {editing && (
+        <ContactForm
+          contact={editing === 'new' ? undefined : editing}
+          onCancel={() => setEditing(null)}
+          onSaved={(c, created) => saved(`${created ? 'Created' : 'Saved'} ${c.phone ?? c.email}.`)}
+        />
+      )}
+      <form className="card filters" onSubmit={apply} aria-label="Search contacts">
+        <Field label="Search" id="c-q" hint="Phone or e-mail">
+          <input
+            id="c-q"
+            type="search"
+            value={search.q}
+            onChange={(e) => setSearch({ ...search, q: e.target.value })}
+          />
+        </Field>
+        <Field label="Tag" id="c-tag">
+          <input id="c-tag" value={search.tag} onChange={(e) => setSearch({ ...search, tag: e.target.value })} />
+        </Field>
+        <Field label="Operator code" id="c-op">
+          <input id="c-op" value={search.op} onChange={(e) => setSearch({ ...search, op: e.target.value })} />
+        </Field>
+        <div className="filter-actions">
+          <button type="submit" className="btn btn-primary">
+            Search
+          </button>
+        </div>
+      </form>
+      <LoadProblem error={page.error} what="The contacts API" route="GET /v1/contacts" onRetry={page.reload} />
+      <section className="card" aria-label="Contacts">
+        {!page.data && page.loading ? (
+          <Loading />
+        ) : page.data && page.data.items.length === 0 ? (
+          <Empty title={key === '||' ? 'No contacts yet.' : 'No contact matches.'}>
+            {key === '||' ? 'Create one, or import a CSV file.' : 'Try another search.'}
+          </Empty>
+        ) : page.data ? (
+          <div className="table-wrap">
+            <table data-testid="contacts">
+              <thead>
+                <tr>
+                  <th scope="col">Phone</th>
+                  <th scope="col">E-mail</th>
+                  <th scope="col">Operator</th>
+                  <th scope="col">Tag</th>
+                  <th scope="col">Time zone</th>
+                  <th scope="col">Added</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.data.items.map((c) => (
+                  <tr key={c.id}>
+                    <td className="mono">{c.phone ?? '—'}</td>
+                    <td className="mono ellipsis">{c.email ?? '—'}</td>
+                    <td>{c.operatorCode ?? '—'}</td>
+                    <td>{c.tag ?? '—'}</td>
+                    <td>{c.timezone}</td>
+                    <td title={fmtDateTime(c.createdAt)}>{fmtAgo(c.createdAt)}</td>
+                    <td className="num">
+                      <button
+                        type="button"
+                        className="btn btn-small"
+                        onClick={() => setEditing(c)}
+                        aria-label={`Edit ${c.phone ?? c.email}`}
+                      >
+                        Edit
+                      </button>{' '}
+                      <button
+                        type="button"
+                        className="btn btn-small btn-danger"
+                        onClick={() => void remove(c)}
+                        aria-label={`Delete ${c.phone ?? c.email}`}
+                      >
+                        Delete
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+        <div className="pager">
+          <button
+            type="button"
+            className="btn"
+            disabled={stack.length <= 1}
+            onClick={() => setCursors({ key, stack: stack.slice(0, -1) })}
+          >
+            ← Previous
+          </button>
+          <span className="muted">Page {stack.length}</span>
+          <button
+            type="button"
+            className="btn"
+            disabled={!page.data?.nextCursor}
+            onClick={() => setCursors({ key, stack: [...stack, page.data!.nextCursor!] })}
+          >
+            Next →
+          </button>
+        </div>
+      </section>
+    </>
+  );
+}
+
+function ContactForm(props: { contact?: Contact; onCancel(): void; onSaved(c: Contact, created: boolean): void }) {
+  const api = useApi();
+  const [d, setD] = useState<Draft>(props.contact ? draftOf(props.contact) : EMPTY);
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const errs: Record<string, string> = {};
+  if (error instanceof ApiError && Array.isArray(error.details))
+    for (const x of error.details as { path?: string; message?: string }[])
+      errs[(x.path ?? '').replace(/^\//, '').split('/')[0] ?? ''] = x.message ?? 'is invalid';
+  const set = (k: keyof Draft, v: string) => setD((x) => ({ ...x, [k]: v }));
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    let attributes: Record<string, unknown>;
+    try {
+      attributes = JSON.parse(d.attributes || '{}') as Record<string, unknown>;
+    } catch {
+      setError(
+        new ApiError(400, 'HERALD_VALIDATION', 'Attributes must be a JSON object.', [
+          { path: '/attributes', message: 'must be a JSON object' },
+        ]),
+      );
+      return;
+    }
+    const body = {
+      phone: d.phone.trim() || null,
+      email: d.email.trim() || null,
+      tag: d.tag.trim() || null,
+      timezone: d.timezone.trim() || 'UTC',
+      ...(d.operatorCode.trim() ? { operatorCode: d.operatorCode.trim() } : {}),
+      attributes,
+    };
+    setBusy(true);
+    setError(undefined);
+    try {
+      const c = props.contact
+        ? await api.patch<Contact>(`/v1/contacts/${props.contact.id}`, body)
+        : await api.post<Contact>('/v1/contacts', body);
+      props.onSaved(c, !props.contact);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="contact-form-title" noValidate>
+      <h2 id="contact-form-title">{props.contact ? 'Edit contact' : 'New contact'}</h2>
+      {error !== undefined && <ErrorBox error={error} />}
+      <div className="form-grid">
+        <Field label="Phone" id="ct-phone" hint="7XXXXXXXXXX or E.164" error={errs.phone}>
+          <input id="ct-phone" type="tel" value={d.phone} onChange={(e) => set('phone', e.target.value)} />
+        </Field>
+        <Field label="E-mail" id="ct-email" error={errs.email}>
+          <input id="ct-email" type="email" value={d.email} onChange={(e) => set('email', e.target.value)} />
+        </Field>
+        <Field label="Tag" id="ct-tag" error={errs.tag}>
+          <input id="ct-tag" value={d.tag} onChange={(e) => set('tag', e.target.value)} />
+        </Field>
+        <Field label="Time zone" id="ct-tz" hint="IANA name, e.g. Europe/Moscow" error={errs.timezone}>
+          <input id="ct-tz" list="tz-list" value={d.timezone} onChange={(e) => set('timezone', e.target.value)} />
+        </Field>
+        <Field label="Operator code" id="ct-op" hint="Taken from the phone when empty" error={errs.operatorCode}>
+          <input
+            id="ct-op"
+            inputMode="numeric"
+            value={d.operatorCode}
+            onChange={(e) => set('operatorCode', e.target.value)}
+          />
+        </Field>
+        <Field label="Attributes (JSON)" id="ct-attrs" error={errs.attributes}>
+          <textarea
+            id="ct-attrs"
+            className="mono"
+            rows={3}
+            value={d.attributes}
+            onChange={(e) => set('attributes', e.target.value)}
+          />
+        </Field>
+      </div>
+      <datalist id="tz-list">
+        {[
+          'UTC',
+          'Europe/Moscow',
+          'Europe/London',
+          'Europe/Berlin',
+          'America/New_York',
+          'Asia/Tokyo',
+          'Asia/Yekaterinburg',
+        ].map((z) => (
+          <option key={z} value={z} />
+        ))}
+      </datalist>
+      <div className="toolbar">
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Saving…' : props.contact ? 'Save contact' : 'Create contact'}
+        </button>
+        <button type="button" className="btn btn-ghost" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
 }
