@@ -57,3 +57,8 @@ test('docs/compat/postmaster.md (POST /rpc and the HERALD_RPC_PORT listener)', a
     rpc.inject({ ...o, url: '/any/path' } as never)) as unknown as TestHerald['inject'];
   assert.ok((await runDoc('docs/compat/postmaster.md', r, { inject, directive: directives(r) })) >= 10);
 });
+
+test('docs/compat/smsproxy.md', async () => {
+  const h = await herald({ roles: ['api'] });
+  assert.ok((await runDoc('docs/compat/smsproxy.md', h)) >= 7);
+});
