@@ -18,7 +18,7 @@ import { PG_URL } from './helpers/stores.ts';
  */
 const MAIN = join(import.meta.dirname, '..', 'src', 'main.ts');
 
-function worker(databaseUrl: string): ChildProcess {
+function worker(databaseUrl: string, env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, [MAIN, 'worker'], {
     env: {
       ...process.env,
@@ -28,6 +28,7 @@ function worker(databaseUrl: string): ChildProcess {
       HERALD_POLL_MS: '20',
       HERALD_WEBHOOK_CONCURRENCY: '8',
       LOG_LEVEL: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -136,4 +137,32 @@ describe('competing workers on PostgreSQL', () => {
       await sink.close();
     }
   });
+});
+
+describe('wake-up across processes on PostgreSQL', () => {
+  test(
+    'a message committed by another process wakes an idle worker (LISTEN/NOTIFY), not the poll',
+    { timeout: 60_000 },
+    async () => {
+      const sink = await startSink();
+      const url = await freshPgDatabase();
+      await seed(url, sink.url, 1);
+      const w = worker(url, { HERALD_POLL_MS: '600000' });
+      try {
+        await eventually(() => (sink.requests.length === 1 ? true : undefined), 20_000, 'the first message');
+        const started = Date.now();
+        await seed(url, sink.url, 1);
+        await eventually(
+          () => (sink.requests.length === 2 ? true : undefined),
+          5_000,
+          'the second message, woken by NOTIFY',
+        );
+        assert.ok(Date.now() - started < 5_000);
+      } finally {
+        w.kill('SIGTERM');
+        await new Promise((r) => w.once('exit', r));
+        await sink.close();
+      }
+    },
+  );
 });

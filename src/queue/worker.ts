@@ -51,6 +51,7 @@ export class Worker {
   private aborting = false;
   private loopDone: Promise<void> = Promise.resolve();
   private wakeUp: (() => void) | null = null;
+  private unlisten: (() => Promise<void>) | undefined;
   private lastHousekeeping = 0;
   private lastLeaseExtension = 0;
   private readonly inFlightCalls = new Set<Promise<void>>();
@@ -69,6 +70,13 @@ export class Worker {
     if (this.running) return;
     this.running = true;
     this.loopDone = this.loop();
+    // Other processes' new messages wake this worker at once (PostgreSQL NOTIFY); polling remains.
+    this.d.store
+      .listen?.(() => this.wake())
+      .then(
+        (stop) => (this.running ? (this.unlisten = stop) : void stop()),
+        (err: unknown) => this.loopError('listen', err),
+      );
   }
 
   /** New work may be due (a message was accepted, a call finished). */
@@ -90,6 +98,7 @@ export class Worker {
     this.running = false;
     this.wake();
     await this.loopDone;
+    await this.unlisten?.();
     await this.releaseBuffered();
     const calls = Promise.all([...this.inFlightCalls]);
     const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref());

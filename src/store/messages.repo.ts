@@ -73,6 +73,8 @@ export class KyselyMessageRepo implements MessageRepo {
       for (const part of chunk(rows, Math.floor(this.caps.maxParams / MESSAGE_COLUMNS))) {
         await db.insertInto('messages').values(part).execute();
       }
+      // Wakes idle workers in other processes when this transaction commits (PostgreSQL).
+      if (rows.length > 0 && this.caps.listenNotify) await sql`NOTIFY herald_messages`.execute(db);
       return results;
     });
   }

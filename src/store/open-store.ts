@@ -70,11 +70,40 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   }
   const pool = await openPostgresPool(opts);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return buildStore('postgres', db, {
+  const store = buildStore('postgres', db, {
     migrate: () => migratePostgres(pool, now),
     status: () => postgresMigrationStatus(pool),
     close: () => db.destroy(),
   });
+  return { ...store, listen: (onWake) => listenPostgres(opts, onWake) };
+}
+
+export const WAKE_CHANNEL = 'herald_messages';
+
+/** LISTEN on a dedicated connection; reconnects after a second when the connection drops. */
+async function listenPostgres(opts: StoreOptions, onWake: () => void): Promise<() => Promise<void>> {
+  let client: pg.Client | null = null;
+  let stopped = false;
+  const connect = async (): Promise<void> => {
+    if (stopped) return;
+    const c = new pg.Client({
+      connectionString: opts.url,
+      options: opts.schema ? `-c search_path=${opts.schema}` : undefined,
+    });
+    c.on('notification', () => onWake());
+    c.on('error', () => {
+      client = null;
+      if (!stopped) setTimeout(() => void connect().catch(() => undefined), 1000).unref();
+    });
+    await c.connect();
+    await c.query(`LISTEN ${WAKE_CHANNEL}`);
+    client = c;
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    await client?.end().catch(() => undefined);
+  };
 }
 
 /** int8 and numeric come back as JS numbers: our bigints are epoch milliseconds and counts. */

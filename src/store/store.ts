@@ -150,6 +150,12 @@ export interface Store {
   /** Throws if the database does not answer. */
   ping(): Promise<void>;
   /**
+   * PostgreSQL only (caps.listenNotify): calls `onWake` when another process commits new queued
+   * messages (NOTIFY herald_messages), on a dedicated connection that reconnects by itself.
+   * Returns a function that stops listening. Polling stays the fallback.
+   */
+  listen?(onWake: () => void): Promise<() => Promise<void>>;
+  /**
    * Runs `fn` with a store whose repositories all write in one transaction.
    * Nested calls reuse the outer transaction.
    */
