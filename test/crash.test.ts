@@ -112,7 +112,8 @@ describe('competing workers on PostgreSQL', () => {
     const workers: ChildProcess[] = [];
     try {
       await seed(url, sink.url, 1000);
-      workers.push(worker(url), worker(url));
+      // A lease far longer than the run: any duplicate would be a claim bug, not a lease expiry.
+      workers.push(worker(url, { HERALD_LEASE_MS: '60000' }), worker(url, { HERALD_LEASE_MS: '60000' }));
       await eventually(
         async () => ((await states(url)).delivered === 1000 ? true : undefined),
         60_000,
