@@ -116,9 +116,11 @@ for (const backend of BACKENDS) {
       const h = await start();
       let r = await call(h, 'POST', '/v1/suppressions', { recipient: 'A@example.com', reason: 'complaint' });
       assert.equal(r.statusCode, 201);
+      const added = r.json<Record<string, unknown>>();
+      assert.match(String(added.createdAt), /^\d{4}-\d\d-\d\dT/);
       assert.deepEqual(
-        { ...r.json(), createdAt: undefined },
-        { recipient: 'a@example.com', reason: 'complaint', source: 'api', createdAt: undefined },
+        { ...added, createdAt: 'x' },
+        { recipient: 'a@example.com', reason: 'complaint', source: 'api', createdAt: 'x' },
       );
       r = await call(h, 'POST', '/v1/suppressions', { recipient: 'a@example.com', reason: 'again' });
       assert.equal(r.statusCode, 200);
