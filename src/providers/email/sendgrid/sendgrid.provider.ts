@@ -66,7 +66,13 @@ export const sendgridType: ProviderType = {
     readSendgridOptions(new OptionReader(cfg, problems), problems, cfg.name);
   },
   create(cfg, ctx) {
-    return new SendgridProvider(cfg, readSendgridOptions(new OptionReader(cfg)), ctx.clock);
+    const opts = readSendgridOptions(new OptionReader(cfg));
+    if (!opts.webhookPublicKey)
+      ctx.logger.warn(
+        { provider: cfg.name },
+        'sendgrid provider without webhookPublicKey: Event Webhook posts are not verified',
+      );
+    return new SendgridProvider(cfg, opts, ctx.clock);
   },
 };
 

@@ -63,7 +63,13 @@ export const smsBatchType: ProviderType = {
     readSmsBatchOptions(new OptionReader(cfg, problems));
   },
   create(cfg, ctx) {
-    return new SmsBatchProvider(cfg, readSmsBatchOptions(new OptionReader(cfg)), ctx.clock);
+    const opts = readSmsBatchOptions(new OptionReader(cfg));
+    if (!opts.webhookSecret)
+      ctx.logger.warn(
+        { provider: cfg.name },
+        'sms-batch provider without webhookSecret: anyone who can reach the receipts endpoint can change its messages',
+      );
+    return new SmsBatchProvider(cfg, opts, ctx.clock);
   },
 };
 
