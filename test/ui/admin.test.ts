@@ -6,6 +6,7 @@ import { buildUi } from '../../scripts/build-ui.ts';
 import { eventually, startHerald, TEST_KEY, type TestHerald } from '../helpers/herald.ts';
 import { startSink } from '../helpers/http-sink.ts';
 import { launch, watchErrors } from './browser.ts';
+import { seedHistory } from './seed-history.ts';
 
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
@@ -45,6 +46,8 @@ void describe('admin UI', () => {
       text: 'Plain text version',
       html: '<h1 id="hello">Hello Ada</h1><p>Here is your <b>weekly report</b>.</p><script>parent.pwned=1</script>',
     });
+    // Synthetic counters for the past week (stats only), so the screenshots show a day's rhythm.
+    await seedHistory(h.rt.store, Date.now());
     browser = await launch();
     page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     errors = watchErrors(page);

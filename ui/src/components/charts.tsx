@@ -158,20 +158,23 @@ export function Donut(props: {
     ],
   };
   const text = cssVar('--text-muted', '#5b6472');
+  const empty = props.parts.every((p) => p.value === 0);
   return (
     <Frame title={props.title} series={series} height={props.height ?? 220} id={props.id} empty={props.empty}>
-      <Doughnut
-        data={data}
-        aria-label={props.title}
-        role="img"
-        options={{
-          responsive: true,
-          maintainAspectRatio: false,
-          animation: false,
-          cutout: '62%',
-          plugins: { legend: { position: 'right', labels: { boxWidth: 12, color: text, usePointStyle: true } } },
-        }}
-      />
+      {empty ? null : (
+        <Doughnut
+          data={data}
+          aria-label={props.title}
+          role="img"
+          options={{
+            responsive: true,
+            maintainAspectRatio: false,
+            animation: false,
+            cutout: '62%',
+            plugins: { legend: { position: 'right', labels: { boxWidth: 12, color: text, usePointStyle: true } } },
+          }}
+        />
+      )}
     </Frame>
   );
 }

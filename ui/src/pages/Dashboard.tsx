@@ -105,6 +105,7 @@ export function Dashboard() {
           <h2 id="per-minute">Per minute · last hour</h2>
           <TimeLine
             id="chart-minute"
+            height={300}
             title="Messages per minute over the last hour"
             labels={minutes.data?.timestamps.map(fmtTime) ?? []}
             series={byMetric(minutes.data)}
