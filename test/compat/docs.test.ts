@@ -62,3 +62,14 @@ test('docs/compat/smsproxy.md', async () => {
   const h = await herald({ roles: ['api'] });
   assert.ok((await runDoc('docs/compat/smsproxy.md', h)) >= 7);
 });
+
+test('docs/preferences.md', async () => {
+  const h = await herald({ roles: ['api'] });
+  assert.ok((await runDoc('docs/preferences.md', h)) >= 10);
+  const last = await h.inject({
+    method: 'GET',
+    url: '/v1/recipients/ann@example.com/last?uniqueId=news-42',
+    headers: h.auth,
+  });
+  assert.equal(last.json().message.reason, 'recipient opted out of category 4');
+});
