@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics.ts';
 import type { ProviderHub } from '../providers/hub.ts';
 import type { Ingest } from '../queue/ingest.ts';
 import type { MessageService } from '../services/messages.ts';
+import type { CampaignService } from '../campaigns/service.ts';
 import type { Store } from '../store/store.ts';
 
 /** What the HTTP layer is built from (passed by hand: no container). */
@@ -16,6 +17,8 @@ export interface AppDeps {
   metrics: Metrics;
   ingest: Ingest;
   messages: MessageService;
+  /** Campaign use cases; the runtime's instance kicks the scheduler on changes (absent: routes make their own). */
+  campaigns?: CampaignService;
   /** E-mail/SMS providers: receipts endpoint and GET /v1/providers (absent: those routes are not served). */
   providers?: ProviderHub;
 }

@@ -24,6 +24,8 @@ export interface FakeRequest {
   body: string;
   /** The mode the fake was in when it answered. */
   mode: FakeMode;
+  /** When the request's body had arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface ModeOptions {
@@ -82,6 +84,7 @@ export async function startFakeServer(handler: FakeHandler, port = 0): Promise<F
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
         mode: m,
+        at: Date.now(),
       };
       requests.push(r);
       const answer = () => void Promise.resolve(handler(r, res)).catch(() => res.destroy());
