@@ -18,7 +18,7 @@ export class ApiError extends Error {
   }
 }
 
-export type Query = Record<string, string | number | boolean | undefined | null>;
+export type Query = Record<string, string | number | boolean | string[] | undefined | null>;
 
 export interface Api {
   get<T>(path: string, query?: Query): Promise<T>;
@@ -33,7 +33,10 @@ export interface Api {
 export function qs(query?: Query): string {
   if (!query) return '';
   const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
+  for (const [k, v] of Object.entries(query)) {
+    if (Array.isArray(v)) for (const x of v) p.append(k, x);
+    else if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
+  }
   const s = p.toString();
   return s ? `?${s}` : '';
 }

@@ -6,7 +6,7 @@ import { renderTemplate, splitList, type Campaign, type Contact } from '../campa
 import { ErrorBox, Field, LoadProblem, Loading, PageHeader } from '../components/ui.tsx';
 import { fmtNum, fromLocalInput, toLocalInput } from '../format.ts';
 import { Link, navigate } from '../router.tsx';
-import { contactQuery, type ContactPage } from './contacts-api.ts';
+import { contactQuery, countBody, type ContactPage } from './contacts-api.ts';
 
 interface Draft {
   name: string;
@@ -114,9 +114,12 @@ export function CampaignForm(props: { id?: string }) {
   // Live count and a sample contact for the preview, following the filter as it is typed.
   const filterKey = useDebounced(`${draft.channel}|${draft.operatorCodes}|${draft.tags}`, 300);
   const [ch, ops, tags] = filterKey.split('|') as [string, string, string];
-  const q = contactQuery({ operatorCodes: splitList(ops), tags: splitList(tags), channel: ch });
-  const count = useLoad(() => api.get<{ count: number }>('/v1/contacts/count', q), [filterKey]);
-  const sample = useLoad(() => api.get<ContactPage>('/v1/contacts', { ...q, limit: 1 }), [filterKey]);
+  const filter = { operatorCodes: splitList(ops), tags: splitList(tags), channel: ch as 'sms' | 'email' };
+  const count = useLoad(() => api.post<{ count: number }>('/v1/contacts/count', countBody(filter)), [filterKey]);
+  const sample = useLoad(
+    () => api.get<ContactPage>('/v1/contacts', { ...contactQuery(filter), limit: 1 }),
+    [filterKey],
+  );
   const sampleContact: Partial<Contact> | undefined = sample.data?.items[0];
 
   const submit = async (e: FormEvent) => {
@@ -290,7 +293,7 @@ export function CampaignForm(props: { id?: string }) {
           <section className="card" aria-labelledby="audience" aria-live="polite">
             <h2 id="audience">Audience</h2>
             {count.error ? (
-              <LoadProblem error={count.error} what="Contact counts" route="GET /v1/contacts/count" />
+              <LoadProblem error={count.error} what="Contact counts" route="POST /v1/contacts/count" />
             ) : (
               <p>
                 <span className="count-pill" data-testid="match-count">

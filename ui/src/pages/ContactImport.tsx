@@ -9,14 +9,16 @@ const CHUNK_ROWS = 500;
 
 export interface ImportResult {
   imported: number;
+  rejectedCount: number;
   rejected: { line: number; reason: string; row?: string }[];
 }
 
-/** What one import request answers (normalised from the API's shape). */
-interface ApiImportAnswer {
-  imported?: number;
-  created?: number;
-  rejected?: { line?: number; row?: number; reason?: string; message?: string; errors?: { message?: string }[] }[];
+/** What POST /v1/contacts/import answers for one request. */
+interface ImportReport {
+  accepted: number;
+  rejected: number;
+  /** The first rejected rows; `row` is the 1-based data row (after the header). */
+  errors: { row: number; reason: string }[];
 }
 
 /**
@@ -42,24 +44,19 @@ export function ImportPanel(props: { onDone(imported: number): void }) {
       return;
     }
     const total = rows.length;
-    const out: ImportResult = { imported: 0, rejected: [] };
+    const out: ImportResult = { imported: 0, rejectedCount: 0, rejected: [] };
     setProgress({ done: 0, total });
     try {
       for (let i = 0; i < total; i += CHUNK_ROWS) {
         const chunk = rows.slice(i, i + CHUNK_ROWS);
-        const a = await api.send<ApiImportAnswer>(
-          'POST',
-          '/v1/contacts/import',
-          [header, ...chunk].join('\n'),
-          'text/csv',
-        );
-        out.imported += a.imported ?? a.created ?? 0;
-        for (const r of a.rejected ?? []) {
-          // The API numbers lines within the chunk (header = 1); map back to the file.
-          const local = r.line ?? r.row ?? 0;
-          const line = local > 0 ? local + i : 0;
-          const reason = (r.reason ?? r.message ?? (r.errors ?? []).map((e) => e.message).join('; ')) || 'rejected';
-          out.rejected.push({ line, reason, row: rows[line - 2] });
+        const body = [header, ...chunk].join('\n');
+        const a = await api.send<ImportReport>('POST', '/v1/contacts/import', body, 'text/csv');
+        out.imported += a.accepted;
+        out.rejectedCount += a.rejected;
+        for (const r of a.errors) {
+          // Rows are numbered within the chunk; in the file, add the rows before it and the header line.
+          const dataRow = i + r.row;
+          out.rejected.push({ line: dataRow + 1, reason: r.reason, row: rows[dataRow - 1] });
         }
         setProgress({ done: Math.min(i + CHUNK_ROWS, total), total });
       }
@@ -116,7 +113,7 @@ export function ImportPanel(props: { onDone(imported: number): void }) {
       {result && (
         <div data-testid="import-result" aria-live="polite">
           <p>
-            <strong>{fmtNum(result.imported)}</strong> imported, <strong>{fmtNum(result.rejected.length)}</strong>{' '}
+            <strong>{fmtNum(result.imported)}</strong> imported, <strong>{fmtNum(result.rejectedCount)}</strong>{' '}
             rejected.
           </p>
           {result.rejected.length > 0 && (

@@ -6,7 +6,8 @@ import type { Contact } from '../campaigns.ts';
 import { Empty, ErrorBox, Field, LoadProblem, Loading, PageHeader } from '../components/ui.tsx';
 import { fmtAgo, fmtDateTime, fmtNum } from '../format.ts';
 import { navigate } from '../router.tsx';
-import { contactQuery, type ContactPage } from './contacts-api.ts';
+import { contactQuery, countBody, type ContactFilter, type ContactPage } from './contacts-api.ts';
+import { splitList } from '../campaigns.ts';
 import { ImportPanel } from './ContactImport.tsx';
 
 interface Draft {
@@ -33,17 +34,26 @@ function draftOf(c: Contact): Draft {
 
 export function Contacts(props: { query: URLSearchParams }) {
   const api = useApi();
-  const q = props.query.get('q') ?? '';
   const tag = props.query.get('tag') ?? '';
   const op = props.query.get('operatorCode') ?? '';
-  const key = `${q}|${tag}|${op}`;
+  const tz = props.query.get('timezone') ?? '';
+  const channel = props.query.get('channel') ?? '';
+  const key = `${tag}|${op}|${tz}|${channel}`;
   const [cursors, setCursors] = useState<{ key: string; stack: (string | undefined)[] }>({ key, stack: [undefined] });
   const stack = cursors.key === key ? cursors.stack : [undefined];
   const cursor = stack[stack.length - 1];
-  const filter = contactQuery({ q, tags: tag ? [tag] : [], operatorCodes: op ? [op] : [] });
-  const page = useLoad(() => api.get<ContactPage>('/v1/contacts', { ...filter, limit: 50, cursor }), [key, cursor]);
-  const count = useLoad(() => api.get<{ count: number }>('/v1/contacts/count', filter), [key]);
-  const [search, setSearch] = useState({ q, tag, op });
+  const filter: ContactFilter = {
+    tags: splitList(tag),
+    operatorCodes: splitList(op),
+    timezones: splitList(tz),
+    channel: channel === 'sms' || channel === 'email' ? channel : undefined,
+  };
+  const page = useLoad(
+    () => api.get<ContactPage>('/v1/contacts', { ...contactQuery(filter), limit: 50, cursor }),
+    [key, cursor],
+  );
+  const count = useLoad(() => api.post<{ count: number }>('/v1/contacts/count', countBody(filter)), [key]);
+  const [search, setSearch] = useState({ tag, op, tz, channel });
   const [editing, setEditing] = useState<Contact | 'new' | null>(null);
   const [importing, setImporting] = useState(false);
   const [notice, setNotice] = useState<string>();
@@ -52,9 +62,10 @@ export function Contacts(props: { query: URLSearchParams }) {
   const apply = (e: FormEvent) => {
     e.preventDefault();
     const p = new URLSearchParams();
-    if (search.q.trim()) p.set('q', search.q.trim());
-    if (search.tag.trim()) p.set('tag', search.tag.trim());
-    if (search.op.trim()) p.set('operatorCode', search.op.trim());
+    if (search.tag.trim()) p.set('tag', splitList(search.tag).join(','));
+    if (search.op.trim()) p.set('operatorCode', splitList(search.op).join(','));
+    if (search.tz.trim()) p.set('timezone', splitList(search.tz).join(','));
+    if (search.channel) p.set('channel', search.channel);
     const s = p.toString();
     navigate(`/contacts${s ? `?${s}` : ''}`);
   };
@@ -115,20 +126,26 @@ export function Contacts(props: { query: URLSearchParams }) {
           onSaved={(c, created) => saved(`${created ? 'Created' : 'Saved'} ${c.phone ?? c.email}.`)}
         />
       )}
-      <form className="card filters" onSubmit={apply} aria-label="Search contacts">
-        <Field label="Search" id="c-q" hint="Phone or e-mail">
-          <input
-            id="c-q"
-            type="search"
-            value={search.q}
-            onChange={(e) => setSearch({ ...search, q: e.target.value })}
-          />
-        </Field>
-        <Field label="Tag" id="c-tag">
+      <form className="card filters" onSubmit={apply} aria-label="Filter contacts">
+        <Field label="Tags" id="c-tag" hint="Comma-separated: any of">
           <input id="c-tag" value={search.tag} onChange={(e) => setSearch({ ...search, tag: e.target.value })} />
         </Field>
-        <Field label="Operator code" id="c-op">
+        <Field label="Operator codes" id="c-op" hint="Comma-separated: any of">
           <input id="c-op" value={search.op} onChange={(e) => setSearch({ ...search, op: e.target.value })} />
+        </Field>
+        <Field label="Time zones" id="c-tz" hint="e.g. Europe/Moscow">
+          <input id="c-tz" value={search.tz} onChange={(e) => setSearch({ ...search, tz: e.target.value })} />
+        </Field>
+        <Field label="Reachable by" id="c-channel">
+          <select
+            id="c-channel"
+            value={search.channel}
+            onChange={(e) => setSearch({ ...search, channel: e.target.value })}
+          >
+            <option value="">Any</option>
+            <option value="sms">SMS (has a phone)</option>
+            <option value="email">E-mail (has an address)</option>
+          </select>
         </Field>
         <div className="filter-actions">
           <button type="submit" className="btn btn-primary">
@@ -141,8 +158,8 @@ export function Contacts(props: { query: URLSearchParams }) {
         {!page.data && page.loading ? (
           <Loading />
         ) : page.data && page.data.items.length === 0 ? (
-          <Empty title={key === '||' ? 'No contacts yet.' : 'No contact matches.'}>
-            {key === '||' ? 'Create one, or import a CSV file.' : 'Try another search.'}
+          <Empty title={key === '|||' ? 'No contacts yet.' : 'No contact matches.'}>
+            {key === '|||' ? 'Create one, or import a CSV file.' : 'Try other filters.'}
           </Empty>
         ) : page.data ? (
           <div className="table-wrap">

@@ -6,12 +6,24 @@ export interface ContactPage {
   nextCursor: string | null;
 }
 
-/** Query parameters of the contacts list and count routes for a filter. */
-export function contactQuery(f: { operatorCodes?: string[]; tags?: string[]; channel?: string; q?: string }): Query {
-  return {
-    operatorCode: f.operatorCodes?.length ? f.operatorCodes.join(',') : undefined,
-    tag: f.tags?.length ? f.tags.join(',') : undefined,
-    channel: f.channel || undefined,
-    q: f.q || undefined,
-  };
+export interface ContactFilter {
+  operatorCodes?: string[];
+  tags?: string[];
+  timezones?: string[];
+  channel?: 'sms' | 'email';
+}
+
+/** Query string of GET /v1/contacts for a filter (repeated keys: any of). */
+export function contactQuery(f: ContactFilter): Query {
+  return { operatorCode: f.operatorCodes, tag: f.tags, timezone: f.timezones, channel: f.channel };
+}
+
+/** Body of POST /v1/contacts/count: empty lists are left out (they match everything). */
+export function countBody(f: ContactFilter): ContactFilter {
+  const out: ContactFilter = {};
+  if (f.operatorCodes?.length) out.operatorCodes = f.operatorCodes;
+  if (f.tags?.length) out.tags = f.tags;
+  if (f.timezones?.length) out.timezones = f.timezones;
+  if (f.channel) out.channel = f.channel;
+  return out;
 }
