@@ -2,8 +2,8 @@ import type { Channel, Message, NewMessage } from '../domain/message.ts';
 import { bitsOf, intersection } from '../domain/categories.ts';
 import { recipientKey } from '../domain/recipients.ts';
 import type { Store } from '../store/store.ts';
-import { KyselyPreferenceRepo } from '../store/preferences.repo.ts';
-import { KyselySuppressionRepo, type Suppression } from '../store/suppressions.repo.ts';
+import { lookupRecipients } from '../store/screening.repo.ts';
+import type { Suppression } from '../store/suppressions.repo.ts';
 
 /** What screening needs to know of a message. */
 export interface ScreenTarget {
@@ -37,16 +37,14 @@ export function screenReason(
  * Preferences and the suppression list, checked twice: at ingest (a message that can never be sent
  * is stored as `suppressed` at once, visible to its sender) and again by the worker just before
  * the provider call, since either list may change while a message waits. Each check is one
- * batch: one IN query on the suppression list and, only when some message has categories, one
- * on preferences — per ingest group or per worker batch, never per message.
+ * round trip per ingest group or worker batch, never per message: the suppression list and (only
+ * for recipients of messages with categories) preferences, in one UNION ALL query.
  */
 export class RecipientScreen {
-  private readonly preferences: KyselyPreferenceRepo;
-  private readonly suppressions: KyselySuppressionRepo;
+  private readonly db: Store['db'];
 
   constructor(deps: { store: Store }) {
-    this.preferences = new KyselyPreferenceRepo(deps.store.db);
-    this.suppressions = new KyselySuppressionRepo(deps.store.db);
+    this.db = deps.store.db;
   }
 
   /** One reason (or undefined: may be sent) per target, in order. */
@@ -60,10 +58,7 @@ export class RecipientScreen {
       if (t.categories !== 0) prefKeys.add(k);
     }
     if (keys.size === 0) return targets.map(() => undefined);
-    const [suppressed, optOuts] = await Promise.all([
-      this.suppressions.findMany([...keys]),
-      prefKeys.size > 0 ? this.preferences.optOuts([...prefKeys]) : Promise.resolve(new Map<string, number>()),
-    ]);
+    const { suppressions: suppressed, optOuts } = await lookupRecipients(this.db, [...keys], prefKeys);
     return targets.map((t) => {
       const k = recipientKey(t.recipient);
       return screenReason(t, suppressed.get(k), optOuts.get(k));
