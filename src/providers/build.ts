@@ -36,10 +36,15 @@ export function buildProviders(deps: { config: Config; store: Store; clock: Cloc
     const type = PROVIDER_TYPES[cfg.type];
     if (!type)
       throw new Error(`provider ${cfg.name}: unknown type ${cfg.type} (config validation should have caught it)`);
-    byName.set(cfg.name, {
-      provider: type.create(cfg, { ...ctx, logger: logger.child({ provider: cfg.name }) }),
-      config: cfg,
-    });
+    const provider = type.create(cfg, { ...ctx, logger: logger.child({ provider: cfg.name }) });
+    byName.set(cfg.name, { provider, config: cfg });
+    if (provider.capabilities.receipts && !provider.parseReceipts && !cfg.options.webhookPassword) {
+      logger.warn(
+        { provider: cfg.name },
+        `receipts for ${cfg.name} are taken without a password: set webhookPassword so that only the ` +
+          `provider can post to /v1/providers/${cfg.name}/events`,
+      );
+    }
   }
   const routes = { email: [...(config.routes.email ?? [])], sms: [...(config.routes.sms ?? [])] };
   for (const channel of ['email', 'sms'] as const) {

@@ -37,15 +37,18 @@ for (const backend of BACKENDS) {
       await gateway.close();
     });
 
+    let n = 0;
     /** Sends an e-mail through `provider` and waits until the gateway accepted it (`sent`). */
     async function sent(provider = 'gw'): Promise<string> {
+      // A fresh recipient each time: a bounce puts its address on the suppression list.
+      const to = `user${++n}@example.com`;
       const r = await h.inject({
         method: 'POST',
         url: '/v1/messages',
         headers: h.auth,
         payload: {
           channel: 'email',
-          to: 'ann@example.com',
+          to,
           from: 'shop@example.com',
           subject: 'S',
           text: 'T',
@@ -69,7 +72,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual(JSON.parse(req.body), {
         id,
         sender: 'shop@example.com',
-        recipient: 'ann@example.com',
+        recipient: 'user1@example.com',
         subject: 'S',
         html: null,
         text: 'T',

@@ -1,4 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
+import type { Logger } from 'pino';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { ProviderConfig } from '../../../config/config.ts';
 import type { Message } from '../../../domain/message.ts';
@@ -81,7 +82,7 @@ export class SmtpProvider implements Provider {
   private readonly transport: Transporter<SMTPPool.SentMessageInfo>;
   private readonly opts: SmtpOptions;
 
-  constructor(cfg: ProviderConfig, opts: SmtpOptions) {
+  constructor(cfg: ProviderConfig, opts: SmtpOptions, logger?: Logger) {
     this.name = cfg.name;
     this.opts = opts;
     const poolOptions: SMTPPool.Options = {
@@ -99,6 +100,8 @@ export class SmtpProvider implements Provider {
       ...(cfg.rateLimit ? { rateDelta: 1000, rateLimit: Math.max(1, Math.ceil(cfg.rateLimit)) } : {}),
     };
     this.transport = nodemailer.createTransport(poolOptions);
+    // A pooled connection's error outside a send must never become an unhandled 'error' event.
+    this.transport.on('error', (err) => logger?.warn({ err, provider: cfg.name }, 'SMTP pool error'));
   }
 
   async send(batch: readonly Message[], signal: AbortSignal): Promise<DeliveryResult[]> {
@@ -157,5 +160,5 @@ export const smtpType: ProviderType = {
   type: 'smtp',
   channels: ['email'],
   validate: (cfg, problems) => void readSmtpOptions(cfg, problems),
-  create: (cfg) => new SmtpProvider(cfg, readSmtpOptions(cfg)),
+  create: (cfg, ctx) => new SmtpProvider(cfg, readSmtpOptions(cfg), ctx.logger),
 };
