@@ -109,6 +109,23 @@ describe('compat: mailing microservice (seed 000)', () => {
     assert.deepEqual(f.json(), { request_id: b.request_id, status: 'failed', priority: 0 });
   });
 
+  test('HERALD_AUTO_SUPPRESS=false: REJECTED receipts leave the suppression list alone', async () => {
+    const { h, call } = await setup({ env: { HERALD_AUTO_SUPPRESS: 'false' } });
+    const a = (await call('POST', '/send', { ...example, recipient: 'kept@example.com' })).json();
+    const b = (await call('POST', '/send', { ...example, recipient: 'kept2@example.com' })).json();
+    await waitState(h, a.request_id, 'sent');
+    await waitState(h, b.request_id, 'sent');
+    assert.equal(
+      (await call('POST', '/status-webhook', { ID: a.request_id, STATUS: 'REJECTED' })).json().status,
+      'rejected',
+    );
+    // The provider's receipts endpoint takes the same body and follows the same switch.
+    const r = await call('POST', '/v1/providers/mailer/events', { ID: b.request_id, STATUS: 'REJECTED' }, {});
+    assert.equal(r.statusCode, 200, r.body);
+    assert.equal((await call('GET', `/status/${b.request_id}`)).json().status, 'rejected');
+    assert.deepEqual((await call('GET', '/v1/suppressions')).json().items, []);
+  });
+
   test('priority first; a failed hand-over is queued and retried by the worker', async () => {
     const { h, sink, call } = await setup({ answer: (n) => (n === 1 ? 503 : 202), startWorker: false });
     const low = (await call('POST', '/send', { ...example, priority: 1, message: 'low' })).json();

@@ -228,6 +228,56 @@ describe('compat: postmaster JSON-RPC (seed 001)', () => {
     );
   });
 
+  test('provider receipts behind basic auth (--webhook-pass) drive stateFlags; a bounce suppresses', async () => {
+    const sink = await startSink(() => ({ status: 200 }));
+    stops.push(() => sink.close());
+    const HERALD_CONFIG = configFile({
+      providers: [{ name: 'mailer', channel: 'email', type: 'http', url: `${sink.url}/mail`, webhookPassword: 'pw' }],
+    });
+    const h = await startHerald({ env: { HERALD_CONFIG } });
+    stops.push(() => h.stop());
+    const rpc = async (method: string, params: unknown) =>
+      (
+        await h.inject({
+          method: 'POST',
+          url: '/rpc',
+          headers: h.auth,
+          payload: { jsonrpc: '2.0', method, params, id: 1 },
+        })
+      ).json() as Rpc;
+    for (const to of ['ok@example.com', 'gone@example.com'])
+      await rpc('Postmaster.Enqueue', { to, from: 'n@example.com', subject: 's', text: 't', uniqueID: 'k' });
+    const ok = await lastTo(h, 'ok@example.com');
+    const gone = await lastTo(h, 'gone@example.com');
+    await waitState(h, ok.id, 'sent');
+    await waitState(h, gone.id, 'sent');
+    const events = (body: unknown, password?: string) =>
+      h.inject({
+        method: 'POST',
+        url: '/v1/providers/mailer/events',
+        headers: password ? { authorization: `Basic ${Buffer.from(`x:${password}`).toString('base64')}` } : {},
+        payload: body as object,
+      });
+    assert.equal((await events({ ID: ok.id, STATUS: 'DELIVERED' })).statusCode, 401);
+    assert.equal((await events({ ID: ok.id, STATUS: 'DELIVERED' }, 'wrong')).statusCode, 401);
+    const r = await events(
+      [
+        { ID: ok.id, STATUS: 'DELIVERED' },
+        { ID: gone.id, STATUS: 'REJECTED' },
+      ],
+      'pw',
+    );
+    assert.equal(r.statusCode, 200, r.body);
+    const stat = async (to: string) =>
+      ((await rpc('Postmaster.GetLastEmail', { to, uniqueID: 'k' })).result as { stat: Record<string, unknown> }).stat;
+    assert.equal((await stat('ok@example.com')).stateFlags, 2);
+    const g = await stat('gone@example.com');
+    assert.equal(g.stateFlags, 8);
+    assert.equal(g.error, 'provider reported REJECTED');
+    const s = await h.inject({ method: 'GET', url: '/v1/suppressions/gone@example.com', headers: h.auth });
+    assert.equal(s.json().source, 'bounce');
+  });
+
   test('HERALD_RPC_PORT: a real listener answering JSON-RPC on every path', async () => {
     const { h } = await setup({ HERALD_RPC_PORT: '39998' });
     const url = await h.rt.rpcApp!.listen({ port: 0, host: '127.0.0.1' });
