@@ -12,6 +12,9 @@ import { statsRoutes } from './api/routes/stats/stats.routes.ts';
 import { uiRoutes } from './api/ui-static.ts';
 import { postbackRoutes } from './api/compat/postback/postback.routes.ts';
 import { legacyCompatRoutes } from './api/compat/legacy.ts';
+import { notificationCompatRoutes } from './api/compat/notification/notification.routes.ts';
+import { campaignRoutes } from './api/routes/campaigns/campaigns.routes.ts';
+import { contactRoutes } from './api/routes/contacts/contacts.routes.ts';
 import { preferenceRoutes } from './api/routes/preferences/preferences.routes.ts';
 import { recipientRoutes } from './api/routes/recipients/recipients.routes.ts';
 import { suppressionRoutes } from './api/routes/suppressions/suppressions.routes.ts';
@@ -63,11 +66,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // HERALD_COMPAT_AUTH=false: the replaced systems' clients send no key (private network only; docs/compat/).
   if (!deps.config.compatAuth) await app.register(legacyCompatRoutes(deps));
+  if (!deps.config.compatAuth) await app.register(notificationCompatRoutes(deps));
   // Everything registered in this scope needs an API key.
   await app.register(async (secured) => {
     secured.addHook('onRequest', bearerAuth(deps.store, deps.clock));
     await secured.register(metricsRoutes(deps));
     await secured.register(messageRoutes(deps));
+    await secured.register(contactRoutes(deps));
+    await secured.register(campaignRoutes(deps));
     await secured.register(statsRoutes(deps));
     await secured.register(postbackRoutes(deps));
     await secured.register(preferenceRoutes(deps));
@@ -75,6 +81,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await secured.register(recipientRoutes(deps));
     // Seeds 000–002 (/send, /status, /status-webhook, /rpc, /sms): keyed unless HERALD_COMPAT_AUTH=false.
     if (deps.config.compatAuth) await secured.register(legacyCompatRoutes(deps));
+    // Seed 003 (/api/clients/, /api/mailings/, /api/messages/): the same rule.
+    if (deps.config.compatAuth) await secured.register(notificationCompatRoutes(deps));
     await secured.register(outboxRoutes(deps));
     if (deps.providers) await secured.register(providersRoutes({ providers: deps.providers }));
   });

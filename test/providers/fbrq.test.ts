@@ -92,3 +92,21 @@ test('{"message":"OK"} without a code is success; a non-zero code is not', async
   await p.close?.();
   await s.close();
 });
+
+test('the fake refuses what the real API refuses: a body id other than the path id, a non-integer phone', async () => {
+  const { request } = await import('undici');
+  const post = async (path: string, body: string) => {
+    const r = await request(`${fake.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer secret-jwt', 'content-type': 'application/json' },
+      body,
+    });
+    await r.body.text();
+    return r.statusCode;
+  };
+  fake.setMode('ok');
+  assert.equal(await post('/send/9007199254740993', '{"id":9007199254740993,"phone":79001234567,"text":"x"}'), 200);
+  assert.equal(await post('/send/9007199254740993', '{"id":9007199254740992,"phone":79001234567,"text":"x"}'), 400);
+  assert.equal(await post('/send/5', '{"id":5,"phone":"+79001234567","text":"x"}'), 400);
+  assert.equal(await post('/send/5', 'id=5'), 400);
+});
