@@ -12,6 +12,8 @@ import { Ingest } from './queue/ingest.ts';
 import { CompositeRouter, type Router } from './queue/router.ts';
 import { Worker } from './queue/worker.ts';
 import { MessageService } from './services/messages.ts';
+import { CampaignScheduler } from './campaigns/scheduler.ts';
+import { CampaignService } from './campaigns/service.ts';
 import { RecipientScreen } from './services/screening.ts';
 import { openStore } from './store/open-store.ts';
 import { StatsRepo } from './store/stats.repo.ts';
@@ -28,6 +30,7 @@ export interface Runtime {
   clock: Clock;
   ingest: Ingest;
   messages: MessageService;
+  campaigns: CampaignService;
   router: Router;
   /** E-mail/SMS providers, their router and call stats. */
   providers: ProviderHub;
@@ -35,6 +38,8 @@ export interface Runtime {
   /** Postmaster's separate JSON-RPC listener, when HERALD_RPC_PORT is set (main.ts listens on it). */
   rpcApp?: FastifyInstance;
   worker?: Worker;
+  /** The campaign scheduler (worker role), started with the runtime. */
+  scheduler?: CampaignScheduler;
   /** The generated first API key, when one was made on this start. */
   generatedKey?: string;
   /** Graceful stop: no new requests, pending commits flushed, in-flight deliveries finished or handed back. */
@@ -67,6 +72,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   const screen = new RecipientScreen({ store });
   const ingest = new Ingest({ store, clock, metrics, stats, screen: (m) => screen.screenNew(m) });
   const messages = new MessageService({ store, ingest, clock, config });
+  const campaigns = new CampaignService({ store, clock, config });
   const providers = createProviderHub({ config, store, clock, logger, metrics });
   const router: Router = new CompositeRouter([new WebhookRouter(config, clock), providers.router]);
   const rt: Runtime = {
@@ -77,12 +83,14 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     clock,
     ingest,
     messages,
+    campaigns,
     router,
     providers,
     stop: async () => {
       await rt.app?.close();
       await rt.rpcApp?.close();
       await ingest.drain();
+      await rt.scheduler?.stop();
       await rt.worker?.stop();
       await stats.stop();
       await router.close();
@@ -91,7 +99,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   };
   if (opts.roles.includes('api')) {
     rt.generatedKey = await bootstrapApiKey(store, config.apiKey, clock.now());
-    rt.app = await buildApp({ config, store, clock, logger, metrics, ingest, messages, providers });
+    rt.app = await buildApp({ config, store, clock, logger, metrics, ingest, messages, providers, campaigns });
     if (config.rpcPort) {
       rt.rpcApp = await buildRpcApp({ config, store, clock, logger, metrics, ingest, messages, providers });
     }
@@ -109,6 +117,17 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     });
     ingest.onCommitted(() => worker.wake());
     rt.worker = worker;
+    const scheduler = new CampaignScheduler({
+      store,
+      clock,
+      logger: logger.child({ role: 'scheduler' }),
+      metrics,
+      maxAttempts: config.worker.retry.maxAttempts,
+      onMessages: () => worker.wake(),
+    });
+    campaigns.onChange(() => scheduler.kick());
+    scheduler.start();
+    rt.scheduler = scheduler;
   }
   return rt;
 }
