@@ -131,6 +131,63 @@ void describe('admin UI', () => {
     await shot('outbox-email');
   });
 
+  void test('import contacts from CSV: progress, then a report of rejected rows', async () => {
+    await page.getByRole('link', { name: 'Contacts' }).click();
+    await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+    await page.getByRole('button', { name: 'Import CSV' }).click();
+    const csv = [
+      'phone,email,tag,timezone,name',
+      '79001112233,ada@example.com,vip,Europe/Moscow,Ada',
+      '79001112234,,vip,Europe/Moscow,Grace',
+      '79001112235,,vip,Asia/Tokyo,Linus',
+      '79001112236,,regular,UTC,Ken',
+      '79001112237,,regular,Mars/Olympus,Bad',
+      '79001112233,,vip,UTC,Duplicate',
+    ].join('\n');
+    await page
+      .getByLabel('CSV file')
+      .setInputFiles({ name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const result = page.getByTestId('import-result');
+    await result.waitFor();
+    assert.match(await result.innerText(), /4 imported, 2 rejected/);
+    assert.equal(await page.getByTestId('import-progress').getAttribute('value'), '6');
+    const rejected = page.getByTestId('import-rejected').locator('tbody tr');
+    assert.equal(await rejected.count(), 2);
+    assert.match(await rejected.nth(0).innerText(), /6\s+79001112237.*time zone/s);
+    assert.match(await rejected.nth(1).innerText(), /duplicate/);
+    await eventually(async () =>
+      (await page.getByTestId('contacts').locator('tbody tr').count()) === 4 ? true : undefined,
+    );
+    await shot('contacts');
+  });
+
+  void test('create a campaign with a live count and preview, and watch its progress', async () => {
+    await page.getByRole('link', { name: 'Campaigns' }).click();
+    await page.getByRole('link', { name: 'New campaign' }).click();
+    await page.getByLabel('Name').fill('VIP welcome');
+    await page.getByLabel('Text').fill('Hello {attributes.name}, welcome to the VIP list');
+    await page.getByLabel('Tags').fill('vip');
+    const count = page.getByTestId('match-count');
+    await eventually(async () => ((await count.innerText()) === '3' ? true : undefined), 5000, 'three vip contacts');
+    assert.match(await page.getByTestId('preview').innerText(), /^Hello (Ada|Grace|Linus), welcome to the VIP list$/);
+    await shot('campaign-new');
+    await page.getByRole('button', { name: 'Create campaign' }).click();
+    await page.getByRole('heading', { name: 'VIP welcome' }).waitFor();
+    const progress = page.getByTestId('progress-text');
+    await eventually(
+      async () => (/3 delivered .* of 3/.test(await progress.innerText()) ? true : undefined),
+      15_000,
+      'the campaign to deliver to its three contacts',
+    );
+    await shot('campaign');
+    await page.getByRole('link', { name: 'Campaigns', exact: true }).first().click();
+    const row = page.getByTestId('campaigns').locator('tbody tr', { hasText: 'VIP welcome' });
+    await row.waitFor();
+    assert.match(await row.innerText(), /3 delivered/);
+    await shot('campaigns');
+  });
+
   void test('providers page shows health and throughput', async () => {
     await page.getByRole('link', { name: 'Providers' }).click();
     await page.getByRole('heading', { name: 'Providers' }).waitFor();

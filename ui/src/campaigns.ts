@@ -31,10 +31,11 @@ export interface Campaign {
   window: { from: string; to: string } | null;
   priority: number;
   state: string;
-  fannedOut?: number;
-  fanoutDone?: boolean;
+  fanout: { done: boolean; contacts: number; checkpoint: string | null };
   createdAt: string;
-  updatedAt?: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
 }
 
 /** Counts by message state, e.g. { queued: 3, delivered: 10 }. */

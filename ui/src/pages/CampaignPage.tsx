@@ -6,6 +6,7 @@ import { Badge, ErrorBox, LoadProblem, Loading, PageHeader, Stat, Updated } from
 import { COLORS, Donut, TimeBars } from '../components/charts.tsx';
 import { fmtDateTime, fmtMs, fmtNum, fmtPct } from '../format.ts';
 import { Link } from '../router.tsx';
+import type { Message } from '../types.ts';
 import { ProgressBar } from './Campaigns.tsx';
 
 export interface CampaignStats {
@@ -17,9 +18,10 @@ export interface CampaignStats {
     firstSentAt: string | null;
     lastSentAt: string | null;
     delivered: number;
-    p50Ms: number | null;
-    p95Ms: number | null;
+    p50TimeToDeliveryMs: number | null;
+    p95TimeToDeliveryMs: number | null;
   };
+  messages: { items: Message[]; nextCursor: string | null };
 }
 
 const STATE_COLORS: Record<string, string> = {
@@ -36,7 +38,11 @@ const STATE_COLORS: Record<string, string> = {
 
 export function CampaignPage(props: { id: string }) {
   const api = useApi();
-  const stats = useLoad(() => api.get<CampaignStats>(`/v1/campaigns/${props.id}/stats`), [props.id], 3000);
+  const stats = useLoad(
+    () => api.get<CampaignStats>(`/v1/campaigns/${props.id}/stats`, { limit: 10 }),
+    [props.id],
+    3000,
+  );
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<unknown>();
   const s = stats.data;
@@ -70,7 +76,7 @@ export function CampaignPage(props: { id: string }) {
           c && (
             <>
               <Updated at={stats.updatedAt} />
-              {['scheduled', 'paused'].includes(c.state) && (
+              {['scheduled', 'running', 'paused'].includes(c.state) && (
                 <Link className="btn" to={`/campaigns/${c.id}/edit`}>
                   Edit
                 </Link>
@@ -104,7 +110,7 @@ export function CampaignPage(props: { id: string }) {
             <Stat
               label="Messages"
               value={fmtNum(s.total)}
-              hint={`${fmtNum(c.fannedOut ?? s.total)} contacts fanned out`}
+              hint={`${fmtNum(c.fanout.contacts)} contacts fanned out${c.fanout.done ? ' (all)' : ''}`}
             />
             <Stat label="Delivered" value={fmtNum(p.delivered)} hint={fmtPct(p.delivered, p.total)} tone="delivered" />
             <Stat label="Sent" value={fmtNum(p.sent)} hint="awaiting receipt" tone="accepted" />
@@ -112,8 +118,8 @@ export function CampaignPage(props: { id: string }) {
             <Stat label="Pending" value={fmtNum(p.pending)} hint="queued or sending" tone="retried" />
             <Stat
               label="Delivery p50"
-              value={fmtMs(s.timing.p50Ms)}
-              hint={`p95 ${fmtMs(s.timing.p95Ms)} · fan-out to delivery`}
+              value={fmtMs(s.timing.p50TimeToDeliveryMs)}
+              hint={`p95 ${fmtMs(s.timing.p95TimeToDeliveryMs)} · fan-out to delivery`}
             />
           </section>
           <section className="card" aria-labelledby="cp-progress">
@@ -146,6 +152,44 @@ export function CampaignPage(props: { id: string }) {
               />
             </section>
           </div>
+          <section className="card" aria-labelledby="cp-msgs">
+            <div className="card-head">
+              <h2 id="cp-msgs">Latest messages</h2>
+              <Link to={`/messages?campaignId=${c.id}`}>All of this campaign's messages</Link>
+            </div>
+            {s.messages.items.length === 0 ? (
+              <p className="muted">
+                No messages yet{c.state === 'scheduled' ? `: the campaign starts ${fmtDateTime(c.startAt)}.` : '.'}
+              </p>
+            ) : (
+              <div className="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Recipient</th>
+                      <th scope="col">Text</th>
+                      <th scope="col">State</th>
+                      <th scope="col">Due</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {s.messages.items.map((m) => (
+                      <tr key={m.id}>
+                        <td className="mono">
+                          <Link to={`/messages/${m.id}`}>{m.to}</Link>
+                        </td>
+                        <td className="ellipsis">{m.subject ?? m.text}</td>
+                        <td>
+                          <Badge value={m.state} title={m.reason ?? undefined} />
+                        </td>
+                        <td>{fmtDateTime(m.dueAt)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </section>
           <section className="card" aria-labelledby="cp-def">
             <h2 id="cp-def">Definition</h2>
             <dl className="kv">

@@ -136,7 +136,7 @@ export function Contacts(props: { query: URLSearchParams }) {
         <Field label="Time zones" id="c-tz" hint="e.g. Europe/Moscow">
           <input id="c-tz" value={search.tz} onChange={(e) => setSearch({ ...search, tz: e.target.value })} />
         </Field>
-        <Field label="Reachable by" id="c-channel">
+        <Field label="Reachable by" id="c-channel" hint="SMS needs a phone">
           <select
             id="c-channel"
             value={search.channel}
