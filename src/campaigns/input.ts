@@ -74,7 +74,9 @@ export function campaignFields(
   if (f.startAt >= f.endAt) bad('endAt', 'must be after startAt');
   if (f.window) {
     const w = checkWindow(f.window);
-    if (w) bad(w.startsWith('window.from') ? 'window/from' : 'window/to', w.replace(/^window\.(from|to) /, ''));
+    const m = w && /^window\.(from|to) (must be HH:MM.*)$/.exec(w);
+    if (m) bad(`window/${m[1]}`, m[2]!);
+    else if (w) bad('window', w);
   }
   if (!Number.isInteger(f.priority) || f.priority < 0 || f.priority > 9) bad('priority', 'must be 0–9');
   if (f.channel === 'email') {

@@ -3,6 +3,8 @@ import { uuidv7 } from '../domain/ids.ts';
 import type { Campaign, CampaignChannel, CampaignFields, CampaignState } from '../campaigns/model.ts';
 import type { Capabilities } from './capabilities.ts';
 import type { CampaignsTable, Database, MessagesTable } from './schema.ts';
+import type { Message } from '../domain/message.ts';
+import { messageFromRow } from './rows.ts';
 import type { Page } from './store.ts';
 
 /** Message counts by state, e.g. `{ queued: 3, delivered: 10 }`. */
@@ -100,6 +102,8 @@ export interface CampaignRepo {
    * (the next opening of the window); messages whose contact is gone come back at `fallback`.
    */
   releaseHeld(id: string, now: number, dueFor: (zone: string) => number, fallback: number): Promise<number>;
+  /** Campaign messages (of one campaign, or of all), oldest first, after `cursor`. */
+  messages(campaignId: string | undefined, limit: number, cursor?: string): Promise<Page<Message>>;
   /**
    * Tries to take the leader lock `name` (PostgreSQL: a session advisory lock keyed by the name and
    * the current schema, so Herald instances in other schemas of one database do not contend).
@@ -343,6 +347,18 @@ export class KyselyCampaignRepo implements CampaignRepo {
       p50Ms: await pct(0.5),
       p95Ms: await pct(0.95),
     };
+  }
+
+  async messages(campaignId: string | undefined, limit: number, cursor?: string): Promise<Page<Message>> {
+    let q = this.db.selectFrom('messages').selectAll();
+    q = campaignId ? q.where('campaign_id', '=', campaignId) : q.where('campaign_id', 'is not', null);
+    if (cursor) q = q.where('id', '>', cursor);
+    const rows = await q
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
+    const items = rows.slice(0, limit).map(messageFromRow);
+    return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null };
   }
 
   async pendingCount(id: string): Promise<number> {
