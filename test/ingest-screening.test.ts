@@ -25,13 +25,13 @@ const email = (to: string, categories = 0): NewMessage => ({
 
 /** Screening at ingest is one lookup per group commit, and it decides the stored state. */
 for (const backend of BACKENDS) {
-  describe(`ingest screening: ${backend}`, () => {
+  void describe(`ingest screening: ${backend}`, () => {
     const stores: Store[] = [];
     after(async () => {
       for (const s of stores) await s.close();
     });
 
-    test('requests of one group are screened together, once', async () => {
+    void test('requests of one group are screened together, once', async () => {
       const store = await freshStore(backend);
       stores.push(store);
       await new KyselySuppressionRepo(store.db).add({

@@ -23,7 +23,7 @@ async function markAllSent(h: TestHerald): Promise<void> {
 
 /** Preferences, the suppression list, screening at ingest and at send time, and "last by uniqueId", on both stores. */
 for (const backend of BACKENDS) {
-  describe(`recipients: ${backend}`, () => {
+  void describe(`recipients: ${backend}`, () => {
     const started: TestHerald[] = [];
     const start = async (opts: Parameters<typeof startHerald>[0] = {}) => {
       const h = await startHerald({ backend, roles: ['api'], ...opts });
@@ -49,7 +49,7 @@ for (const backend of BACKENDS) {
       ...over,
     });
 
-    test('preferences: read, replace, postmaster flags rules, forget', async () => {
+    void test('preferences: read, replace, postmaster flags rules, forget', async () => {
       const h = await start();
       let r = await call(h, 'GET', '/v1/preferences/Ann@Example.com');
       assert.equal(r.statusCode, 200);
@@ -73,14 +73,14 @@ for (const backend of BACKENDS) {
       assert.equal((await call(h, 'GET', '/v1/preferences/ann@example.com')).json().optOut, 0);
     });
 
-    test('bit 1 is reserved on messages', async () => {
+    void test('bit 1 is reserved on messages', async () => {
       const h = await start();
       const r = await call(h, 'POST', '/v1/messages', email('a@example.com', { categories: 3 }));
       assert.equal(r.statusCode, 400);
       assert.match(r.json().error.message, /categories bit 1 is reserved/);
     });
 
-    test('ingest: opted-out categories and suppressed recipients end suppressed at once, with the reason', async () => {
+    void test('ingest: opted-out categories and suppressed recipients end suppressed at once, with the reason', async () => {
       const h = await start();
       await call(h, 'PUT', '/v1/preferences/bob@example.com', { optOut: 4 });
       await call(h, 'POST', '/v1/suppressions', { recipient: 'Eve@Example.com', reason: 'asked us' });
@@ -112,7 +112,7 @@ for (const backend of BACKENDS) {
       assert.equal(one.json().state, 'suppressed');
     });
 
-    test('suppression list: add, repeat, read, page, remove', async () => {
+    void test('suppression list: add, repeat, read, page, remove', async () => {
       const h = await start();
       let r = await call(h, 'POST', '/v1/suppressions', { recipient: 'A@example.com', reason: 'complaint' });
       assert.equal(r.statusCode, 201);
@@ -144,7 +144,7 @@ for (const backend of BACKENDS) {
       assert.equal((await call(h, 'GET', '/v1/suppressions/a@example.com')).statusCode, 404);
     });
 
-    test('send time: a preference or suppression added after acceptance stops the message before the provider', async () => {
+    void test('send time: a preference or suppression added after acceptance stops the message before the provider', async () => {
       const h = await start({ roles: ['api', 'worker'], startWorker: false });
       const a = (await call(h, 'POST', '/v1/messages', email('late@example.com', { categories: 8 }))).json();
       const b = (await call(h, 'POST', '/v1/messages', email('gone@example.com'))).json();
@@ -167,7 +167,7 @@ for (const backend of BACKENDS) {
       assert.equal(mc.state, 'delivered'); // the default outbox
     });
 
-    test('receipts: a bounce or a spam report suppresses the recipient (HERALD_AUTO_SUPPRESS)', async () => {
+    void test('receipts: a bounce or a spam report suppresses the recipient (HERALD_AUTO_SUPPRESS)', async () => {
       const h = await start();
       const a = (await call(h, 'POST', '/v1/messages', email('Bouncy@example.com'))).json();
       const b = (await call(h, 'POST', '/v1/messages', email('angry@example.com'))).json();
@@ -208,7 +208,7 @@ for (const backend of BACKENDS) {
       assert.equal((await call(off, 'GET', '/v1/suppressions')).json().items.length, 0);
     });
 
-    test('last message by uniqueId, with state and flags', async () => {
+    void test('last message by uniqueId, with state and flags', async () => {
       const h = await start();
       await call(h, 'POST', '/v1/messages', email('u@example.com', { uniqueId: 'welcome' }));
       const second = (

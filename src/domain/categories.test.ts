@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { bitsOf, carriesReservedBit, intersection, intersects, optOutProblem } from './categories.ts';
 import { recipientKey } from './recipients.ts';
 
-test('intersects works beyond 32 bits (JavaScript & would truncate)', () => {
+void test('intersects works beyond 32 bits (JavaScript & would truncate)', () => {
   const high = 2 ** 40;
   assert.equal(intersects(high + 2, high), true);
   assert.equal((high + 2) & high, 0); // what plain & would have said
@@ -15,7 +15,7 @@ test('intersects works beyond 32 bits (JavaScript & would truncate)', () => {
   assert.equal(intersects(6, 1), false);
 });
 
-test('bit 1 is reserved on messages; opt-out 1 means everything welcome, 0 is refused', () => {
+void test('bit 1 is reserved on messages; opt-out 1 means everything welcome, 0 is refused', () => {
   assert.equal(carriesReservedBit(1), true);
   assert.equal(carriesReservedBit(3), true);
   assert.equal(carriesReservedBit(2), false);
@@ -27,13 +27,13 @@ test('bit 1 is reserved on messages; opt-out 1 means everything welcome, 0 is re
   for (const c of [2, 4, 6, 2 ** 40]) assert.equal(intersects(c, 1), false);
 });
 
-test('bitsOf lists set bits lowest first', () => {
+void test('bitsOf lists set bits lowest first', () => {
   assert.deepEqual(bitsOf(0), []);
   assert.deepEqual(bitsOf(22), [2, 4, 16]);
   assert.deepEqual(bitsOf(2 ** 40 + 2), [2, 2 ** 40]);
 });
 
-test('recipientKey: e-mail without case, phones without punctuation', () => {
+void test('recipientKey: e-mail without case, phones without punctuation', () => {
   assert.equal(recipientKey(' User@Example.COM '), 'user@example.com');
   assert.equal(recipientKey('+48 (12) 345-678'), '+4812345678');
   assert.equal(recipientKey('some-id'), 'some-id');

@@ -4,11 +4,11 @@ import { MESSAGE_STATES, type MessageState } from './states.ts';
 import { Engagement } from './message.ts';
 import { postmasterStateFlags, StateFlags } from './state-flags.ts';
 
-test("postmaster flag values are the seed's", () => {
+void test("postmaster flag values are the seed's", () => {
   assert.deepEqual(StateFlags, { delivered: 2, spam: 4, bounced: 8, dropped: 16, opened: 32 });
 });
 
-test('state alone', () => {
+void test('state alone', () => {
   const want: Record<MessageState, number> = {
     queued: 0,
     sending: 0,
@@ -23,7 +23,7 @@ test('state alone', () => {
   for (const s of MESSAGE_STATES) assert.equal(postmasterStateFlags(s, 0), want[s], s);
 });
 
-test('engagement is OR-ed in', () => {
+void test('engagement is OR-ed in', () => {
   assert.equal(postmasterStateFlags('delivered', Engagement.opened), 2 | 32);
   assert.equal(postmasterStateFlags('delivered', Engagement.opened | Engagement.spam), 2 | 4 | 32);
   assert.equal(postmasterStateFlags('sent', Engagement.opened), 32); // the seed's example: an open only

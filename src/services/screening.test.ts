@@ -7,7 +7,7 @@ import { autoSuppressKind } from './suppressions.ts';
 const email = (categories: number) => ({ channel: 'email' as const, recipient: 'a@example.com', categories });
 const entry = { recipient: 'a@example.com', reason: 'asked', source: 'api' as const, createdAt: 0 };
 
-test('screenReason: suppression list wins, then opt-outs that share a bit', () => {
+void test('screenReason: suppression list wins, then opt-outs that share a bit', () => {
   assert.equal(screenReason(email(0), undefined, undefined), undefined);
   assert.equal(screenReason(email(4), undefined, 2), undefined);
   assert.equal(screenReason(email(4), undefined, 1), undefined); // opted into everything
@@ -18,7 +18,7 @@ test('screenReason: suppression list wins, then opt-outs that share a bit', () =
   assert.equal(screenReason({ channel: 'webhook', recipient: 'http://x', categories: 4 }, entry, 4), undefined);
 });
 
-test('autoSuppressKind: bounces and spam reports only', () => {
+void test('autoSuppressKind: bounces and spam reports only', () => {
   assert.equal(autoSuppressKind({ to: 'bounced' }), 'bounce');
   assert.equal(autoSuppressKind({ engagement: Engagement.spam }), 'spam');
   assert.equal(autoSuppressKind({ engagement: Engagement.opened | Engagement.spam }), 'spam');

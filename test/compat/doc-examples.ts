@@ -123,7 +123,7 @@ export function matches(expected: unknown, actual: unknown, vars: Record<string,
   }
   if (expected && typeof expected === 'object') {
     assert.ok(actual && typeof actual === 'object' && !Array.isArray(actual), `${at || '/'} should be an object`);
-    assert.deepEqual(Object.keys(actual as object).sort(), Object.keys(expected).sort(), `${at || '/'} keys`);
+    assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort(), `${at || '/'} keys`);
     for (const [k, v] of Object.entries(expected))
       matches(v, (actual as Record<string, unknown>)[k], vars, `${at}/${k}`);
     return;

@@ -32,7 +32,7 @@ async function herald(opts: Parameters<typeof startHerald>[0]): Promise<TestHera
   return h;
 }
 
-test('docs/compat/mailing.md', async () => {
+void test('docs/compat/mailing.md', async () => {
   const sink = await startSink(() => ({ status: 202, body: '{}' }));
   stops.push(() => sink.close());
   const HERALD_CONFIG = configFile({
@@ -47,7 +47,7 @@ test('docs/compat/mailing.md', async () => {
   assert.equal(sent.html, '<p>Hello World!</p>');
 });
 
-test('docs/compat/postmaster.md (POST /rpc and the HERALD_RPC_PORT listener)', async () => {
+void test('docs/compat/postmaster.md (POST /rpc and the HERALD_RPC_PORT listener)', async () => {
   const h = await herald({});
   assert.ok((await runDoc('docs/compat/postmaster.md', h, { directive: directives(h) })) >= 10);
   // The same examples on every path of the separate JSON-RPC listener.
@@ -58,12 +58,12 @@ test('docs/compat/postmaster.md (POST /rpc and the HERALD_RPC_PORT listener)', a
   assert.ok((await runDoc('docs/compat/postmaster.md', r, { inject, directive: directives(r) })) >= 10);
 });
 
-test('docs/compat/smsproxy.md', async () => {
+void test('docs/compat/smsproxy.md', async () => {
   const h = await herald({ roles: ['api'] });
   assert.ok((await runDoc('docs/compat/smsproxy.md', h)) >= 7);
 });
 
-test('docs/preferences.md', async () => {
+void test('docs/preferences.md', async () => {
   const h = await herald({ roles: ['api'] });
   assert.ok((await runDoc('docs/preferences.md', h)) >= 10);
   const last = await h.inject({

@@ -1,11 +1,11 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, startHerald, type TestHerald } from '../helpers/herald.ts';
+import { eventually, startHerald } from '../helpers/herald.ts';
 import { startSink } from '../helpers/http-sink.ts';
 import { configFile, waitState } from './helpers.ts';
 
 /** Seed 000 against a started Herald whose `http` provider posts to a real HTTP server (the seed's API_BASE). */
-describe('compat: mailing microservice (seed 000)', () => {
+void describe('compat: mailing microservice (seed 000)', () => {
   const stops: (() => Promise<void>)[] = [];
   after(async () => {
     for (const s of stops.reverse()) await s();
@@ -47,7 +47,7 @@ describe('compat: mailing microservice (seed 000)', () => {
     priority: 4,
   };
 
-  test("the seed's example: send, status, webhook", async () => {
+  void test("the seed's example: send, status, webhook", async () => {
     const { h, sink, call } = await setup();
     const r = await call('POST', '/send', example);
     assert.equal(r.statusCode, 202);
@@ -80,7 +80,7 @@ describe('compat: mailing microservice (seed 000)', () => {
     assert.equal((await h.rt.store.messages.get(id))!.state, 'delivered');
   });
 
-  test('REJECTED is a bounce: rejected, and the recipient is suppressed; FAILED is failed; provider ids work', async () => {
+  void test('REJECTED is a bounce: rejected, and the recipient is suppressed; FAILED is failed; provider ids work', async () => {
     const { h, call } = await setup();
     const a = (await call('POST', '/send', { ...example, recipient: 'gone@example.com' })).json();
     const b = (await call('POST', '/send', { ...example, recipient: 'other@example.com', priority: undefined })).json();
@@ -109,7 +109,7 @@ describe('compat: mailing microservice (seed 000)', () => {
     assert.deepEqual(f.json(), { request_id: b.request_id, status: 'failed', priority: 0 });
   });
 
-  test('HERALD_AUTO_SUPPRESS=false: REJECTED receipts leave the suppression list alone', async () => {
+  void test('HERALD_AUTO_SUPPRESS=false: REJECTED receipts leave the suppression list alone', async () => {
     const { h, call } = await setup({ env: { HERALD_AUTO_SUPPRESS: 'false' } });
     const a = (await call('POST', '/send', { ...example, recipient: 'kept@example.com' })).json();
     const b = (await call('POST', '/send', { ...example, recipient: 'kept2@example.com' })).json();
@@ -126,7 +126,7 @@ describe('compat: mailing microservice (seed 000)', () => {
     assert.deepEqual((await call('GET', '/v1/suppressions')).json().items, []);
   });
 
-  test('priority first; a failed hand-over is queued and retried by the worker', async () => {
+  void test('priority first; a failed hand-over is queued and retried by the worker', async () => {
     const { h, sink, call } = await setup({ answer: (n) => (n === 1 ? 503 : 202), startWorker: false });
     const low = (await call('POST', '/send', { ...example, priority: 1, message: 'low' })).json();
     const high = (await call('POST', '/send', { ...example, priority: 9, message: 'high' })).json();
@@ -140,7 +140,7 @@ describe('compat: mailing microservice (seed 000)', () => {
     assert.equal(d.attempts.length, 2);
   });
 
-  test('bad input answers {"error"} with a 4xx, never a 5xx', async () => {
+  void test('bad input answers {"error"} with a 4xx, never a 5xx', async () => {
     const { call } = await setup({ startWorker: false });
     const cases: [unknown, string | RegExp][] = [
       [{ ...example, sender: 5 }, 'sender is required and must be a string'],
@@ -195,7 +195,7 @@ describe('compat: mailing microservice (seed 000)', () => {
     assert.equal(typeof noKey.json().error, 'string');
   });
 
-  test('HERALD_COMPAT_AUTH=false serves the compat routes without a key; the native API still needs one', async () => {
+  void test('HERALD_COMPAT_AUTH=false serves the compat routes without a key; the native API still needs one', async () => {
     const { h, call } = await setup({ env: { HERALD_COMPAT_AUTH: 'false' }, startWorker: false });
     const r = await call('POST', '/send', example, {});
     assert.equal(r.statusCode, 202);

@@ -9,7 +9,7 @@ import { configFile, waitState } from './helpers.ts';
 type Rpc = { jsonrpc: '2.0'; id: unknown; result?: unknown; error?: { code: number; message: string } };
 
 /** Seed 001 against a started Herald whose `http` e-mail provider posts to a real HTTP server. */
-describe('compat: postmaster JSON-RPC (seed 001)', () => {
+void describe('compat: postmaster JSON-RPC (seed 001)', () => {
   const stops: (() => Promise<void>)[] = [];
   after(async () => {
     for (const s of stops.reverse()) await s();
@@ -40,7 +40,7 @@ describe('compat: postmaster JSON-RPC (seed 001)', () => {
 
   const lastTo = async (h: TestHerald, to: string) => (await h.rt.store.messages.list({ recipient: to }, 1)).items[0]!;
 
-  test('Enqueue: @test is accepted and never sent; real addresses go to the provider', async () => {
+  void test('Enqueue: @test is accepted and never sent; real addresses go to the provider', async () => {
     const { h, sink, call } = await setup();
     assert.deepEqual(
       await call('Postmaster.Enqueue', { to: 'test@test', from: 'test@test', subject: 'Test', text: 'Yo' }),
@@ -80,7 +80,7 @@ describe('compat: postmaster JSON-RPC (seed 001)', () => {
     assert.deepEqual(arr.result, { success: true });
   });
 
-  test('UpdatePrefs drops opted-out categories silently; GetLastEmail shows it', async () => {
+  void test('UpdatePrefs drops opted-out categories silently; GetLastEmail shows it', async () => {
     const { h, call } = await setup();
     assert.deepEqual((await call('Postmaster.UpdatePrefs', { email: 'Zed@Example.com', flags: 4 | 16 })).result, {
       success: true,
@@ -118,7 +118,7 @@ describe('compat: postmaster JSON-RPC (seed 001)', () => {
     assert.equal(flags0.error!.code, -32602);
   });
 
-  test('GetLastEmail: the newest with that uniqueID, state flags OR-ed from receipts', async () => {
+  void test('GetLastEmail: the newest with that uniqueID, state flags OR-ed from receipts', async () => {
     const { h, call } = await setup();
     const enqueue = (subject: string) =>
       call('Postmaster.Enqueue', {
@@ -163,7 +163,7 @@ describe('compat: postmaster JSON-RPC (seed 001)', () => {
     });
   });
 
-  test('wrong types, missing fields, unknown methods: JSON-RPC errors, never HTTP 5xx', async () => {
+  void test('wrong types, missing fields, unknown methods: JSON-RPC errors, never HTTP 5xx', async () => {
     const { rpc, call } = await setup();
     const invalidParams: [string, unknown][] = [
       ['Postmaster.Enqueue', {}],
@@ -183,7 +183,7 @@ describe('compat: postmaster JSON-RPC (seed 001)', () => {
     for (const [method, params] of invalidParams) {
       const r = await call(method, params, 'x');
       assert.equal(r.error?.code, -32602, `${method} ${JSON.stringify(params)} → ${JSON.stringify(r)}`);
-      assert.match(r.error!.message, /^Invalid params: /);
+      assert.match(r.error.message, /^Invalid params: /);
       assert.equal(r.id, 'x');
     }
     assert.equal((await call('postmaster.enqueue', {})).error?.code, -32601);
@@ -197,7 +197,7 @@ describe('compat: postmaster JSON-RPC (seed 001)', () => {
     assert.equal((noKey.body as Rpc).jsonrpc, '2.0');
   });
 
-  test('a batch of Enqueues lands together; notifications get no answer', async () => {
+  void test('a batch of Enqueues lands together; notifications get no answer', async () => {
     const { h, rpc } = await setup();
     const batch = Array.from({ length: 50 }, (_, i) => ({
       jsonrpc: '2.0',
@@ -228,7 +228,7 @@ describe('compat: postmaster JSON-RPC (seed 001)', () => {
     );
   });
 
-  test('provider receipts behind basic auth (--webhook-pass) drive stateFlags; a bounce suppresses', async () => {
+  void test('provider receipts behind basic auth (--webhook-pass) drive stateFlags; a bounce suppresses', async () => {
     const sink = await startSink(() => ({ status: 200 }));
     stops.push(() => sink.close());
     const HERALD_CONFIG = configFile({
@@ -244,7 +244,7 @@ describe('compat: postmaster JSON-RPC (seed 001)', () => {
           headers: h.auth,
           payload: { jsonrpc: '2.0', method, params, id: 1 },
         })
-      ).json() as Rpc;
+      ).json<Rpc>();
     for (const to of ['ok@example.com', 'gone@example.com'])
       await rpc('Postmaster.Enqueue', { to, from: 'n@example.com', subject: 's', text: 't', uniqueID: 'k' });
     const ok = await lastTo(h, 'ok@example.com');
@@ -278,7 +278,7 @@ describe('compat: postmaster JSON-RPC (seed 001)', () => {
     assert.equal(s.json().source, 'bounce');
   });
 
-  test('HERALD_RPC_PORT: a real listener answering JSON-RPC on every path', async () => {
+  void test('HERALD_RPC_PORT: a real listener answering JSON-RPC on every path', async () => {
     const { h } = await setup({ HERALD_RPC_PORT: '39998' });
     const url = await h.rt.rpcApp!.listen({ port: 0, host: '127.0.0.1' });
     const post = async (path: string, body: string, headers: Record<string, string> = h.auth) => {
@@ -309,7 +309,7 @@ describe('compat: postmaster JSON-RPC (seed 001)', () => {
     assert.equal(((await get.body.json()) as Rpc).error?.code, -32600);
   });
 
-  test('HERALD_RPC_PORT with HERALD_COMPAT_AUTH=false needs no key', async () => {
+  void test('HERALD_RPC_PORT with HERALD_COMPAT_AUTH=false needs no key', async () => {
     const { h } = await setup({ HERALD_RPC_PORT: '39997', HERALD_COMPAT_AUTH: 'false' });
     const r = await h.rt.rpcApp!.inject({
       method: 'POST',

@@ -6,7 +6,7 @@ import { startSmsBatchFake, type SmsBatchFakeOptions } from '../fakes/sms-batch.
 import { configFile } from './helpers.ts';
 
 /** Seed 002 against a started Herald whose sms-batch provider is the FastSMSing-style fake. */
-describe('compat: SMS proxy (seed 002)', () => {
+void describe('compat: SMS proxy (seed 002)', () => {
   const stops: (() => Promise<void>)[] = [];
   after(async () => {
     for (const s of stops.reverse()) await s();
@@ -51,7 +51,7 @@ describe('compat: SMS proxy (seed 002)', () => {
   const until = (h: TestHerald, check: () => Promise<boolean>, what: string) =>
     eventually(async () => ((await check()) ? true : undefined), 10_000, what);
 
-  test('accepted messages go out in one batch call; statuses follow the provider; final stays final', async () => {
+  void test('accepted messages go out in one batch call; statuses follow the provider; final stays final', async () => {
     const { h, fake, call, status } = await setup();
     const numbers = ['+48123456001', '+48123456002', '+48123456003', '+48123450000'];
     const accepted = await Promise.all(
@@ -88,20 +88,20 @@ describe('compat: SMS proxy (seed 002)', () => {
     assert.equal(late.to, null, '… without a state change');
   });
 
-  test('without an sms-batch provider the sms route serves them (the default outbox delivers at once)', async () => {
+  void test('without an sms-batch provider the sms route serves them (the default outbox delivers at once)', async () => {
     const { h, call, status } = await setup({ batch: false });
     const id = (await call('POST', '/sms', { phone_number: '+48123456789', content: 'hi' })).json().id as string;
     await until(h, async () => (await status(id)) === 'DELIVERED', 'DELIVERED');
   });
 
-  test('a suppressed number is FAILED at once', async () => {
+  void test('a suppressed number is FAILED at once', async () => {
     const { call, status } = await setup();
     await call('POST', '/v1/suppressions', { recipient: '+48 600 000 001', reason: 'STOP' });
     const id = (await call('POST', '/sms', { phone_number: '+48600000001', content: 'promo' })).json().id as string;
     assert.equal(await status(id), 'FAILED');
   });
 
-  test('field spellings; NOT_FOUND for anything not an SMS of ours', async () => {
+  void test('field spellings; NOT_FOUND for anything not an SMS of ours', async () => {
     const { call, status } = await setup({ env: {} });
     for (const body of [
       { PhoneNumber: '+48123456789', Content: 'a' },
@@ -123,7 +123,7 @@ describe('compat: SMS proxy (seed 002)', () => {
     assert.equal(await status(email.json().id), 'NOT_FOUND');
   });
 
-  test('validation: 400 {"error"} for every client mistake, never a 5xx', async () => {
+  void test('validation: 400 {"error"} for every client mistake, never a 5xx', async () => {
     const { call } = await setup();
     const auth = { authorization: 'Bearer hk_test_key_0123456789abcdef', 'content-type': 'application/json' };
     const cases: [string, RegExp][] = [

@@ -4,7 +4,7 @@ import { MESSAGE_STATES, isFinal } from '../../domain/states.ts';
 import { mailingStatus, webhookTarget } from './mailing/status.ts';
 import { smsProxyStatus } from './smsproxy/status.ts';
 
-test('seed 002: every Herald state maps; final Herald states are FAILED or DELIVERED', () => {
+void test('seed 002: every Herald state maps; final Herald states are FAILED or DELIVERED', () => {
   assert.equal(smsProxyStatus(undefined), 'NOT_FOUND');
   assert.equal(smsProxyStatus('queued'), 'ACCEPTED');
   assert.equal(smsProxyStatus('sending'), 'ACCEPTED');
@@ -16,7 +16,7 @@ test('seed 002: every Herald state maps; final Herald states are FAILED or DELIV
   }
 });
 
-test('seed 000: processing until final', () => {
+void test('seed 000: processing until final', () => {
   for (const s of MESSAGE_STATES) assert.equal(mailingStatus(s) === 'processing', !isFinal(s), s);
   assert.equal(mailingStatus('delivered'), 'delivered');
   assert.equal(mailingStatus('bounced'), 'rejected');

@@ -29,7 +29,7 @@ const methods = new Map<string, RpcMethod>([
 
 const rpc = (body: unknown) => handleRpc(typeof body === 'string' ? body : JSON.stringify(body), methods);
 
-test('§7: positional and named parameters', async () => {
+void test('§7: positional and named parameters', async () => {
   assert.deepEqual(await rpc({ jsonrpc: '2.0', method: 'subtract', params: [42, 23], id: 1 }), {
     jsonrpc: '2.0',
     result: 19,
@@ -51,14 +51,14 @@ test('§7: positional and named parameters', async () => {
   });
 });
 
-test('§7: notifications run and answer nothing, even for unknown methods', async () => {
+void test('§7: notifications run and answer nothing, even for unknown methods', async () => {
   calls.length = 0;
   assert.equal(await rpc({ jsonrpc: '2.0', method: 'update', params: [1, 2, 3, 4, 5] }), undefined);
   assert.equal(await rpc({ jsonrpc: '2.0', method: 'foobar' }), undefined);
   assert.deepEqual(calls, ['update']);
 });
 
-test('§7: errors', async () => {
+void test('§7: errors', async () => {
   assert.deepEqual(await rpc({ jsonrpc: '2.0', method: 'foobar', id: '1' }), {
     jsonrpc: '2.0',
     error: { code: -32601, message: 'Method not found' },
@@ -89,7 +89,7 @@ test('§7: errors', async () => {
   );
 });
 
-test('§7: a mixed batch answers in order, without entries for notifications', async () => {
+void test('§7: a mixed batch answers in order, without entries for notifications', async () => {
   const out = (await rpc([
     { jsonrpc: '2.0', method: 'sum', params: [1, 2, 4], id: '1' },
     { jsonrpc: '2.0', method: 'notify_hello', params: [7] },
@@ -114,7 +114,7 @@ test('§7: a mixed batch answers in order, without entries for notifications', a
   );
 });
 
-test('invalid requests: bad id, version, params; id echoed when it was valid', async () => {
+void test('invalid requests: bad id, version, params; id echoed when it was valid', async () => {
   const r = async (b: unknown) => (await rpc(b)) as { error: { code: number; message: string }; id: unknown };
   assert.deepEqual((await r({ jsonrpc: '2.0', method: 'sum', id: { x: 1 } })).id, null);
   assert.equal((await r({ jsonrpc: '2.0', method: 'sum', id: { x: 1 } })).error.code, -32600);
@@ -132,7 +132,7 @@ test('invalid requests: bad id, version, params; id echoed when it was valid', a
   assert.equal((await r({ jsonrpc: '2.0', method: 'toString', id: 1 })).error.code, -32601);
 });
 
-test('invalid params and thrown errors keep the id; internals stay hidden', async () => {
+void test('invalid params and thrown errors keep the id; internals stay hidden', async () => {
   const seen: unknown[] = [];
   const a = await handleRpc('{"jsonrpc":"2.0","method":"needs_params","id":4}', methods);
   assert.deepEqual(a, { jsonrpc: '2.0', error: { code: -32602, message: 'Invalid params: x is required' }, id: 4 });
@@ -143,13 +143,13 @@ test('invalid params and thrown errors keep the id; internals stay hidden', asyn
   assert.equal(seen.length, 1);
 });
 
-test('a batch larger than the cap is one Invalid Request', async () => {
+void test('a batch larger than the cap is one Invalid Request', async () => {
   const big = Array.from({ length: MAX_BATCH + 1 }, (_, i) => ({ jsonrpc: '2.0', method: 'sum', params: [i], id: i }));
   const r = (await rpc(big)) as { error: { code: number } };
   assert.equal(r.error.code, -32600);
 });
 
-test('namedParams: an object, or an array of one object (gorilla json2)', () => {
+void test('namedParams: an object, or an array of one object (gorilla json2)', () => {
   assert.deepEqual(namedParams({ a: 1 }), { a: 1 });
   assert.deepEqual(namedParams([{ a: 1 }]), { a: 1 });
   assert.deepEqual(namedParams(undefined), {});

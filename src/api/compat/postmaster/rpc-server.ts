@@ -9,8 +9,9 @@ import { postmasterRoutes } from './postmaster.routes.ts';
  * HERALD_COMPAT_AUTH like the compatibility routes of the main port. main.ts listens on it.
  */
 export async function buildRpcApp(deps: AppDeps): Promise<FastifyInstance> {
+  const logger: FastifyBaseLogger = deps.logger;
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimitBytes,
     return503OnClosing: true,
