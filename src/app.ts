@@ -30,8 +30,10 @@ export type { AppDeps } from './api/deps.ts';
  * Public: /healthz, /readyz, /docs, /openapi.json. Everything else needs an API key.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // Typed as Fastify's base logger so the instance keeps Fastify's default generics.
+  const loggerInstance: FastifyBaseLogger = deps.logger;
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    loggerInstance,
     // Per-request log lines cost ingest throughput; delivery attempts are logged by the worker.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimitBytes,

@@ -289,7 +289,7 @@ export function parseProviderSection(
       if (!p) problems.push(`routes.${channel}: no provider named "${n}"`);
       else if (p.channel !== channel) problems.push(`routes.${channel}: provider "${n}" is for ${p.channel}`);
     }
-    routes[channel] = order as string[];
+    routes[channel] = order;
   }
   // A channel without an explicit route uses its providers in file order.
   for (const channel of ['email', 'sms'] as const) {

@@ -4,7 +4,7 @@ import type { NewMessage } from '../domain/message.ts';
 import { canTransition, RETRYABLE_STATES, type MessageState } from '../domain/states.ts';
 import type { Capabilities } from './capabilities.ts';
 import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage } from './rows.ts';
-import type { Database, EventsTable, MessagesTable } from './schema.ts';
+import type { Database, MessagesTable } from './schema.ts';
 import type {
   ChangeResult,
   ClaimOptions,

@@ -41,7 +41,7 @@ function bind(params: ReadonlyArray<unknown>): SQLInputValue[] {
 
 /** Opens the database file with Herald's pragmas: WAL, synchronous=FULL, a busy timeout. */
 export function openSqlite(path: string): DatabaseSync {
-  const db = new DatabaseSync(path, { timeout: 10_000 } as ConstructorParameters<typeof DatabaseSync>[1]);
+  const db = new DatabaseSync(path, { timeout: 10_000 });
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = FULL');
   db.exec('PRAGMA foreign_keys = ON');

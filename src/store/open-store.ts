@@ -41,14 +41,14 @@ function buildStore(
     apiKeys: new KyselyApiKeyRepo(db),
     contacts: new KyselyContactRepo(db, caps),
     campaigns: new KyselyCampaignRepo(db, caps),
-    migrate: ops.migrate,
-    migrationStatus: ops.status,
+    migrate: () => ops.migrate(),
+    migrationStatus: () => ops.status(),
     async ping() {
       await sql`SELECT 1`.execute(db);
     },
     transaction: (fn) =>
       db.isTransaction ? fn(store) : db.transaction().execute((trx) => fn(buildStore(dialect, trx, ops))),
-    close: ops.close,
+    close: () => ops.close(),
   };
   return store;
 }
@@ -112,7 +112,7 @@ const pgTypes = {
     if (oid === 20 || oid === 1700) return (v: string) => Number(v);
     return pg.types.getTypeParser(oid, format);
   },
-} as pg.CustomTypesConfig;
+};
 
 async function openPostgresPool(opts: StoreOptions): Promise<pg.Pool> {
   const options = opts.schema ? `-c search_path=${opts.schema}` : undefined;

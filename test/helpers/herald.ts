@@ -3,6 +3,7 @@ import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import type { Clock } from '../../src/domain/clock.ts';
 import { createRuntime, type Role, type Runtime } from '../../src/runtime.ts';
+import { coerceError } from '../../src/errors/app-error.ts';
 import { freshUrl, type Backend } from './stores.ts';
 
 export const TEST_KEY = 'hk_test_key_0123456789abcdef';
@@ -80,7 +81,8 @@ export async function eventually<T>(
     } catch (err) {
       last = err;
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${coerceError(last).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

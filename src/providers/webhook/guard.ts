@@ -87,7 +87,7 @@ export class TargetGuard {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, '', 0);
       const bad = addresses.find((a) => !this.permits(a.address));
-      if (bad) return callback(new BlockedTargetError(hostname, bad.address) as NodeJS.ErrnoException, '', 0);
+      if (bad) return callback(new BlockedTargetError(hostname, bad.address), '', 0);
       if ((options as { all?: boolean }).all)
         return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
       const first = addresses[0]!;

@@ -7,6 +7,6 @@ export function renderPostbackUrl(template: string, data: Record<string, unknown
   return template.replace(/\{([^{}/?#&=]+)\}/g, (_, name: string) => {
     const v = Object.hasOwn(data, name) ? data[name] : undefined;
     if (v === undefined || v === null) return encodeURIComponent(defaultValue);
-    return encodeURIComponent(typeof v === 'object' ? JSON.stringify(v) : String(v));
+    return encodeURIComponent(typeof v === 'string' ? v : JSON.stringify(v));
   });
 }
