@@ -7,6 +7,8 @@ import { eventually, startHerald, TEST_KEY, type TestHerald } from '../helpers/h
 import { startSink } from '../helpers/http-sink.ts';
 import { launch, watchErrors } from './browser.ts';
 import { seedHistory } from './seed-history.ts';
+import { startSmsBatchFake, type SmsBatchFake } from '../fakes/sms-batch.fake.ts';
+import { closedPort, writeHeraldConfig } from '../providers/config-file.ts';
 
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
@@ -17,6 +19,7 @@ const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
 void describe('admin UI', () => {
   let h: TestHerald;
   let sink: Awaited<ReturnType<typeof startSink>>;
+  let smsBatch: SmsBatchFake;
   let browser: Browser;
   let page: Page;
   let errors: string[];
@@ -34,7 +37,27 @@ void describe('admin UI', () => {
     sink = await startSink((req) =>
       req.url.startsWith('/fail') ? { status: 500, body: 'upstream exploded' } : { status: 200 },
     );
-    h = await startHerald({ listen: true, env: { HERALD_RETRY_SCHEDULE: '50ms' } });
+    // SMS go through the sms-batch provider (a real HTTP fake that posts signed status updates back to
+    // Herald), e-mail to the built-in outbox. Herald listens on a port chosen first: it is in the callback URL.
+    const port = await closedPort();
+    smsBatch = await startSmsBatchFake({ token: 'k', secret: 'whsec_ui', autoUpdatesMs: 20 });
+    const providers = [
+      {
+        name: 'bulk-sms',
+        channel: 'sms',
+        type: 'sms-batch',
+        baseUrl: smsBatch.url,
+        token: 'k',
+        batchSize: 50,
+        lingerMs: 100,
+        webhookSecret: 'whsec_ui',
+        statusCallbackUrl: `http://127.0.0.1:${port}/v1/providers/bulk-sms/events`,
+      },
+    ];
+    h = await startHerald({
+      env: { HERALD_RETRY_SCHEDULE: '50ms', HERALD_CONFIG: writeHeraldConfig({ providers }) },
+    });
+    h.url = await h.rt.app!.listen({ port, host: '127.0.0.1' });
     for (let i = 0; i < 12; i++)
       await post('/v1/messages', { channel: 'webhook', url: `${sink.url}/ok/${i}`, body: { i } });
     failingId = (await post('/v1/messages', { channel: 'webhook', url: `${sink.url}/fail`, maxAttempts: 2 })).id;
@@ -57,6 +80,7 @@ void describe('admin UI', () => {
     await browser?.close();
     await h?.stop();
     await sink?.close();
+    await smsBatch?.close();
   });
 
   void test('a wrong key is refused with a clear message', async () => {
@@ -193,7 +217,11 @@ void describe('admin UI', () => {
     await page.getByRole('heading', { name: 'Providers' }).waitFor();
     const table = page.getByTestId('providers');
     await table.waitFor();
-    assert.ok((await table.locator('tbody tr').count()) >= 1);
+    assert.match(await table.innerText(), /bulk-sms/);
+    // The batching provider's per-call numbers: the campaign's three SMS went out in one call.
+    const batch = page.getByTestId('batch-calls');
+    await batch.waitFor();
+    assert.match(await batch.locator('tbody tr').nth(1).innerText(), /Last hour\s+1\s+3\s+3\.0/);
     await shot('providers');
   });
 

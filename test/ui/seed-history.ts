@@ -6,7 +6,7 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const LANES = [
   { channel: 'email', provider: 'outbox-email', scale: 1 },
-  { channel: 'sms', provider: 'outbox-sms', scale: 1.6 },
+  { channel: 'sms', provider: 'bulk-sms', scale: 1.6 },
   { channel: 'webhook', provider: 'webhook', scale: 0.7 },
 ];
 

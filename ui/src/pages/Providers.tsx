@@ -147,6 +147,11 @@ export function Providers() {
           </p>
         </section>
       )}
+      {providers
+        .filter((p) => p.type === 'sms-batch')
+        .map((p) => (
+          <BatchCalls key={p.name} provider={p} />
+        ))}
       <div className="grid-2">
         <section className="card" aria-labelledby="prov-through">
           <h2 id="prov-through">Handed over per minute, by provider</h2>
@@ -176,5 +181,65 @@ export function Providers() {
         </section>
       </div>
     </>
+  );
+}
+
+/** A batching provider's calls: one HTTP call carries many messages, so per-call numbers matter. */
+function BatchCalls(props: { provider: Provider }) {
+  const p = props.provider;
+  const id = `batch-${p.name}`;
+  return (
+    <section className="card" aria-labelledby={id} data-testid="batch-calls">
+      <h2 id={id}>{p.name}: batch calls</h2>
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Window</th>
+              <th scope="col" className="num">
+                Calls
+              </th>
+              <th scope="col" className="num">
+                Messages
+              </th>
+              <th scope="col" className="num">
+                Messages per call
+              </th>
+              <th scope="col" className="num">
+                Accepted
+              </th>
+              <th scope="col" className="num">
+                Failed (transient / permanent)
+              </th>
+              <th scope="col" className="num">
+                Call latency mean
+              </th>
+              <th scope="col" className="num">
+                p95
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {(['minute', 'hour', 'day'] as const).map((w) => {
+              const s = p.stats[w];
+              return (
+                <tr key={w}>
+                  <th scope="row">Last {w}</th>
+                  <td className="num">{fmtNum(s.calls)}</td>
+                  <td className="num">{fmtNum(s.messages)}</td>
+                  <td className="num">{s.calls ? (s.messages / s.calls).toFixed(1) : '—'}</td>
+                  <td className="num">{fmtNum(s.successes)}</td>
+                  <td className="num">
+                    {fmtNum(s.transientFailures)} / {fmtNum(s.permanentFailures)}
+                  </td>
+                  <td className="num">{fmtMs(s.latencyMs.mean)}</td>
+                  <td className="num">{fmtMs(s.latencyMs.p95)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
