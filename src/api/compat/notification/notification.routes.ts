@@ -64,7 +64,7 @@ const Msg = Type.Object({
   client: NStr,
 });
 const PkParams = Type.Object({ pk: Type.String() });
-const errs = { 400: FieldErrors, 401: Detail, 404: Detail };
+const errs = { 400: Type.Union([Detail, FieldErrors]), 401: Detail, 404: Detail };
 
 type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
@@ -280,6 +280,18 @@ async function plugin(app: FastifyInstance, deps: AppDeps): Promise<void> {
       return messageView(m);
     },
   );
+
+  // DRF matches /mailings/fullinfo/ before /mailings/{pk}/: other methods there are a 405, not a 404.
+  app.route({
+    method: ['POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/mailings/fullinfo/',
+    schema: { hide: true },
+    handler: async (req, reply) =>
+      reply
+        .status(405)
+        .header('allow', 'GET')
+        .send({ detail: `Method "${req.method}" not allowed.` }),
+  });
 
   // DRF answers 405 for a known path with another method, 404 for anything else under /api/.
   app.setNotFoundHandler((req, reply) => {
