@@ -148,7 +148,7 @@ void describe('admin UI', () => {
     const inner = page.frameLocator('iframe').locator('#hello');
     assert.equal(await inner.innerText(), 'Hello Ada');
     assert.equal(
-      await page.evaluate(() => (window as unknown as { pwned?: number }).pwned),
+      await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned),
       undefined,
       'scripts never run',
     );
