@@ -54,7 +54,7 @@ function router(providers: ReturnType<typeof fake>[], route = providers.map((p) 
 }
 
 function msg(recipient: string): Message {
-  return { id: `id-${recipient}`, channel: 'email', recipient } as Message;
+  return { id: `id-${recipient}`, channel: 'email', recipient, attempts: 0 } as Message;
 }
 const signal = new AbortController().signal;
 const ok: DeliveryResult = { ok: true, state: 'sent' };
@@ -191,4 +191,14 @@ test('a provider that throws or answers short gives transient results, never a t
   const { r: r2 } = router([{ provider: shorty, calls: [] }]);
   const res2 = await r2.deliver('email', [msg('a@x.io')], signal);
   assert.equal(!res2[0]!.ok && res2[0]!.retry, 'transient');
+});
+
+test("a provider's maxAttempts ends a transient failure on its last attempt", async () => {
+  const a = fake('a', () => down);
+  const { r } = router([a]); // cfg(): maxAttempts 2
+  const first = await r.deliver('email', [{ ...msg('x@y.io'), attempts: 0 }], signal);
+  assert.equal(!first[0]!.ok && first[0]!.retry, 'transient');
+  const last = await r.deliver('email', [{ ...msg('x@y.io'), attempts: 1 }], signal);
+  assert.equal(!last[0]!.ok && last[0]!.retry, 'permanent');
+  assert.match(!last[0]!.ok ? last[0]!.reason : '', /gave up after 2 attempts \(a maxAttempts 2\): ECONNREFUSED/);
 });

@@ -115,8 +115,9 @@ export class ProviderRouter implements Router {
         this.logger.warn({ lane, provider: name, messages: next.length, next: chain[k + 1] }, 'failing over');
       todo = next;
     }
-    return results.map(
-      (r) =>
+    return results.map((r, i) =>
+      this.withinBudget(
+        batch[i]!,
         r ?? {
           ok: false,
           retry: 'transient',
@@ -126,7 +127,22 @@ export class ProviderRouter implements Router {
             : `no provider of lane ${lane} is available`,
           provider: chain[0] ?? lane,
         },
+      ),
     );
+  }
+
+  /**
+   * A provider's own `maxAttempts` (e.g. sms-batch's "a failed batch is retried up to maxAttempts
+   * times") caps the message's budget, which the worker spends: a transient failure on the last
+   * attempt the provider allows becomes final here. The message's budget still caps it too.
+   */
+  private withinBudget(m: Message, r: RoutedResult): RoutedResult {
+    if (r.ok || r.retry !== 'transient') return r;
+    const max = this.set.byName.get(r.provider)?.config.retry.maxAttempts;
+    const attempt = m.attempts + 1;
+    if (max === undefined || attempt < max) return r;
+    const reason = `gave up after ${attempt} attempt${attempt === 1 ? '' : 's'} (${r.provider} maxAttempts ${max}): ${r.reason}`;
+    return { ...r, retry: 'permanent', reason };
   }
 
   /** One provider call, split to its maxBatch; timed and recorded; never throws. */
