@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { ProviderConfig } from '../../../config/config.ts';
 import { classifySmtpError, readSmtpOptions } from './smtp.provider.ts';
 
-const err = (props: Record<string, unknown>) => Object.assign(new Error(String(props.message ?? 'x')), props);
+const err = (props: { message?: string } & Record<string, unknown>) =>
+  Object.assign(new Error(props.message ?? 'x'), props);
 
 test('4xx transient, 5xx permanent (recipient), 5xx at AUTH/connection the provider, no reply transient', () => {
   const t = classifySmtpError(err({ responseCode: 451, command: 'RCPT TO', code: 'EENVELOPE' }));
