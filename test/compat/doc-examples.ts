@@ -4,7 +4,7 @@ import { TEST_KEY, type TestHerald } from '../helpers/herald.ts';
 
 /**
  * Runs the curl examples of a docs page against a started Herald, so the page and the API cannot
- * drift. The page's conventions (docs/compat/README.md):
+ * drift. The conventions of such a page:
  *
  *   ```sh                       a curl command: -X, -H, -d (single-quoted JSON), the URL
  *   curl -i -X POST http://localhost:3000/send -H '…' -d '{…}'
@@ -42,9 +42,10 @@ export function parseDoc(file: string): DocExample[] {
     const directive = b[2];
     if (directive && directive !== 'skip') pending = directive.split(/\s+/);
     if (b[3] !== 'sh' || !b[4]!.trimStart().startsWith('curl') || directive === 'skip') continue;
-    const next = blocks[i + 1];
-    if (!next || next[3] !== 'http') continue;
     const line = text.slice(0, b.index).split('\n').length;
+    const next = blocks[i + 1];
+    // Every command shows its answer: a command without one would silently go untested.
+    assert.ok(next && next[3] === 'http', `${file}:${line}: a curl example must be followed by its \`\`\`http answer`);
     const cmd = parseCurl(b[4]!);
     const [statusLine, ...rest] = next[4]!.split('\n');
     const status = Number(/^HTTP\/[\d.]+ (\d{3})/.exec(statusLine!)?.[1]);

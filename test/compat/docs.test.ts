@@ -5,7 +5,7 @@ import { startSink } from '../helpers/http-sink.ts';
 import { runDoc } from './doc-examples.ts';
 import { configFile, waitState } from './helpers.ts';
 
-/** Every curl example in docs/compat/*.md and docs/preferences.md, replayed against Herald. */
+/** Every curl example in docs/compat/{mailing,postmaster,smsproxy}.md and docs/preferences.md, replayed against Herald. */
 const stops: (() => Promise<void>)[] = [];
 after(async () => {
   for (const s of stops.reverse()) await s();
