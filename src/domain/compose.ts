@@ -29,7 +29,8 @@ export interface MessageInput {
 
 export interface ComposeContext {
   now: number;
-  maxAttempts: number;
+  /** Attempt budget when the message sets none: the provider's (or the channel route's first provider's) `maxAttempts`, else the global one. */
+  maxAttemptsFor(channel: Channel, provider?: string): number;
   postbackDefaultValue: string;
   /** The channel of each configured provider, by name. */
   providerChannel(name: string): Channel | undefined;
@@ -68,7 +69,7 @@ export function composeMessage(input: MessageInput, ctx: ComposeContext, at = ''
     metadata: input.metadata,
     dueAt,
     notAfter,
-    maxAttempts: input.maxAttempts ?? ctx.maxAttempts,
+    maxAttempts: input.maxAttempts ?? ctx.maxAttemptsFor(input.channel, input.provider),
   };
   let msg: NewMessage | undefined;
   switch (input.channel) {
@@ -139,7 +140,7 @@ export function composePostbacks(
       categories: 0,
       lane: webhookLane(url),
       dueAt: ctx.now,
-      maxAttempts: ctx.maxAttempts,
+      maxAttempts: ctx.maxAttemptsFor('webhook'),
     });
   });
   return problems.length > 0 ? problems : out;

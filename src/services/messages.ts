@@ -8,7 +8,7 @@ import {
   type MessageInput,
   type Problem,
 } from '../domain/compose.ts';
-import type { HttpMethod, NewMessage } from '../domain/message.ts';
+import type { Channel, HttpMethod, NewMessage } from '../domain/message.ts';
 import { canCancel } from '../domain/states.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Ingest } from '../queue/ingest.ts';
@@ -34,10 +34,17 @@ export class MessageService {
   composeContext(): ComposeContext {
     return {
       now: this.clock.now(),
-      maxAttempts: this.config.worker.retry.maxAttempts,
+      maxAttemptsFor: (channel, provider) => this.defaultMaxAttempts(channel, provider),
       postbackDefaultValue: this.config.postbackDefaultValue,
       providerChannel: (name) => this.config.providers.find((p) => p.name === name)?.channel,
     };
+  }
+
+  /** The attempt budget of a message that sets none: its provider's, its route's first provider's, or the global one. */
+  defaultMaxAttempts(channel: Channel, provider?: string): number {
+    const name = provider ?? (channel === 'webhook' ? undefined : this.config.routes[channel]?.[0]);
+    const p = name ? this.config.providers.find((x) => x.name === name) : undefined;
+    return p?.retry.maxAttempts ?? this.config.worker.retry.maxAttempts;
   }
 
   /** Validates and composes, or throws HERALD_VALIDATION listing every problem. */
@@ -101,11 +108,9 @@ export class MessageService {
   }
 
   async retry(id: string, maxAttempts?: number): Promise<ChangeResult> {
-    const r = await this.store.messages.retry(
-      id,
-      this.clock.now(),
-      maxAttempts ?? this.config.worker.retry.maxAttempts,
-    );
+    const m = maxAttempts === undefined ? await this.store.messages.get(id) : undefined;
+    const budget = maxAttempts ?? (m ? this.defaultMaxAttempts(m.channel, m.provider ?? undefined) : 1);
+    const r = await this.store.messages.retry(id, this.clock.now(), budget);
     if (r.kind === 'not_found') throw new AppError('HERALD_NOT_FOUND', `No message ${id}`);
     if (r.kind === 'unchanged') {
       throw new AppError(
