@@ -179,6 +179,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     routes,
     configFile,
   };
+  if (config.rpcPort !== undefined && config.rpcPort === config.port) {
+    problems.push(`HERALD_RPC_PORT must differ from PORT (${config.port}): it is a separate JSON-RPC listener`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
 }

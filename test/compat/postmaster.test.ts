@@ -5,6 +5,7 @@ import { eventually, startHerald, TEST_KEY, type TestHerald } from '../helpers/h
 import { startSink } from '../helpers/http-sink.ts';
 import { Engagement } from '../../src/domain/message.ts';
 import { configFile, waitState } from './helpers.ts';
+import { ConfigError, loadConfig } from '../../src/config/config.ts';
 
 type Rpc = { jsonrpc: '2.0'; id: unknown; result?: unknown; error?: { code: number; message: string } };
 
@@ -307,6 +308,14 @@ void describe('compat: postmaster JSON-RPC (seed 001)', () => {
     const get = await request(`${url}/`, { method: 'GET', headers: { authorization: `Bearer ${TEST_KEY}` } });
     assert.equal(get.statusCode, 405);
     assert.equal(((await get.body.json()) as Rpc).error?.code, -32600);
+  });
+
+  void test('HERALD_RPC_PORT must differ from PORT', () => {
+    assert.throws(
+      () => loadConfig({ PORT: '3000', HERALD_RPC_PORT: '3000' }),
+      (err: ConfigError) => err.problems.some((p) => p.startsWith('HERALD_RPC_PORT must differ from PORT')),
+    );
+    assert.equal(loadConfig({ PORT: '3000', HERALD_RPC_PORT: '3001' }).rpcPort, 3001);
   });
 
   void test('HERALD_RPC_PORT with HERALD_COMPAT_AUTH=false needs no key', async () => {
