@@ -9,6 +9,7 @@ import type { DeliveryResult } from '../provider.ts';
 import { TargetGuard } from './guard.ts';
 import { standardWebhookHeaders } from './signing.ts';
 import { renderPostbackUrl } from './template.ts';
+import { readCapped } from '../http-client/http-client.ts';
 
 export const WEBHOOK_LANE_PREFIX = 'webhook:';
 const PROVIDER = 'webhook';
@@ -119,21 +120,6 @@ export class WebhookRouter implements Router {
   async close(): Promise<void> {
     await this.agent.close();
   }
-}
-
-/** Reads at most `limit` bytes of a body, then drops the rest without reading it. */
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= limit) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
 
 export function classify(
