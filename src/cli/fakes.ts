@@ -108,61 +108,97 @@ const SPECS: FakeSpec[] = [
   },
 ];
 
-function parseArgs(argv: string[]): { herald: string; only: Set<string> | undefined } {
-  let herald = 'http://127.0.0.1:3000';
-  let only: Set<string> | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--herald') herald = argv[++i] ?? herald;
-    else if (a === '--only') only = new Set((argv[++i] ?? '').split(',').filter(Boolean));
-    else throw new Error(`herald fakes: unknown argument ${a} (use --herald <url>, --only mail,probe,…)`);
-  }
-  return { herald: herald.replace(/\/$/, ''), only };
+interface FakesOptions {
+  /** Herald's base URL, where the fakes post receipts. */
+  herald: string;
+  /** Start only these (provider names of the sample config). */
+  only?: Set<string> | undefined;
+  /** Free ports instead of the fixed ones (tests; a busy machine). */
+  anyPort?: boolean;
 }
 
-/** Starts what exists of the fakes; a fake whose module is missing (not built yet) is skipped. */
-async function startAll(herald: string, only: Set<string> | undefined) {
+function parseArgs(argv: string[]): FakesOptions {
+  const o: FakesOptions = { herald: 'http://127.0.0.1:3000' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--herald') o.herald = argv[++i] ?? o.herald;
+    else if (a === '--only') o.only = new Set((argv[++i] ?? '').split(',').filter(Boolean));
+    else if (a === '--any-port') o.anyPort = true;
+    else throw new Error(`herald fakes: unknown argument ${a} (use --herald <url>, --only mail,probe,…, --any-port)`);
+  }
+  o.herald = o.herald.replace(/\/$/, '');
+  return o;
+}
+
+export interface RunningFakes {
+  running: { name: string; url: string }[];
+  /** Fakes whose module is not there (not built yet). */
+  skipped: string[];
+  /** A HERALD_CONFIG document that points Herald at the running fakes. */
+  config: { providers: Record<string, unknown>[]; routes: Record<string, string[]> };
+  close(): Promise<void>;
+}
+
+/** Starts what exists of the fakes; a fake whose module is missing is skipped, any other failure throws. */
+export async function startFakes(opts: FakesOptions): Promise<RunningFakes> {
   const running: { spec: FakeSpec; fake: RunningFake }[] = [];
   const skipped: string[] = [];
-  for (const spec of SPECS) {
-    if (only && !only.has(spec.name)) continue;
-    let mod: Record<string, unknown>;
-    try {
-      mod = (await import(spec.module)) as Record<string, unknown>;
-    } catch {
-      skipped.push(spec.name);
-      continue;
+  const close = () => Promise.all(running.map(({ fake }) => fake.close())).then(() => undefined);
+  try {
+    for (const spec of SPECS) {
+      if (opts.only && !opts.only.has(spec.name)) continue;
+      let mod: Record<string, unknown>;
+      try {
+        mod = (await import(spec.module)) as Record<string, unknown>;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+        skipped.push(spec.name);
+        continue;
+      }
+      const start = mod[spec.start] as (o: Record<string, unknown>) => Promise<RunningFake>;
+      const port = opts.anyPort ? 0 : spec.port;
+      const fake = await start({ ...spec.fakeOptions(opts.herald), port }).catch((err: unknown) => {
+        throw new Error(
+          `herald fakes: cannot start the ${spec.name} fake on port ${port} (${String(err)}); try --any-port`,
+        );
+      });
+      running.push({ spec, fake });
     }
-    const start = mod[spec.start] as (o: Record<string, unknown>) => Promise<RunningFake>;
-    const fake = await start({ ...spec.fakeOptions(herald), port: spec.port });
-    running.push({ spec, fake });
+  } catch (err) {
+    await close();
+    throw err;
   }
-  return { running, skipped };
+  const providers = running.map(({ spec, fake }) => spec.provider(fake, opts.herald));
+  const routes: Record<string, string[]> = {};
+  for (const p of providers) (routes[p.channel as string] ??= []).push(p.name as string);
+  return {
+    running: running.map(({ spec, fake }) => ({ name: spec.name, url: fake.url })),
+    skipped,
+    config: { providers, routes },
+    close,
+  };
 }
 
 /** Runs until SIGINT/SIGTERM; answers the exit code. */
 export async function runFakes(argv: string[]): Promise<number> {
-  const { herald, only } = parseArgs(argv);
-  const { running, skipped } = await startAll(herald, only);
-  const providers = running.map(({ spec, fake }) => spec.provider(fake, herald));
-  const routes: Record<string, string[]> = {};
-  for (const p of providers) (routes[p.channel as string] ??= []).push(p.name as string);
+  const opts = parseArgs(argv);
+  const fakes = await startFakes(opts);
   process.stdout.write(
     [
       'Provider fakes listening on 127.0.0.1:',
-      ...running.map(({ spec, fake }) => `  ${spec.name.padEnd(9)} ${fake.url}`),
-      ...(skipped.length ? [`(not available: ${skipped.join(', ')})`] : []),
+      ...fakes.running.map(({ name, url }) => `  ${name.padEnd(9)} ${url}`),
+      ...(fakes.skipped.length ? [`(not available: ${fakes.skipped.join(', ')})`] : []),
       '',
       'Save this as herald.yaml and start Herald with HERALD_CONFIG=herald.yaml npm start',
-      `(receipts are posted to ${herald}; change it with --herald <url>):`,
+      `(receipts are posted to ${opts.herald}; change it with --herald <url>):`,
       '',
-      stringify({ providers, routes }),
+      stringify(fakes.config),
     ].join('\n'),
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await Promise.all(running.map(({ fake }) => fake.close()));
+  await fakes.close();
   return 0;
 }
