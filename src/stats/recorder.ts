@@ -7,8 +7,8 @@ import type { StatsDelta } from '../store/stats.repo.ts';
 /** Where flushed counters go (StatsRepo in production). */
 export interface StatsSink {
   add(deltas: readonly StatsDelta[]): Promise<void>;
-  /** Deletes minutes before `before` (retention). */
-  prune?(before: number): Promise<number>;
+  /** Deletes minutes before `minutesBefore` and hours before `hoursBefore` (retention). */
+  prune?(minutesBefore: number, hoursBefore: number): Promise<number>;
 }
 
 /** What the worker decided for one message, as the dashboard counts it. */
@@ -17,8 +17,9 @@ export type Outcome = 'sent' | 'delivered' | 'failed' | 'retried';
 const MINUTE = 60_000;
 /** Cells kept in memory while the database refuses flushes; beyond that, the oldest counts are dropped. */
 const MAX_PENDING = 50_000;
-/** Minutes are kept this long (the dashboard shows at most 30 days). */
-const RETENTION_MS = 35 * 24 * 3_600_000;
+/** Minutes are kept 35 days (the API serves at most a day by minute), the hourly rollup 400 days. */
+const MINUTES_KEPT_MS = 35 * 24 * 3_600_000;
+const HOURS_KEPT_MS = 400 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
 /**
@@ -86,7 +87,7 @@ export class StatsRecorder {
     const now = this.clock.now();
     if (this.sink.prune && now - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = now;
-      await this.sink.prune(now - RETENTION_MS).catch((err: unknown) => {
+      await this.sink.prune(now - MINUTES_KEPT_MS, now - HOURS_KEPT_MS).catch((err: unknown) => {
         this.logger?.warn({ err: coerceError(err) }, 'stats prune failed');
       });
     }

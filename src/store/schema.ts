@@ -211,4 +211,6 @@ export interface Database {
   contacts: ContactsTable;
   campaigns: CampaignsTable;
   stats_minute: StatsMinuteTable;
+  /** Same columns; `minute` is the hour's first minute. */
+  stats_hour: StatsMinuteTable;
 }

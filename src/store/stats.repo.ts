@@ -36,22 +36,57 @@ export interface TotalsRow extends Counts {
   latency: number[];
 }
 
+type Table = 'stats_minute' | 'stats_hour';
 type LatCol = Extract<keyof StatsMinuteTable, `lat_${string}`>;
+type SumCol = Counter | 'latency_ms_sum' | LatCol;
 const LAT_COLS = DELIVERY_LATENCY_BUCKETS_MS.map((_, i) => `lat_${i}` as LatCol);
-/** Columns per row in the upsert: minute, channel, provider, five counters, sum, buckets. */
-const COLS_PER_ROW = 9 + LAT_COLS.length;
+const SUM_COLS: readonly SumCol[] = [...COUNTERS, 'latency_ms_sum', ...LAT_COLS];
+/** Columns per row in the upsert: minute, channel, provider, and the summed columns. */
+const COLS_PER_ROW = 3 + SUM_COLS.length;
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
 
-/** ON CONFLICT: add the new row's counts to the stored ones (column = stats_minute.column + excluded.column). */
-const ADD_EXCLUDED = Object.fromEntries(
-  [...COUNTERS, 'latency_ms_sum', ...LAT_COLS].map((c) => [
-    c,
-    sql<number>`${sql.ref(`stats_minute.${c}`)} + ${sql.ref(`excluded.${c}`)}`,
-  ]),
-) as Record<Counter | 'latency_ms_sum' | LatCol, RawBuilder<number>>;
+/** ON CONFLICT: add the new row's counts to the stored ones (column = table.column + excluded.column). */
+function addExcluded(table: Table): Record<SumCol, RawBuilder<number>> {
+  return Object.fromEntries(
+    SUM_COLS.map((c) => [c, sql<number>`${sql.ref(`${table}.${c}`)} + ${sql.ref(`excluded.${c}`)}`]),
+  ) as Record<SumCol, RawBuilder<number>>;
+}
+const ADD_EXCLUDED = { stats_minute: addExcluded('stats_minute'), stats_hour: addExcluded('stats_hour') };
+
+function rowOf(d: StatsDelta, minute: number): StatsMinuteTable {
+  return {
+    minute,
+    channel: d.channel,
+    provider: d.provider,
+    accepted: d.accepted,
+    sent: d.sent,
+    delivered: d.delivered,
+    failed: d.failed,
+    retried: d.retried,
+    latency_ms_sum: d.latencyMsSum,
+    ...(Object.fromEntries(LAT_COLS.map((c, j) => [c, d.latency[j] ?? 0])) as Record<LatCol, number>),
+  };
+}
+
+/** The same cells summed per hour (the rollup written beside the minutes). */
+function byHour(deltas: readonly StatsDelta[]): StatsMinuteTable[] {
+  const out = new Map<string, StatsMinuteTable>();
+  for (const d of deltas) {
+    const hour = d.minute - (d.minute % HOUR_MS);
+    const key = `${hour}\u0000${d.channel}\u0000${d.provider}`;
+    const row = rowOf(d, hour);
+    const have = out.get(key);
+    if (!have) out.set(key, row);
+    else for (const c of SUM_COLS) have[c] += row[c];
+  }
+  return [...out.values()];
+}
 
 /**
- * Pre-aggregated message statistics (table `stats_minute`, migration 0005). Reads touch only this
- * table, whose size grows with minutes × channels × providers, never with messages.
+ * Pre-aggregated message statistics (tables `stats_minute` and `stats_hour`, migration 0005).
+ * Reads touch only these tables, whose size grows with time × channels × providers, never with
+ * messages: the last hour by minute reads ≤ 60 rows per channel/provider, a week by hour ≤ 168.
  */
 export class StatsRepo {
   private readonly db: Kysely<Database>;
@@ -62,36 +97,35 @@ export class StatsRepo {
     this.maxParams = caps.maxParams;
   }
 
-  /** Adds the deltas to their rows in one statement per chunk (an upsert: writers never conflict). */
+  /**
+   * Adds the deltas to their minute rows and to the hour rollup, in one transaction (upserts:
+   * concurrent writers never conflict; a failed flush adds nothing and can be retried whole).
+   */
   async add(deltas: readonly StatsDelta[]): Promise<void> {
+    if (deltas.length === 0) return;
+    const minutes = deltas.map((d) => rowOf(d, d.minute));
+    const hours = byHour(deltas);
+    const run = async (db: Kysely<Database>) => {
+      await this.upsert(db, 'stats_minute', minutes);
+      await this.upsert(db, 'stats_hour', hours);
+    };
+    await (this.db.isTransaction ? run(this.db) : this.db.transaction().execute(run));
+  }
+
+  private async upsert(db: Kysely<Database>, table: Table, rows: StatsMinuteTable[]): Promise<void> {
     const per = Math.max(1, Math.floor(this.maxParams / COLS_PER_ROW));
-    for (let i = 0; i < deltas.length; i += per) {
-      const rows = deltas.slice(i, i + per).map((d) => {
-        const row: Database['stats_minute'] = {
-          minute: d.minute,
-          channel: d.channel,
-          provider: d.provider,
-          accepted: d.accepted,
-          sent: d.sent,
-          delivered: d.delivered,
-          failed: d.failed,
-          retried: d.retried,
-          latency_ms_sum: d.latencyMsSum,
-          ...(Object.fromEntries(LAT_COLS.map((c, j) => [c, d.latency[j] ?? 0])) as Record<LatCol, number>),
-        };
-        return row;
-      });
-      await this.db
-        .insertInto('stats_minute')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['minute', 'channel', 'provider']).doUpdateSet(ADD_EXCLUDED))
+    for (let i = 0; i < rows.length; i += per) {
+      await db
+        .insertInto(table)
+        .values(rows.slice(i, i + per))
+        .onConflict((oc) => oc.columns(['minute', 'channel', 'provider']).doUpdateSet(ADD_EXCLUDED[table]))
         .execute();
     }
   }
 
   /**
-   * Counters summed per bucket (`bucketMs`: 60 000 or 3 600 000, aligned to UTC) and key, for
-   * minutes in [since, until). Only buckets with data come back; the caller fills the gaps.
+   * Counters summed per bucket (`bucketMs`: MINUTE_MS or HOUR_MS, aligned to UTC) and key, for
+   * buckets starting in [since, until). Hours read the rollup. Only buckets with data come back.
    */
   async series(
     since: number,
@@ -99,10 +133,11 @@ export class StatsRepo {
     bucketMs: number,
     by: 'channel' | 'provider' | 'all',
   ): Promise<SeriesRow[]> {
+    const table: Table = bucketMs >= HOUR_MS ? 'stats_hour' : 'stats_minute';
     const t = sql<number>`minute - (minute % ${sql.lit(Math.trunc(bucketMs))})`;
     const key = by === 'all' ? sql<string>`'all'` : sql<string>`${sql.ref(by)}`;
     const rows = await this.db
-      .selectFrom('stats_minute')
+      .selectFrom(table)
       .select((eb) => [t.as('t'), key.as('key'), ...COUNTERS.map((c) => eb.fn.sum<number>(c).as(c))])
       .where('minute', '>=', since)
       .where('minute', '<', until)
@@ -116,30 +151,55 @@ export class StatsRepo {
     }));
   }
 
-  /** Totals per channel and provider for minutes in [since, until), with latency histograms. */
+  /**
+   * Totals per channel and provider for minutes in [since, until), with latency histograms.
+   * Whole hours inside the window come from the rollup, the ragged ends from the minutes.
+   */
   async totals(since: number, until: number): Promise<TotalsRow[]> {
+    const h0 = Math.ceil(since / HOUR_MS) * HOUR_MS;
+    const h1 = Math.floor(until / HOUR_MS) * HOUR_MS;
+    const parts =
+      h1 - h0 >= HOUR_MS
+        ? await Promise.all([
+            this.sums('stats_minute', since, h0),
+            this.sums('stats_hour', h0, h1),
+            this.sums('stats_minute', h1, until),
+          ])
+        : [await this.sums('stats_minute', since, until)];
+    const out = new Map<string, TotalsRow>();
+    for (const r of parts.flat()) {
+      const k = `${r.channel}\u0000${r.provider}`;
+      const have = out.get(k);
+      if (!have) {
+        out.set(k, r);
+        continue;
+      }
+      for (const c of COUNTERS) have[c] += r[c];
+      have.latencyMsSum += r.latencyMsSum;
+      r.latency.forEach((n, i) => (have.latency[i]! += n));
+    }
+    return [...out.values()].sort((a, b) => a.channel.localeCompare(b.channel) || a.provider.localeCompare(b.provider));
+  }
+
+  private async sums(table: Table, since: number, until: number): Promise<TotalsRow[]> {
+    if (since >= until) return [];
     const rows = await this.db
-      .selectFrom('stats_minute')
-      .select((eb) => [
-        'channel',
-        'provider',
-        ...COUNTERS.map((c) => eb.fn.sum<number>(c).as(c)),
-        eb.fn.sum<number>('latency_ms_sum').as('latency_ms_sum'),
-        ...LAT_COLS.map((c) => eb.fn.sum<number>(c).as(c)),
-      ])
+      .selectFrom(table)
+      .select((eb) => ['channel', 'provider', ...SUM_COLS.map((c) => eb.fn.sum<number>(c).as(c))])
       .where('minute', '>=', since)
       .where('minute', '<', until)
       .groupBy(['channel', 'provider'])
-      .orderBy('channel')
-      .orderBy('provider')
       .execute();
-    return rows.map((r) => ({
-      channel: r.channel,
-      provider: r.provider,
-      ...(Object.fromEntries(COUNTERS.map((c) => [c, Number(r[c])])) as Counts),
-      latencyMsSum: Number(r.latency_ms_sum),
-      latency: LAT_COLS.map((c) => Number((r as Record<string, unknown>)[c])),
-    }));
+    return rows.map((r) => {
+      const get = (c: SumCol) => Number((r as Record<string, unknown>)[c] ?? 0);
+      return {
+        channel: r.channel,
+        provider: r.provider,
+        ...(Object.fromEntries(COUNTERS.map((c) => [c, get(c)])) as Counts),
+        latencyMsSum: get('latency_ms_sum'),
+        latency: LAT_COLS.map(get),
+      };
+    });
   }
 
   /** Open-state depth, each counted on the (state, id) index: cost follows the open work, not the table. */
@@ -156,9 +216,13 @@ export class StatsRepo {
     return out;
   }
 
-  /** Deletes minutes older than `before` (retention). Returns how many rows went. */
-  async prune(before: number): Promise<number> {
-    const r = await this.db.deleteFrom('stats_minute').where('minute', '<', before).executeTakeFirst();
-    return Number(r.numDeletedRows);
+  /** Deletes minutes before `minutesBefore` and hours before `hoursBefore` (retention). Returns rows gone. */
+  async prune(minutesBefore: number, hoursBefore = minutesBefore): Promise<number> {
+    const m = await this.db.deleteFrom('stats_minute').where('minute', '<', minutesBefore).executeTakeFirst();
+    const h = await this.db
+      .deleteFrom('stats_hour')
+      .where('minute', '<', hoursBefore - (hoursBefore % HOUR_MS))
+      .executeTakeFirst();
+    return Number(m.numDeletedRows) + Number(h.numDeletedRows);
   }
 }

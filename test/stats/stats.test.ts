@@ -45,7 +45,24 @@ for (const backend of BACKENDS) {
       const a = totals.find((t) => t.provider === 'a')!;
       assert.equal(a.latencyMsSum, 120);
       assert.equal(a.latency[1], 1, '120 ms falls in the 100–250 ms bucket');
-      assert.equal(await repo.prune(start + 60_000), 1);
+      // Across hours: whole hours come from the rollup, the ends from the minutes; the sum is the same.
+      clock.set(start + 2 * 3_600_000 + 5 * 60_000);
+      rec.accepted('sms', 'a', 10);
+      await rec.flush();
+      const wide = await repo.totals(start - 30 * 60_000, start + 3 * 3_600_000);
+      assert.equal(wide.find((t) => t.provider === 'a')!.accepted, 14);
+      const ragged = await repo.totals(start + 30_000, start + 2 * 3_600_000 + 6 * 60_000);
+      assert.equal(ragged.find((t) => t.provider === 'a')!.accepted, 10, 'the minute 10:00 starts before the window');
+      const byHour = await repo.series(start, start + 3 * 3_600_000, 3_600_000, 'all');
+      assert.deepEqual(
+        byHour.map((r) => [r.t, r.accepted]),
+        [
+          [start, 4],
+          [start + 2 * 3_600_000, 10],
+        ],
+      );
+      assert.equal(await repo.prune(start + 60_000, start), 1);
+      assert.equal(await repo.prune(start + 3 * 3_600_000), 5, 'two minutes and three hours');
     } finally {
       await store.close();
     }

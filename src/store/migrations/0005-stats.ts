@@ -23,11 +23,12 @@ export const DELIVERY_LATENCY_BUCKETS_MS = [
 
 /**
  * Pre-aggregated message counters per minute, channel and provider (the dashboard's statistics
- * API reads these, never the messages table). Writers add to a row with an upsert, so any number of
- * processes can flush into the same minute.
+ * API reads these, never the messages table), and the same per hour (stats_hour: `minute` is the
+ * hour's first minute), so a week by hour reads 168 rows per series, not 10 080. Writers add to
+ * rows with upserts, so any number of processes can flush into the same minute and hour.
  */
-const tables = (t: { text: string; big: string }) => `
-CREATE TABLE stats_minute (
+const table = (name: string, t: { text: string; big: string }) => `
+CREATE TABLE ${name} (
   minute ${t.big} NOT NULL,
   channel ${t.text} NOT NULL,
   provider ${t.text} NOT NULL,
@@ -41,6 +42,7 @@ ${DELIVERY_LATENCY_BUCKETS_MS.map((_, i) => `  lat_${i} integer NOT NULL DEFAULT
   PRIMARY KEY (minute, channel, provider)
 );
 `;
+const tables = (t: { text: string; big: string }) => table('stats_minute', t) + table('stats_hour', t);
 
 export const migration: Migration = {
   version: 5,
