@@ -95,6 +95,18 @@ for (const backend of BACKENDS) {
       );
     });
 
+    test('JSON sent as text/plain is read as JSON', async () => {
+      const id = await sent();
+      const r = await h.inject({
+        method: 'POST',
+        url: '/v1/providers/gw/events',
+        payload: JSON.stringify({ ID: id, STATUS: 'DELIVERED' }),
+        headers: { 'content-type': 'text/plain' },
+      });
+      assert.equal(r.statusCode, 200, r.body);
+      assert.equal(await state(id), 'delivered');
+    });
+
     test('an array of receipts: REJECTED → bounced, FAILED → failed', async () => {
       const a = await sent();
       const b = await sent();
@@ -131,6 +143,14 @@ for (const backend of BACKENDS) {
         headers: { 'content-type': 'application/json' },
       });
       assert.equal(notJson.statusCode, 400);
+      const text = await h.inject({
+        method: 'POST',
+        url: '/v1/providers/gw/events',
+        payload: 'ID=x',
+        headers: { 'content-type': 'text/plain' },
+      });
+      assert.equal(text.statusCode, 400);
+      assert.equal(text.json().error.code, 'HERALD_BAD_RECEIPT');
       const nobody = await receipt('nobody', { ID: id, STATUS: 'DELIVERED' });
       assert.equal(nobody.statusCode, 404);
       assert.equal(await state(id), 'sent');

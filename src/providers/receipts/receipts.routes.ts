@@ -73,11 +73,12 @@ function receiptRequest(req: FastifyRequest): ReceiptRequest {
   let body: unknown;
   if (type.includes('application/x-www-form-urlencoded')) {
     body = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
-  } else if (type.includes('json') || (type === '' && raw.length > 0)) {
+  } else if (raw.length > 0) {
+    // Some gateways post JSON as text/plain or without a type: read it as JSON if it is.
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch (err) {
-      throw new AppError('HERALD_BAD_JSON', (err as Error).message);
+      if (type.includes('json')) throw new AppError('HERALD_BAD_JSON', (err as Error).message);
     }
   }
   // Behind a proxy the URL the provider used (and signed) comes from X-Forwarded-*.
