@@ -212,6 +212,48 @@ void describe('admin UI', () => {
     await shot('campaigns');
   });
 
+  void test('contacts: create, edit and delete one by hand', async () => {
+    await page.getByRole('link', { name: 'Contacts' }).click();
+    await page.getByRole('button', { name: 'New contact' }).click();
+    await page.getByLabel('Phone').fill('79005550001');
+    await page.getByLabel('Tag', { exact: true }).fill('trial');
+    await page.getByRole('button', { name: 'Create contact' }).click();
+    await page.getByRole('status').filter({ hasText: 'Created 79005550001' }).waitFor();
+    const row = page.getByTestId('contacts').locator('tbody tr', { hasText: '79005550001' });
+    await row.getByRole('button', { name: 'Edit 79005550001' }).click();
+    await page.getByLabel('Time zone', { exact: true }).fill('Not/AZone');
+    await page.getByRole('button', { name: 'Save contact' }).click();
+    assert.match(await page.locator('.field-error').first().innerText(), /IANA time zone/);
+    await page.getByLabel('Time zone', { exact: true }).fill('Europe/Berlin');
+    await page.getByRole('button', { name: 'Save contact' }).click();
+    await row.filter({ hasText: 'Europe/Berlin' }).waitFor();
+    page.once('dialog', (d) => void d.accept());
+    await row.getByRole('button', { name: 'Delete 79005550001' }).click();
+    await page.getByRole('status').filter({ hasText: 'Deleted 79005550001' }).waitFor();
+    assert.equal(await row.count(), 0);
+  });
+
+  void test('a scheduled campaign can be cancelled; a queued message can be cancelled', async () => {
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+    const later = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    const c = await post('/v1/campaigns', { name: 'Tomorrow', text: 'Hi', startAt: tomorrow, endAt: later });
+    await page.goto(`${h.url}/admin/campaigns/${c.id}`);
+    await page.getByRole('heading', { name: 'Tomorrow' }).waitFor();
+    assert.equal(await page.locator('.page-header .badge').innerText(), 'scheduled');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('.page-header .badge', { hasText: 'cancelled' }).waitFor();
+
+    const m = await post('/v1/messages', { channel: 'webhook', url: `${sink.url}/later`, sendAt: later });
+    await page.goto(`${h.url}/admin/messages/${m.id}`);
+    await page.getByText('No attempt yet').waitFor();
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Cancel message' }).click();
+    await page.getByRole('status').filter({ hasText: 'Message cancelled.' }).waitFor();
+    assert.equal(await page.locator('.page-header .badge').innerText(), 'cancelled');
+    assert.equal(await page.getByRole('button', { name: 'Cancel message' }).count(), 0);
+  });
+
   void test('providers page shows health and throughput', async () => {
     await page.getByRole('link', { name: 'Providers' }).click();
     await page.getByRole('heading', { name: 'Providers' }).waitFor();
