@@ -50,6 +50,8 @@ export function buildProviders(deps: { config: Config; store: Store; clock: Cloc
   for (const channel of ['email', 'sms'] as const) {
     if (routes[channel].length > 0) continue;
     const cfg = outboxConfig(config, channel);
+    // A configured provider may already use the name (for the other channel): keep it, rename ours.
+    while (byName.has(cfg.name)) cfg.name += '-default';
     byName.set(cfg.name, { provider: PROVIDER_TYPES[OUTBOX_TYPE]!.create(cfg, ctx), config: cfg });
     routes[channel] = [cfg.name];
     logger.warn(

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import pino from 'pino';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
+import { buildProviders } from '../../src/providers/build.ts';
 import { writeHeraldConfig } from './config-file.ts';
 
 const load = (providers: object[], env: Record<string, string> = {}) =>
@@ -44,4 +46,16 @@ test('a valid file parses, ${VAR} is substituted, routes default to file order',
   assert.equal(cfg.providers[0]!.options.pass, 'secret');
   assert.deepEqual(cfg.routes.email, ['mail', 'gw']);
   assert.deepEqual(cfg.routes.sms, []);
+});
+
+test('a default outbox never replaces a configured provider of the same name', () => {
+  const config = load([{ name: 'outbox-email', channel: 'sms', type: 'outbox' }]);
+  const set = buildProviders({
+    config,
+    store: { db: {} } as never,
+    clock: { now: () => 0 },
+    logger: pino({ level: 'silent' }),
+  });
+  assert.equal(set.byName.get('outbox-email')?.provider.channel, 'sms');
+  assert.deepEqual(set.routes, { email: ['outbox-email-default'], sms: ['outbox-email'] });
 });
