@@ -307,6 +307,10 @@ export function parseProviderSection(
  */
 function validateProviderOptions(cfg: ProviderConfig, problems: string[]): void {
   const where = `providers[${cfg.name}]`;
+  // A message's lane is a provider name or a channel route: the route names must stay unambiguous.
+  if (cfg.name === 'email' || cfg.name === 'sms') {
+    problems.push(`${where}.name "${cfg.name}" is reserved for the channel route`);
+  }
   const t = PROVIDER_TYPES[cfg.type];
   if (!t) {
     const known = Object.keys(PROVIDER_TYPES).sort().join(', ');

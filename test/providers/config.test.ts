@@ -59,3 +59,11 @@ test('a default outbox never replaces a configured provider of the same name', (
   assert.equal(set.byName.get('outbox-email')?.provider.channel, 'sms');
   assert.deepEqual(set.routes, { email: ['outbox-email-default'], sms: ['outbox-email'] });
 });
+
+test('provider names email and sms are reserved for the channel routes', () => {
+  assert.throws(
+    () => load([{ name: 'sms', channel: 'sms', type: 'outbox' }]),
+    (e: unknown) =>
+      e instanceof ConfigError && e.problems.includes('providers[sms].name "sms" is reserved for the channel route'),
+  );
+});
