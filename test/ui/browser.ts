@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium, driven headless by playwright-core (no downloaded browsers). */
@@ -13,6 +14,10 @@ const ARGS = [
 ];
 
 export async function launch(): Promise<Browser> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `No Chromium at ${CHROMIUM}: apt-get install -y chromium, or set HERALD_CHROMIUM to a Chromium binary`,
+    );
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 }
 

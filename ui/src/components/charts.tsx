@@ -43,6 +43,8 @@ export interface Series {
   label: string;
   data: number[];
   color?: string;
+  /** Drawn dashed (e.g. "accepted", which other lines often cover). */
+  dashed?: boolean;
 }
 
 function cssVar(name: string, fallback: string): string {
@@ -100,6 +102,7 @@ export function TimeLine(props: { title: string; labels: string[]; series: Serie
       borderColor: s.color ?? colorAt(i),
       backgroundColor: (s.color ?? colorAt(i)) + '22',
       borderWidth: 2,
+      borderDash: s.dashed ? [6, 4] : [],
       pointRadius: 0,
       pointHoverRadius: 4,
       tension: 0.25,

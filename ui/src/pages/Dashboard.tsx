@@ -42,6 +42,7 @@ export function Dashboard() {
       label: LABEL[k],
       data: all(ts)?.[k] ?? ts?.timestamps.map(() => 0) ?? [],
       color: COLORS[k],
+      dashed: k === 'accepted',
     }));
   const error = overview.error ?? minutes.error ?? hours.error ?? split.error;
 
