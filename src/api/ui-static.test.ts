@@ -22,8 +22,8 @@ void test('without a built UI, /admin/ answers a clear 503 page, not a crash', a
 });
 
 void test('serves files, falls back to index.html for UI routes, 404s missing assets, redirects / and /admin', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'herald-ui-'));
-  mkdirSync(join(root, 'assets'));
+  const root = join(mkdtempSync(join(tmpdir(), 'herald-ui-')), 'dist');
+  mkdirSync(join(root, 'assets'), { recursive: true });
   writeFileSync(join(root, 'index.html'), '<!doctype html><title>ui</title>');
   writeFileSync(join(root, 'assets', 'app-1234.js'), 'console.log(1)');
   const app = await appWith(root);

@@ -122,6 +122,12 @@ void test('stats API: accepted and delivered webhooks show in the overview and t
     assert.equal(bad.statusCode, 400);
     const anon = await h.inject({ method: 'GET', url: '/v1/stats/overview' });
     assert.equal(anon.statusCode, 401);
+    const doc = (await h.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, { get?: { parameters?: { name: string }[] } }>;
+    }>();
+    const params = doc.paths['/v1/stats/timeseries']?.get?.parameters?.map((p) => p.name).sort();
+    assert.deepEqual(params, ['bucket', 'by', 'since', 'until']);
+    assert.ok(doc.paths['/v1/stats/overview']?.get, 'the overview is documented');
   } finally {
     await h.stop();
     await sink.close();
