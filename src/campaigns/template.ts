@@ -34,5 +34,7 @@ export function renderTemplate(text: string, contact: TemplateContact): string {
 
 function stringify(v: unknown): string {
   if (v == null) return '';
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v) ?? '';
 }

@@ -56,7 +56,7 @@ export function localMs(t: number, zone: string): number {
   const p: Record<string, number> = {};
   for (const part of formatter(zone).formatToParts(t)) if (part.type !== 'literal') p[part.type] = Number(part.value);
   const ms = ((t % 1000) + 1000) % 1000;
-  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!, ms);
+  return Date.UTC(p.year!, p.month! - 1, p.day, p.hour, p.minute, p.second, ms);
 }
 
 /** The zone's UTC offset at instant `t`, in milliseconds (Moscow: +3 h). */

@@ -25,18 +25,26 @@ export interface ContactRepo {
 
 const COLUMNS = 9;
 
+/** Attributes are parsed on first read: a fan-out whose template does not use them never pays for it. */
 export function contactFromRow(r: Selectable<ContactsTable>): Contact {
-  return {
+  const c = {
     id: r.id,
     phone: r.phone,
     email: r.email,
     operatorCode: r.operator_code,
     tag: r.tag,
     timezone: r.timezone,
-    attributes: r.attributes ? (JSON.parse(r.attributes) as Record<string, unknown>) : {},
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
-  };
+  } as Contact;
+  let attributes: Record<string, unknown> | undefined;
+  Object.defineProperty(c, 'attributes', {
+    enumerable: true,
+    configurable: true,
+    get: () => (attributes ??= r.attributes ? (JSON.parse(r.attributes) as Record<string, unknown>) : {}),
+    set: (v: Record<string, unknown>) => (attributes = v),
+  });
+  return c;
 }
 
 /** Applies a contact filter to any query over `contacts`. */
@@ -149,6 +157,6 @@ export function rowFromContact(c: NewContact, id: string, now: number): Contacts
 
 /** SQLite: SQLITE_CONSTRAINT_UNIQUE; PostgreSQL: 23505. */
 export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: unknown; errcode?: unknown; message?: unknown };
-  return e?.code === '23505' || /UNIQUE constraint failed/i.test(String(e?.message ?? ''));
+  const e = err as { code?: unknown; message?: unknown };
+  return e?.code === '23505' || (typeof e?.message === 'string' && /UNIQUE constraint failed/i.test(e.message));
 }

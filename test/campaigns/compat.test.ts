@@ -113,7 +113,7 @@ for (const backend of BACKENDS) {
       const put = await call('PUT', `/api/clients/${c.id}/`, { phone_number: '79261234567' });
       assert.equal(put.statusCode, 200, put.body);
       assert.deepEqual(
-        { ...put.json(), id: undefined },
+        { ...put.json<Record<string, unknown>>(), id: undefined },
         {
           id: undefined,
           phone_number: '79261234567',

@@ -127,7 +127,7 @@ export function drfErrorHandler(err: FastifyError, req: FastifyRequest, reply: F
     if (err.code === 'HERALD_NOT_FOUND') return reply.status(404).send({ detail: NOT_FOUND });
     if (err.status < 500) return reply.status(err.status).send({ detail: err.message });
   }
-  const e = err as FastifyError;
+  const e = err;
   if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError)
     return reply.status(400).send({ detail: `JSON parse error - ${err.message}` });
   if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')

@@ -64,7 +64,14 @@ function inputFromJson(line: string): ContactInput | string {
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) return 'each line must be a JSON object';
   const o = v as Record<string, unknown>;
-  const str = (x: unknown) => (typeof x === 'string' ? x : x == null ? undefined : String(x));
+  const str = (x: unknown) =>
+    typeof x === 'string'
+      ? x
+      : typeof x === 'number' || typeof x === 'boolean'
+        ? String(x)
+        : x == null
+          ? undefined
+          : JSON.stringify(x);
   const attributes = o.attributes;
   if (attributes !== undefined && (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)))
     return 'attributes must be an object';
