@@ -1,6 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BACKENDS, freshStore } from '../helpers/stores.ts';
+import { BACKENDS, freshStore, freshUrl } from '../helpers/stores.ts';
+import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { fanoutPage } from '../../src/campaigns/fanout.ts';
 import { campaignKit, contact, fields, HOUR, messagesPerContact, stopSchedulers, T0 } from './helpers.ts';
@@ -124,6 +125,21 @@ for (const backend of BACKENDS) {
       assert.ok([...per.values()].every((n) => n === 1));
       // A second fan-out of an already-advanced checkpoint writes nothing.
       assert.equal((await fanoutPage(deps, c.id)).kind, 'idle');
+    });
+
+    test('one scheduler leads per database; another takes over when it stops', async () => {
+      const where = freshUrl(backend);
+      const a = await openStore(where);
+      await a.migrate();
+      const b = await openStore(where);
+      opened.push(a, b);
+      const ka = campaignKit(a);
+      const kb = campaignKit(b);
+      assert.equal((await ka.scheduler.tick()).leader, true);
+      // SQLite: one process per file, every scheduler leads; PostgreSQL: the advisory lock decides.
+      assert.equal((await kb.scheduler.tick()).leader, backend === 'sqlite');
+      await ka.scheduler.stop();
+      assert.equal((await kb.scheduler.tick()).leader, true);
     });
 
     test('a checkpoint that moved under a page makes that page write nothing', async () => {
