@@ -267,6 +267,19 @@ void describe('admin UI', () => {
     await shot('providers');
   });
 
+  void test('keyboard: skip link first, focus lands on the new page heading', async () => {
+    await page.goto(`${h.url}/admin/messages`);
+    await page.getByRole('heading', { name: 'Messages' }).waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.locator(':focus').innerText(), 'Skip to content');
+    await page.getByRole('link', { name: 'Outbox' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Outbox' }).waitFor();
+    await eventually(async () =>
+      (await page.locator(':focus').getAttribute('id')) === 'page-title' ? true : undefined,
+    );
+  });
+
   void test('phone width: the menu opens and navigates', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole('button', { name: 'Menu' }).click();

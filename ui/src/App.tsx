@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { verifyKey } from './api.ts';
 import { Link, match, useLocation } from './router.tsx';
 import { SessionProvider, useSession, useStoredKey } from './session.tsx';
@@ -94,9 +94,13 @@ function Shell() {
   const { signOut } = useSession();
   const loc = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
+  const firstPath = useRef(loc.path);
   useEffect(() => {
     setMenuOpen(false);
-    // Move focus to the new page's heading so keyboard and screen reader users land on it.
+    // After navigating (not on first load), move focus to the new page's heading so keyboard and
+    // screen reader users land on it; on first load the skip link stays the first stop.
+    if (firstPath.current === loc.path) return;
+    firstPath.current = '';
     const t = setTimeout(() => document.getElementById('page-title')?.focus({ preventScroll: true }), 0);
     return () => clearTimeout(t);
   }, [loc.path]);
