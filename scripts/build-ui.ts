@@ -44,7 +44,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     },
     (err: unknown) => {
       console.error('admin UI build failed:', err);
-      process.exitCode = 1;
+      // `npm run build:ui` fails loudly; as prestart it only warns: Herald runs without the UI
+      // (/admin then says how to build it), e.g. where dev dependencies were not installed.
+      if (force) process.exitCode = 1;
+      else console.error('Herald will start without the admin UI.');
     },
   );
 }
