@@ -119,12 +119,13 @@ void describe('admin UI', () => {
       'the failing webhook to fail',
     );
     await page.getByRole('link', { name: 'Messages' }).click();
+    await page.locator('table.rows-link tbody tr').nth(10).waitFor();
+    await shot('messages');
     await page.getByLabel('State').selectOption('failed');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/state=failed/);
     const rows = page.locator('table.rows-link tbody tr');
     await eventually(async () => ((await rows.count()) === 1 ? true : undefined), 5000, 'one failed message');
-    await shot('messages');
     await rows.first().getByRole('link').click();
     await page.waitForURL(new RegExp(`/admin/messages/${failingId}$`));
     const attempts = page.getByTestId('attempts').locator('tbody tr');
