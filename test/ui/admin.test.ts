@@ -246,7 +246,10 @@ void describe('admin UI', () => {
     await page.locator('.page-header .badge', { hasText: 'cancelled' }).waitFor();
 
     const m = await post('/v1/messages', { channel: 'webhook', url: `${sink.url}/later`, sendAt: later });
-    await page.goto(`${h.url}/admin/messages/${m.id}`);
+    await page.getByRole('link', { name: 'Messages' }).click();
+    await page.getByLabel('Message id').fill(m.id);
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await page.waitForURL(new RegExp(`/admin/messages/${m.id}$`));
     await page.getByText('No attempt yet').waitFor();
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Cancel message' }).click();

@@ -125,6 +125,26 @@ export function MessagePage(props: { id: string }) {
             {m.sentAt && <Fact k="Sent" v={fmtDateTime(m.sentAt)} />}
             {m.deliveredAt && <Fact k="Delivered" v={fmtDateTime(m.deliveredAt)} />}
             {m.providerMessageId && <Fact k="Provider id" v={m.providerMessageId} mono />}
+            {Object.values(m.engagement).some(Boolean) && (
+              <div>
+                <dt>Engagement</dt>
+                <dd>
+                  {(Object.entries(m.engagement) as [string, boolean][])
+                    .filter(([, on]) => on)
+                    .map(([k]) => (
+                      <Badge key={k} value={k} tone={k === 'spam' || k === 'unsubscribed' ? 'warn' : 'ok'} />
+                    ))}
+                </dd>
+              </div>
+            )}
+            {m.metadata && Object.keys(m.metadata).length > 0 && (
+              <div>
+                <dt>Metadata</dt>
+                <dd>
+                  <code className="excerpt">{JSON.stringify(m.metadata, null, 2)}</code>
+                </dd>
+              </div>
+            )}
             {m.campaignId && (
               <div>
                 <dt>Campaign</dt>

@@ -55,6 +55,7 @@ export function Messages(props: { query: URLSearchParams }) {
       <PageHeader
         title="Messages"
         subtitle="Newest first. Filter, then open a message for its content, events and attempts."
+        actions={<OpenById />}
       />
       <form className="card filters" onSubmit={apply} aria-label="Filter messages">
         <Field label="State" id="f-state">
@@ -186,5 +187,37 @@ export function Messages(props: { query: URLSearchParams }) {
         </div>
       </section>
     </>
+  );
+}
+
+/** Jump straight to a message by its id (as found in logs or API answers). */
+function OpenById() {
+  const [id, setId] = useState('');
+  const valid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id.trim());
+  return (
+    <form
+      className="toolbar"
+      role="search"
+      aria-label="Open a message by id"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (valid) navigate(`/messages/${id.trim().toLowerCase()}`);
+      }}
+    >
+      <label htmlFor="open-id" className="sr-only">
+        Message id
+      </label>
+      <input
+        id="open-id"
+        className="mono"
+        style={{ width: '21rem', maxWidth: '100%' }}
+        placeholder="Message id (UUID)"
+        value={id}
+        onChange={(e) => setId(e.target.value)}
+      />
+      <button type="submit" className="btn" disabled={!valid}>
+        Open
+      </button>
+    </form>
   );
 }
