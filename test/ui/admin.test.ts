@@ -118,7 +118,7 @@ void describe('admin UI', () => {
       10_000,
       'the failing webhook to fail',
     );
-    await page.getByRole('link', { name: 'Messages' }).click();
+    await page.getByRole('link', { name: 'Messages', exact: true }).click();
     await page.locator('table.rows-link tbody tr').nth(10).waitFor();
     await shot('messages');
     await page.getByLabel('State').selectOption('failed');
@@ -246,7 +246,7 @@ void describe('admin UI', () => {
     await page.locator('.page-header .badge', { hasText: 'cancelled' }).waitFor();
 
     const m = await post('/v1/messages', { channel: 'webhook', url: `${sink.url}/later`, sendAt: later });
-    await page.getByRole('link', { name: 'Messages' }).click();
+    await page.getByRole('link', { name: 'Messages', exact: true }).click();
     await page.getByLabel('Message id').fill(m.id);
     await page.getByRole('button', { name: 'Open', exact: true }).click();
     await page.waitForURL(new RegExp(`/admin/messages/${m.id}$`));
