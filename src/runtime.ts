@@ -99,7 +99,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   };
   if (opts.roles.includes('api')) {
     rt.generatedKey = await bootstrapApiKey(store, config.apiKey, clock.now());
-    rt.app = await buildApp({ config, store, clock, logger, metrics, ingest, messages, providers, campaigns });
+    rt.app = await buildApp({ config, store, clock, logger, metrics, ingest, messages, providers, campaigns, stats });
     if (config.rpcPort) {
       rt.rpcApp = await buildRpcApp({ config, store, clock, logger, metrics, ingest, messages, providers });
     }

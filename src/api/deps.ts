@@ -6,6 +6,7 @@ import type { ProviderHub } from '../providers/hub.ts';
 import type { Ingest } from '../queue/ingest.ts';
 import type { MessageService } from '../services/messages.ts';
 import type { CampaignService } from '../campaigns/service.ts';
+import type { StatsRecorder } from '../stats/recorder.ts';
 import type { Store } from '../store/store.ts';
 
 /** What the HTTP layer is built from (passed by hand: no container). */
@@ -21,4 +22,6 @@ export interface AppDeps {
   campaigns?: CampaignService;
   /** E-mail/SMS providers: receipts endpoint and GET /v1/providers (absent: those routes are not served). */
   providers?: ProviderHub;
+  /** Dashboard counters: flushed before /v1/stats reads; receipts may count into it (absent: reads only). */
+  stats?: StatsRecorder;
 }

@@ -61,6 +61,7 @@ export function statsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         if (starts.length > b.max)
           throw new AppError('HERALD_VALIDATION', `At most ${b.max} ${q.bucket ?? 'minute'} buckets per request`);
         const from = starts[0]!;
+        await deps.stats?.flush(); // read this process's own counts too, not a second old
         const rows = await repo.series(from, until, b.ms, q.by ?? 'all');
         return {
           bucket: q.bucket ?? 'minute',
@@ -85,6 +86,7 @@ export function statsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (req) => {
+        await deps.stats?.flush();
         const now = deps.clock.now();
         const since = now - (req.query.windowMinutes ?? 60) * MINUTE;
         const [rows, queue] = await Promise.all([repo.totals(since - (since % MINUTE), now + 1), queueDepth()]);
