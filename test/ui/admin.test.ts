@@ -206,10 +206,44 @@ void describe('admin UI', () => {
       'the campaign to deliver to its three contacts',
     );
     await shot('campaign');
+
+    // Two more for the list: one waiting for its local-time window (closed now in every contact's
+    // zone: it opens 90 minutes after UTC's local time, and the contacts are UTC+0, +3, +9), then paused;
+    // one that starts tomorrow.
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const now = Date.now();
+    const day = 86_400_000;
+    const waiting = await post('/v1/campaigns', {
+      name: 'Night maintenance notice',
+      text: 'Service maintenance tonight, {attributes.name}',
+      startAt: new Date(now - 60_000).toISOString(),
+      endAt: new Date(now + day).toISOString(),
+      window: { from: hhmm(now + 90 * 60_000), to: hhmm(now + 120 * 60_000) },
+    });
+    await eventually(
+      async () => {
+        const r = await h.inject({ method: 'GET', url: `/v1/campaigns/${waiting.id}/stats`, headers: h.auth });
+        return r.json<{ counts: Record<string, number> }>().counts.queued === 4 || undefined;
+      },
+      10_000,
+      'four messages waiting for the window',
+    );
+    await post(`/v1/campaigns/${waiting.id}/pause`, {});
+    await post('/v1/campaigns', {
+      name: 'Spring sale',
+      text: 'Spring sale: 20% off for you, {attributes.name}',
+      filter: { tags: ['regular', 'vip'] },
+      startAt: new Date(now + day).toISOString(),
+      endAt: new Date(now + 3 * day).toISOString(),
+      window: { from: '10:00', to: '20:00' },
+    });
     await page.getByRole('link', { name: 'Campaigns', exact: true }).first().click();
     const row = page.getByTestId('campaigns').locator('tbody tr', { hasText: 'VIP welcome' });
     await row.waitFor();
     assert.match(await row.innerText(), /3 delivered/);
+    const paused = page.getByTestId('campaigns').locator('tbody tr', { hasText: 'Night maintenance notice' });
+    assert.match(await paused.innerText(), /paused[\s\S]*4 pending of 4/);
+    await page.getByTestId('campaigns').locator('tbody tr', { hasText: 'Spring sale' }).waitFor();
     await shot('campaigns');
   });
 
