@@ -37,6 +37,8 @@ void test('serves files, falls back to index.html for UI routes, 404s missing as
   assert.equal(index.statusCode, 200);
   assert.match(index.body, /<title>ui<\/title>/);
   assert.equal(index.headers['cache-control'], 'no-cache');
+  assert.match(String(index.headers['content-security-policy']), /script-src 'self';.*frame-ancestors 'none'/);
+  assert.equal(index.headers['x-frame-options'], 'DENY');
 
   const deep = await app.inject('/admin/messages/0190-abc');
   assert.equal(deep.statusCode, 200);

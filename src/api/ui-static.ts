@@ -15,6 +15,21 @@ const NOT_BUILT = `<!doctype html><html lang="en"><meta charset="utf-8"><title>H
 <p>The API works without it: see <a href="/docs">/docs</a>.</p></body></html>`;
 
 /**
+ * Headers of every UI response. The CSP allows only the UI's own scripts and API; e-mail previews
+ * (srcdoc frames, which inherit this policy and add a stricter one of their own) may show inline
+ * styles and, when the operator asks, remote images. No one may frame the UI (clickjacking).
+ */
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http:; " +
+    "font-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'self'; " +
+    "form-action 'self'; object-src 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
+/**
  * Serves the admin UI (a static single-page app) at /admin, and redirects / there. Public like
  * /docs: the UI holds no data of its own and signs in with an API key against the public API.
  * Unknown paths under /admin/ answer index.html (the UI routes on the client); hashed assets are
@@ -27,6 +42,9 @@ export async function uiRoutes(app: FastifyInstance, opts: { root?: string } = {
 
   await app.register(async (scope) => {
     await scope.register(fastifyStatic, { root, serve: false, cacheControl: false });
+    scope.addHook('onSend', async (_req, reply) => {
+      reply.headers(SECURITY_HEADERS);
+    });
     const index = (reply: FastifyReply) => {
       if (!existsSync(join(root, 'index.html')))
         return reply.status(503).type('text/html; charset=utf-8').send(NOT_BUILT);
