@@ -5,12 +5,17 @@ import { findIdByProviderMessageId } from '../store/provider-ids.ts';
 import type { Store } from '../store/store.ts';
 import type { Config } from '../config/config.ts';
 import { suppressAfterReceipt } from './suppressions.ts';
+import type { StatsRecorder } from '../stats/recorder.ts';
+import type { Metrics } from '../metrics.ts';
 
 export interface ReceiptDeps {
   store: Store;
   clock: Clock;
   /** HERALD_AUTO_SUPPRESS: hard bounces and spam reports add the recipient to the suppression list (default on). */
   config?: Pick<Config, 'autoSuppress'>;
+  /** Dashboard counters and Prometheus metrics: a receipt that settles a message counts like a worker completion. */
+  stats?: Pick<StatsRecorder, 'completed'> | undefined;
+  metrics?: Pick<Metrics, 'delivered' | 'failed'> | undefined;
 }
 
 /** What one receipt did. */
@@ -19,6 +24,9 @@ export interface ReceiptResult {
   /** `changed`: the state moved; `unchanged`: recorded as an event only (e.g. a late receipt after a final state). */
   kind: 'changed' | 'unchanged';
   state: MessageState;
+  channel: string;
+  /** The provider that carried the message (or the receipt's source when unknown). */
+  provider: string;
 }
 
 export type ApplyOutcome =
@@ -65,7 +73,7 @@ export async function applyReceipts(
         // A queued message is left alone (a worker may claim it at any moment).
         const to = r.to ?? (found.state as MessageState);
         if (r.to === undefined && to === 'queued') {
-          out.push({ messageId: found.id, kind: 'unchanged', state: to });
+          out.push({ messageId: found.id, kind: 'unchanged', state: to, channel: '', provider: source });
           continue;
         }
         const res = await tx.messages.changeState(found.id, {
@@ -79,7 +87,14 @@ export async function applyReceipts(
         });
         if (res.kind === 'not_found') unknown.push(found.id);
         else {
-          out.push({ messageId: found.id, kind: res.kind, state: res.message.state });
+          const m = res.message;
+          out.push({
+            messageId: m.id,
+            kind: res.kind,
+            state: m.state,
+            channel: m.channel,
+            provider: m.provider ?? source,
+          });
           // Same transaction: a bounce or spam report and the suppression it causes land together.
           if (deps.config?.autoSuppress ?? true) await suppressAfterReceipt(tx.db, res.message, r, at);
         }
@@ -87,11 +102,24 @@ export async function applyReceipts(
       if (unknown.length > 0) throw new UnknownMessages(unknown);
       return out;
     });
+    countSettled(deps, results);
     const changed = results.filter((r) => r.kind === 'changed').length;
     return { ok: true, results, changed, unchanged: results.length - changed };
   } catch (err) {
     if (err instanceof UnknownMessages) return { ok: false, unknown: err.unknown };
     throw err;
+  }
+}
+
+/** After the commit: receipts that ended a message count as delivered or failed, like the worker's completions. */
+function countSettled(deps: ReceiptDeps, results: readonly ReceiptResult[]): void {
+  for (const r of results) {
+    if (r.kind !== 'changed') continue;
+    const outcome =
+      r.state === 'delivered' ? 'delivered' : r.state === 'failed' || r.state === 'bounced' ? 'failed' : undefined;
+    if (!outcome) continue;
+    deps.stats?.completed(r.channel, r.provider, outcome);
+    deps.metrics?.[outcome].inc({ channel: r.channel, provider: r.provider });
   }
 }
 

@@ -95,6 +95,25 @@ for (const backend of BACKENDS) {
       );
     });
 
+    test('a receipt that settles a message counts in the dashboard and the metrics', async () => {
+      const deliveredOf = async () => {
+        const o = (await h.inject({ url: '/v1/stats/overview?windowMinutes=60', headers: h.auth })).json();
+        return JSON.stringify(o);
+      };
+      const metric = async () => {
+        const m = /herald_messages_delivered_total\{channel="email",provider="gw"\} (\d+)/.exec(
+          (await h.inject({ url: '/metrics', headers: h.auth })).body,
+        );
+        return Number(m?.[1] ?? 0);
+      };
+      const before = await metric();
+      const id = await sent();
+      const r = await receipt('gw', { ID: id, STATUS: 'DELIVERED' });
+      assert.equal(r.statusCode, 200);
+      assert.equal(await metric(), before + 1);
+      assert.match(await deliveredOf(), /"delivered":[1-9]/);
+    });
+
     test('JSON sent as text/plain is read as JSON', async () => {
       const id = await sent();
       const r = await h.inject({

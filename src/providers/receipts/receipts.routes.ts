@@ -1,11 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import type { Clock } from '../../domain/clock.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { ErrorCodes, type ErrorCode } from '../../errors/codes.ts';
-import { applyReceipts } from '../../services/receipts.ts';
-import type { Store } from '../../store/store.ts';
+import { applyReceipts, type ReceiptDeps } from '../../services/receipts.ts';
 import type { ProviderHub } from '../hub.ts';
 import type { ReceiptParse, ReceiptRequest } from '../registry.ts';
 import { checkWebhookPassword, parseGenericReceipts } from './generic.ts';
@@ -17,7 +15,7 @@ import { checkWebhookPassword, parseGenericReceipts } from './generic.ts';
  * (`webhookPassword`). The raw body is kept for signature checks: this plugin replaces the
  * content-type parsers of its own scope only.
  */
-export function receiptRoutes(deps: { store: Store; clock: Clock; providers: ProviderHub }): FastifyPluginAsyncTypebox {
+export function receiptRoutes(deps: ReceiptDeps & { providers: ProviderHub }): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
