@@ -166,6 +166,8 @@ for (const backend of BACKENDS) {
           mobile_operator_code: '916',
           time_interval_start: '09:00:00',
           time_interval_end: '21:00:00',
+          time_start: '09:00:00',
+          time_end: '21:00:00',
         },
       );
       await h.rt.scheduler!.tick();
@@ -236,6 +238,10 @@ for (const backend of BACKENDS) {
       assert.equal(put.statusCode, 200, put.body);
       assert.equal(put.json().tag, '');
       assert.equal(put.json().time_interval_start, null);
+      // The seed model's names for the window are accepted too.
+      const alias = await call('PATCH', `/api/mailings/${m.id}/`, { time_start: '22:00', time_end: '06:00' });
+      assert.equal(alias.json().time_interval_start, '22:00:00');
+      assert.equal(alias.json().time_end, '06:00:00');
 
       // Statistics grouped by status.
       await h.rt.store.messages.changeState(msgs[0].id, { to: 'cancelled', at: T0, source: 't', type: 't' });

@@ -45,6 +45,11 @@ const Mailing = Type.Object({
   mobile_operator_code: Type.String(),
   time_interval_start: Type.Union([Type.String({ description: 'HH:MM:SS, client local time' }), Type.Null()]),
   time_interval_end: Type.Union([Type.String(), Type.Null()]),
+  time_start: Type.Union([
+    Type.String({ description: 'Same as time_interval_start (the seed model’s name)' }),
+    Type.Null(),
+  ]),
+  time_end: Type.Union([Type.String({ description: 'Same as time_interval_end' }), Type.Null()]),
 });
 const MailingIn = Type.Object({
   date_start: Type.String({ format: 'date-time' }),
@@ -54,6 +59,8 @@ const MailingIn = Type.Object({
   mobile_operator_code: Type.Optional(Type.String({ maxLength: 3 })),
   time_interval_start: Type.Optional(NStr),
   time_interval_end: Type.Optional(NStr),
+  time_start: Type.Optional(NStr),
+  time_end: Type.Optional(NStr),
 });
 const Msg = Type.Object({
   id: Type.String(),

@@ -59,12 +59,19 @@ export function mailingView(c: Campaign) {
     mobile_operator_code: c.filter.operatorCodes[0] ?? '',
     time_interval_start: c.window ? `${c.window.from}:00` : null,
     time_interval_end: c.window ? `${c.window.to}:00` : null,
+    // The seed's model called the window time_start / time_end: both spellings are answered.
+    time_start: c.window ? `${c.window.from}:00` : null,
+    time_end: c.window ? `${c.window.to}:00` : null,
   };
 }
 
 /** A mailing from a POST/PUT (full) or PATCH (partial) body, merged over the stored campaign. */
 export function mailingInput(raw: unknown, base: CampaignFields | undefined, partial: boolean): CampaignFields {
-  const body = dictBody(raw);
+  const body = { ...dictBody(raw) };
+  // The seed model's own names for the window, accepted as aliases.
+  if (body.time_interval_start === undefined && body.time_start !== undefined)
+    body.time_interval_start = body.time_start;
+  if (body.time_interval_end === undefined && body.time_end !== undefined) body.time_interval_end = body.time_end;
   const e = new Errors();
   const time = (name: 'date_start' | 'date_end', prior: number | undefined): number | undefined => {
     const v = body[name];
