@@ -1,0 +1,79 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { ManualClock } from '../../src/domain/clock.ts';
+import { CampaignScheduler } from '../../src/campaigns/scheduler.ts';
+import { createMetrics } from '../../src/metrics.ts';
+import type { Store } from '../../src/store/store.ts';
+import { freshStore } from '../helpers/stores.ts';
+import { campaignKit, contact, fields, HOUR, messagesPerContact, stopSchedulers, T0 } from './helpers.ts';
+
+const opened: Store[] = [];
+after(async () => {
+  await stopSchedulers();
+  for (const s of opened) await s.close();
+});
+
+test('a failing pass is logged and counted, and the next pass carries on', async () => {
+  const store = await freshStore('sqlite');
+  opened.push(store);
+  await store.contacts.insertMany([contact(1), contact(2)], T0);
+  const { service } = campaignKit(store);
+  const c = await service.create(fields({ startAt: T0 + HOUR }));
+  let failures = 1;
+  const flaky: Store = {
+    ...store,
+    // The real repository, but the first dueToStart fails (an object over it: class methods stay).
+    campaigns: Object.assign(Object.create(store.campaigns) as Store['campaigns'], {
+      dueToStart: (now: number) =>
+        failures-- > 0 ? Promise.reject(new Error('database went away')) : store.campaigns.dueToStart(now),
+    }),
+  };
+  const clock = new ManualClock(T0 + HOUR);
+  const metrics = createMetrics();
+  const scheduler = new CampaignScheduler({
+    store: flaky,
+    clock,
+    logger: pino({ level: 'silent' }),
+    metrics,
+    maxAttempts: 3,
+  });
+  const first = await scheduler.tick();
+  assert.equal(first.written, 0);
+  const errors = await metrics.registry.getSingleMetricAsString('herald_loop_errors_total');
+  assert.match(errors, /loop="scheduler"} 1/);
+  const second = await scheduler.tick();
+  assert.deepEqual(second.started, [c.id]);
+  assert.equal((await messagesPerContact(store, c.id)).size, 2);
+  await scheduler.stop();
+});
+
+test('the background loop starts a due campaign by itself', async () => {
+  const store = await freshStore('sqlite');
+  opened.push(store);
+  await store.contacts.insertMany([contact(1)], T0);
+  const clock = new ManualClock(T0);
+  const { service } = campaignKit(store, clock);
+  const c = await service.create(fields({ startAt: T0 + HOUR }));
+  const scheduler = new CampaignScheduler({
+    store,
+    clock,
+    logger: pino({ level: 'silent' }),
+    maxAttempts: 3,
+    tickMs: 20,
+  });
+  scheduler.start();
+  try {
+    clock.set(T0 + HOUR);
+    const started = Date.now();
+    for (;;) {
+      const now = await store.campaigns.get(c.id);
+      if (now?.state !== 'scheduled') break;
+      assert.ok(Date.now() - started < 2000, 'started within two seconds');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal((await messagesPerContact(store, c.id)).size, 1);
+  } finally {
+    await scheduler.stop();
+  }
+});
