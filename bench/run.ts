@@ -70,7 +70,11 @@ const healthy = (p: number) => async () => (await fetch(`http://127.0.0.1:${p}/h
 
 const port = () => 20000 + Math.floor(Math.random() * 20000);
 
-async function load(url: string, body: string, connections: number): Promise<{ rps: number; p50: number; p99: number; bad: number }> {
+async function load(
+  url: string,
+  body: string,
+  connections: number,
+): Promise<{ rps: number; p50: number; p99: number; bad: number }> {
   const r = await autocannon({
     url,
     method: 'POST',
@@ -101,7 +105,11 @@ const heraldEnv = (db: string, p: number): Record<string, string> => ({
   HERALD_ALLOW_PRIVATE_NETWORKS: 'true',
 });
 
-const webhookBody = (i = 0) => ({ channel: 'webhook', url: `http://127.0.0.1:9/hook/${i}`, body: { order: i, status: 'paid' } });
+const webhookBody = (i = 0) => ({
+  channel: 'webhook',
+  url: `http://127.0.0.1:9/hook/${i}`,
+  body: { order: i, status: 'paid' },
+});
 
 async function ingestBench(backend: 'sqlite' | 'postgres', rows: string[]): Promise<void> {
   const single = JSON.stringify(webhookBody());
@@ -120,14 +128,20 @@ async function ingestBench(backend: 'sqlite' | 'postgres', rows: string[]): Prom
     `| ${backend} | durable single-message ingest (c=64) | ${fmt(ingest.rps)} req/s (p50 ${ingest.p50} ms, p99 ${ingest.p99} ms) | bare node:http 202: ${fmt(baseline.rps)} req/s | **${ratio.toFixed(2)}** (goal ≥ 0.7) ${ratio >= 0.7 ? '✅' : '❌'} |`,
     `| ${backend} | batch ingest, 1000 per request (c=4) | ${fmt(batched.rps * 1000)} messages/s (p50 ${batched.p50} ms) | — | goal ≥ 200,000 messages/s ${batched.rps * 1000 >= 200_000 ? '✅' : '❌'} |`,
   );
-  if (ingest.bad || batched.bad) rows.push(`| ${backend} | (non-2xx or errors during ingest: ${ingest.bad + batched.bad}) | | | |`);
+  if (ingest.bad || batched.bad)
+    rows.push(`| ${backend} | (non-2xx or errors during ingest: ${ingest.bad + batched.bad}) | | | |`);
 }
 
 async function count(url: string): Promise<number> {
   return Number(await (await fetch(`${url}/__count`)).text());
 }
 
-async function deliveryBench(backend: 'sqlite' | 'postgres', baselineMs: number, sinkUrl: string, rows: string[]): Promise<void> {
+async function deliveryBench(
+  backend: 'sqlite' | 'postgres',
+  baselineMs: number,
+  sinkUrl: string,
+  rows: string[],
+): Promise<void> {
   const db = await freshDb(backend);
   const store = await openStore({ url: db });
   await store.migrate();
@@ -145,12 +159,17 @@ async function deliveryBench(backend: 'sqlite' | 'postgres', baselineMs: number,
   for (let i = 0; i < msgs.length; i += 5000) await store.messages.insertMany(msgs.slice(i, i + 5000), Date.now());
   await store.close();
   const before = await count(sinkUrl);
-  const worker = await start([MAIN, 'worker'], { ...heraldEnv(db, 0), HERALD_WEBHOOK_CONCURRENCY: String(CONCURRENCY) }, async () => true);
+  const worker = await start(
+    [MAIN, 'worker'],
+    { ...heraldEnv(db, 0), HERALD_WEBHOOK_CONCURRENCY: String(CONCURRENCY) },
+    async () => true,
+  );
   const deadline = Date.now() + 120_000;
   // The clock starts at the first delivery: process start-up is not part of the rate.
   while ((await count(sinkUrl)) === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   const t0 = performance.now();
-  while ((await count(sinkUrl)) - before < DELIVERIES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while ((await count(sinkUrl)) - before < DELIVERIES && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
   const ms = performance.now() - t0;
   await worker.stop();
   const rate = (DELIVERIES / ms) * 1000;
@@ -172,10 +191,14 @@ async function core(): Promise<string> {
   const sink = await start([SERVERS, 'sink', String(sp)], {}, /ready/);
   const sinkUrl = `http://127.0.0.1:${sp}`;
   const baselineMs = await new Promise<number>((resolve, reject) => {
-    const loop = spawn(process.execPath, [SERVERS, 'undici', sinkUrl, String(DELIVERIES), String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const loop = spawn(process.execPath, [SERVERS, 'undici', sinkUrl, String(DELIVERIES), String(CONCURRENCY)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     loop.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    loop.once('exit', (code) => (code === 0 ? resolve(Number(out.trim())) : reject(new Error(`undici loop exited ${code}`))));
+    loop.once('exit', (code) =>
+      code === 0 ? resolve(Number(out.trim())) : reject(new Error(`undici loop exited ${code}`)),
+    );
   });
   for (const backend of ['sqlite', 'postgres'] as const) await deliveryBench(backend, baselineMs, sinkUrl, rows);
   await sink.stop();

@@ -73,7 +73,9 @@ describe('webhook delivery', () => {
   });
 
   test('429 with Retry-After is honoured within bounds', async () => {
-    const sink = await startSink((_r, n) => (n === 1 ? { status: 429, headers: { 'retry-after': '0' } } : { status: 200 }));
+    const sink = await startSink((_r, n) =>
+      n === 1 ? { status: 429, headers: { 'retry-after': '0' } } : { status: 200 },
+    );
     const m = await settled(await send({ channel: 'webhook', url: `${sink.url}/limited` }));
     assert.equal(m.state, 'delivered');
     assert.equal(m.attempts[0].statusCode, 429);
@@ -148,7 +150,10 @@ describe('webhook delivery', () => {
       method: 'POST',
       url: '/i',
       headers: h.auth,
-      payload: { endpoint: { method: 'GET', url: `${sink.url}/data?key={key}&value={value}&foo={bar}` }, data: [{ key: 'Phyllobates', value: 'Terribilis' }] },
+      payload: {
+        endpoint: { method: 'GET', url: `${sink.url}/data?key={key}&value={value}&foo={bar}` },
+        data: [{ key: 'Phyllobates', value: 'Terribilis' }],
+      },
     });
     const p = await h.inject({
       method: 'POST',
@@ -182,18 +187,27 @@ describe('webhook delivery', () => {
   test('a dead endpoint opens its breaker without slowing another endpoint', async () => {
     const dead = await startSink(() => ({ status: 503 }));
     const live = await startSink();
-    const deadIds = await Promise.all(Array.from({ length: 10 }, (_, i) => send({ channel: 'webhook', url: `${dead.url}/d${i}`, maxAttempts: 50 })));
-    const liveIds = await Promise.all(Array.from({ length: 20 }, (_, i) => send({ channel: 'webhook', url: `${live.url}/l${i}` })));
+    const deadIds = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => send({ channel: 'webhook', url: `${dead.url}/d${i}`, maxAttempts: 50 })),
+    );
+    const liveIds = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => send({ channel: 'webhook', url: `${live.url}/l${i}` })),
+    );
     for (const id of liveIds) assert.equal((await settled(id, 5000)).state, 'delivered');
-    await eventually(async () => {
-      const m = await get(deadIds[0]!);
-      return m.events.some((e: { detail: string | null }) => e.detail === 'circuit breaker open') ? true : undefined;
-    }, 5000, 'breaker to open');
+    await eventually(
+      async () => {
+        const m = await get(deadIds[0]!);
+        return m.events.some((e: { detail: string | null }) => e.detail === 'circuit breaker open') ? true : undefined;
+      },
+      5000,
+      'breaker to open',
+    );
     // While the breaker is open the dead endpoint sees far fewer calls than messages × attempts.
     const attempts = (await Promise.all(deadIds.map(get))).reduce((n, m) => n + m.attemptCount, 0);
     assert.ok(dead.requests.length <= attempts);
     assert.ok(attempts < 10 * 50);
-    for (const id of deadIds) await h.inject({ method: 'POST', url: `/v1/messages/${id}/cancel`, headers: h.auth, payload: {} });
+    for (const id of deadIds)
+      await h.inject({ method: 'POST', url: `/v1/messages/${id}/cancel`, headers: h.auth, payload: {} });
     await Promise.all([dead.close(), live.close()]);
   });
 });
@@ -203,8 +217,18 @@ describe('outgoing request guard', () => {
     const sink = await startSink();
     const h = await startHerald({ env: { HERALD_ALLOW_PRIVATE_NETWORKS: 'false' } });
     try {
-      const r = await h.inject({ method: 'POST', url: '/v1/messages', headers: h.auth, payload: { channel: 'webhook', url: `${sink.url}/x` } });
-      const byName = await h.inject({ method: 'POST', url: '/v1/messages', headers: h.auth, payload: { channel: 'webhook', url: `http://localhost:${sink.port}/y` } });
+      const r = await h.inject({
+        method: 'POST',
+        url: '/v1/messages',
+        headers: h.auth,
+        payload: { channel: 'webhook', url: `${sink.url}/x` },
+      });
+      const byName = await h.inject({
+        method: 'POST',
+        url: '/v1/messages',
+        headers: h.auth,
+        payload: { channel: 'webhook', url: `http://localhost:${sink.port}/y` },
+      });
       for (const id of [r.json().id, byName.json().id]) {
         const m = await eventually(async () => {
           const x = (await h.inject({ url: `/v1/messages/${id}`, headers: h.auth })).json();
@@ -223,8 +247,17 @@ describe('outgoing request guard', () => {
     const sink = await startSink();
     const h = await startHerald({ env: { HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8' } });
     try {
-      const r = await h.inject({ method: 'POST', url: '/v1/messages', headers: h.auth, payload: { channel: 'webhook', url: `${sink.url}/x` } });
-      await eventually(async () => ((await h.inject({ url: `/v1/messages/${r.json().id}`, headers: h.auth })).json().state === 'delivered' ? true : undefined));
+      const r = await h.inject({
+        method: 'POST',
+        url: '/v1/messages',
+        headers: h.auth,
+        payload: { channel: 'webhook', url: `${sink.url}/x` },
+      });
+      await eventually(async () =>
+        (await h.inject({ url: `/v1/messages/${r.json().id}`, headers: h.auth })).json().state === 'delivered'
+          ? true
+          : undefined,
+      );
       assert.equal(sink.requests.length, 1);
     } finally {
       await h.stop();

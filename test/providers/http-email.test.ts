@@ -42,7 +42,7 @@ test('408, 429 and 5xx are transient (Retry-After kept); other 4xx permanent; no
   const answers = [503, 429, 408, 400, 403];
   const sink = await startSink((_req, n) => ({
     status: answers[n - 1] ?? 500,
-    headers: n === 2 ? { 'retry-after': '7' } : {},
+    headers: n === 2 ? { 'retry-after': '7' } : undefined,
   }));
   sinks.push(sink);
   const p = createProvider(httpEmailType, providerConfig('http', 'email', { url: sink.url, token: 'tk' }));
