@@ -122,7 +122,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       clock,
       logger: logger.child({ role: 'scheduler' }),
       metrics,
-      maxAttempts: config.worker.retry.maxAttempts,
+      maxAttempts: (channel, provider) => messages.defaultMaxAttempts(channel, provider),
       onMessages: () => worker.wake(),
     });
     campaigns.onChange(() => scheduler.kick());

@@ -1,3 +1,4 @@
+import type { Channel } from '../domain/message.ts';
 /**
  * The campaign scheduler: a background loop that starts campaigns whose start has come, fans them
  * out page by page (resuming from the checkpoint after a restart), and finishes them when nothing
@@ -20,7 +21,8 @@ export interface SchedulerDeps {
   clock: Clock;
   logger: Logger;
   metrics?: Metrics | undefined;
-  maxAttempts: number;
+  /** Attempt budget of a campaign's messages: a number, or per channel and provider (MessageService.defaultMaxAttempts). */
+  maxAttempts: number | ((channel: Channel, provider?: string) => number);
   /** Idle poll interval (real time). */
   tickMs?: number | undefined;
   pageSize?: number | undefined;
@@ -43,6 +45,11 @@ export interface PassReport {
 const LOCK_NAME = 'campaign-scheduler';
 
 export class CampaignScheduler {
+  private budget(c: { channel: Channel; provider: string | null }): number {
+    const m = this.d.maxAttempts;
+    return typeof m === 'number' ? m : m(c.channel, c.provider ?? undefined);
+  }
+
   private readonly d: SchedulerDeps;
   private lease: LeaderLease | undefined;
   private chain: Promise<unknown> = Promise.resolve();
@@ -164,7 +171,7 @@ export class CampaignScheduler {
         return;
       }
       const step = await fanoutPage(
-        { store, clock: this.d.clock, maxAttempts: this.d.maxAttempts, pageSize: this.d.pageSize },
+        { store, clock: this.d.clock, maxAttempts: this.budget(c), pageSize: this.d.pageSize },
         c.id,
       );
       if (step.kind !== 'written') return;

@@ -59,7 +59,9 @@ for (const backend of BACKENDS) {
         'p',
       );
       assert.ok(open.ok);
-      assert.deepEqual(open.results, [{ messageId: a, kind: 'unchanged', state: 'sent' }]);
+      assert.deepEqual(open.results, [
+        { messageId: a, kind: 'unchanged', state: 'sent', channel: 'email', provider: 'p' },
+      ]);
       const res = await applyReceipts(
         deps,
         [
