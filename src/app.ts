@@ -10,7 +10,7 @@ import { healthRoutes, metricsRoutes } from './api/routes/health/health.routes.t
 import { messageRoutes } from './api/routes/messages/messages.routes.ts';
 import { statsRoutes } from './api/routes/stats/stats.routes.ts';
 import { uiRoutes } from './api/ui-static.ts';
-import { postbackRoutes } from './api/compat/postback/postback.routes.ts';
+import { postbackRoutes, SEED_POSTBACK_PATHS } from './api/compat/postback/postback.routes.ts';
 import { legacyCompatRoutes } from './api/compat/legacy.ts';
 import { notificationCompatRoutes } from './api/compat/notification/notification.routes.ts';
 import { campaignRoutes } from './api/routes/campaigns/campaigns.routes.ts';
@@ -69,6 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // HERALD_COMPAT_AUTH=false: the replaced systems' clients send no key (private network only; docs/compat/).
   if (!deps.config.compatAuth) await app.register(legacyCompatRoutes(deps));
   if (!deps.config.compatAuth) await app.register(notificationCompatRoutes(deps));
+  if (!deps.config.compatAuth) await app.register(postbackRoutes(deps, SEED_POSTBACK_PATHS));
   // Everything registered in this scope needs an API key.
   await app.register(async (secured) => {
     secured.addHook('onRequest', bearerAuth(deps.store, deps.clock));
@@ -77,7 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await secured.register(contactRoutes(deps));
     await secured.register(campaignRoutes(deps));
     await secured.register(statsRoutes(deps));
-    await secured.register(postbackRoutes(deps));
+    await secured.register(postbackRoutes(deps, ['/v1/postbacks']));
     await secured.register(preferenceRoutes(deps));
     await secured.register(suppressionRoutes(deps));
     await secured.register(recipientRoutes(deps));
@@ -85,6 +86,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (deps.config.compatAuth) await secured.register(legacyCompatRoutes(deps));
     // Seed 003 (/api/clients/, /api/mailings/, /api/messages/): the same rule.
     if (deps.config.compatAuth) await secured.register(notificationCompatRoutes(deps));
+    // Seed 004 (/ingest.php, /i): the same rule.
+    if (deps.config.compatAuth) await secured.register(postbackRoutes(deps, SEED_POSTBACK_PATHS));
     await secured.register(outboxRoutes(deps));
     if (deps.providers) await secured.register(providersRoutes({ providers: deps.providers }));
   });

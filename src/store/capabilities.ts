@@ -10,13 +10,37 @@ export interface Capabilities {
   listenNotify: boolean;
   /** Advisory locks elect one scheduler among processes; SQLite runs one process per file in practice. */
   advisoryLocks: boolean;
+  /** Settle many messages in one `UPDATE … FROM (VALUES …)`: one round trip on PostgreSQL. SQLite is
+   *  in-process (no round trips) and its planner scans the table for that form, so it updates row by row. */
+  batchedUpdateFrom: boolean;
+  /** Name the index in hot statements (`INDEXED BY`): SQLite has no planner statistics until ANALYZE
+   *  and would sort every queued row in the claim; PostgreSQL's planner keeps statistics itself. */
+  indexHints: boolean;
+  /** Placeholders are `$1, $2…` (PostgreSQL) rather than `?` (SQLite), for the few statements written as text. */
+  numberedParams: boolean;
   /** Largest number of bound parameters in one statement (SQLite: 32766; PostgreSQL: 65535). */
   maxParams: number;
 }
 
 export const CAPABILITIES = {
-  sqlite: { skipLocked: false, listenNotify: false, advisoryLocks: false, maxParams: 32766 },
-  postgres: { skipLocked: true, listenNotify: true, advisoryLocks: true, maxParams: 65535 },
+  sqlite: {
+    skipLocked: false,
+    listenNotify: false,
+    advisoryLocks: false,
+    batchedUpdateFrom: false,
+    indexHints: true,
+    numberedParams: false,
+    maxParams: 32766,
+  },
+  postgres: {
+    skipLocked: true,
+    listenNotify: true,
+    advisoryLocks: true,
+    batchedUpdateFrom: true,
+    indexHints: false,
+    numberedParams: true,
+    maxParams: 65535,
+  },
 } as const satisfies Record<string, Capabilities>;
 
 export type Dialect = keyof typeof CAPABILITIES;

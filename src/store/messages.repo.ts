@@ -20,19 +20,31 @@ import type { Message } from '../domain/message.ts';
 
 const MESSAGE_COLUMNS = 32;
 
+/** The SQLite form of one completion (the same columns as the batched PostgreSQL statement). */
+const COMPLETE_ONE_SQL = `UPDATE messages SET
+  state = ?, reason = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?,
+  attempts = attempts + ?,
+  due_at = COALESCE(?, due_at),
+  provider = COALESCE(?, provider),
+  provider_message_id = COALESCE(?, provider_message_id),
+  sent_at = CASE WHEN ? IN ('sent', 'delivered') THEN ? ELSE sent_at END,
+  delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END
+WHERE id = ? AND state = 'sending' AND lease_owner = ?
+RETURNING id`;
+
 /*
  * insertRowsQuery — the hot path of ingestion. Kysely's builder spends more time compiling a
  * 1000-row INSERT than SQLite spends running it, so the statement text is built once per
- * (dialect, row count) and cached; values are bound as parameters like any other query.
+ * (placeholder style, row count) and cached; values are bound as parameters like any other query.
  */
 const insertSqlCache = new Map<string, string>();
-function insertRowsQuery(rows: readonly MessagesTable[], dialect: 'sqlite' | 'postgres'): CompiledQuery {
+function insertRowsQuery(rows: readonly MessagesTable[], numbered: boolean): CompiledQuery {
   const columns = Object.keys(rows[0]!) as (keyof MessagesTable)[];
-  const key = `${dialect}:${rows.length}:${columns.length}`;
+  const key = `${numbered}:${rows.length}:${columns.length}`;
   let text = insertSqlCache.get(key);
   if (!text) {
     let n = 0;
-    const tuple = () => `(${columns.map(() => (dialect === 'postgres' ? `$${++n}` : '?')).join(',')})`;
+    const tuple = () => `(${columns.map(() => (numbered ? `$${++n}` : '?')).join(',')})`;
     text = `INSERT INTO messages (${columns.join(',')}) VALUES ${rows.map(tuple).join(',')}`;
     if (insertSqlCache.size > 64) insertSqlCache.clear();
     insertSqlCache.set(key, text);
@@ -93,7 +105,7 @@ export class KyselyMessageRepo implements MessageRepo {
         if (m.idempotencyKey) seen.set(m.idempotencyKey, { id: row.id, state: 'queued', hash: row.request_hash });
       }
       for (const part of chunk(rows, Math.floor(this.caps.maxParams / MESSAGE_COLUMNS))) {
-        await db.executeQuery(insertRowsQuery(part, this.caps.skipLocked ? 'postgres' : 'sqlite'));
+        await db.executeQuery(insertRowsQuery(part, this.caps.numberedParams));
       }
       // Wakes idle workers in other processes when this transaction commits (PostgreSQL).
       if (rows.length > 0 && this.caps.listenNotify) await sql`NOTIFY herald_messages`.execute(db);
@@ -149,7 +161,7 @@ export class KyselyMessageRepo implements MessageRepo {
     const lock = this.caps.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql``;
     const { rows } = await sql<Selectable<MessagesTable>>`
       WITH picked AS (
-        SELECT id FROM messages
+        SELECT id FROM messages ${this.indexedBy('messages_claim')}
         WHERE state = 'queued' AND due_at <= ${opts.now} ${exclude}
         ORDER BY priority DESC, due_at
         LIMIT ${opts.limit} ${lock}
@@ -211,9 +223,9 @@ export class KyselyMessageRepo implements MessageRepo {
   }
 
   private async applyCompletions(db: Kysely<Database>, part: readonly Completion[]): Promise<string[]> {
-    // PostgreSQL needs the VALUES columns typed; SQLite has no :: casts and needs none.
-    const pg = this.caps.skipLocked;
-    const t = (v: unknown, type: string) => (pg ? sql`${v}::${sql.raw(type)}` : sql`${v}`);
+    if (!this.caps.batchedUpdateFrom) return this.applyCompletionsOneByOne(db, part);
+    // PostgreSQL needs the VALUES columns typed.
+    const t = (v: unknown, type: string) => sql`${v}::${sql.raw(type)}`;
     const values = part.map(
       (c) =>
         sql`(${t(c.id, 'text')}, ${t(c.owner, 'text')}, ${t(c.to, 'text')}, ${t(c.reason ?? null, 'text')}, ${t(c.countsAttempt ? 1 : 0, 'int')}, ${t(c.dueAt ?? null, 'bigint')}, ${t(c.provider ?? null, 'text')}, ${t(c.providerMessageId ?? null, 'text')}, ${t(c.at, 'bigint')})`,
@@ -236,6 +248,32 @@ export class KyselyMessageRepo implements MessageRepo {
       WHERE messages.id = v.id AND messages.state = 'sending' AND messages.lease_owner = v.owner
       RETURNING messages.id`.execute(db);
     return rows.map((r) => r.id);
+  }
+
+  /** SQLite: one in-process UPDATE per decision (its planner would scan the table for UPDATE … FROM a CTE). */
+  private async applyCompletionsOneByOne(db: Kysely<Database>, part: readonly Completion[]): Promise<string[]> {
+    const applied: string[] = [];
+    for (const c of part) {
+      const { rows } = await db.executeQuery<{ id: string }>(
+        CompiledQuery.raw(COMPLETE_ONE_SQL, [
+          c.to,
+          c.reason ?? null,
+          c.at,
+          c.countsAttempt ? 1 : 0,
+          c.dueAt ?? null,
+          c.provider ?? null,
+          c.providerMessageId ?? null,
+          c.to,
+          c.at,
+          c.to,
+          c.at,
+          c.id,
+          c.owner,
+        ]),
+      );
+      if (rows.length > 0) applied.push(c.id);
+    }
+    return applied;
   }
 
   async extendLeases(ids: readonly string[], owner: string, until: number): Promise<void> {
@@ -261,14 +299,16 @@ export class KyselyMessageRepo implements MessageRepo {
   }
 
   async expireOverdue(now: number): Promise<number> {
-    const r = await this.db
-      .updateTable('messages')
-      .set({ state: 'expired', reason: 'not_after passed before it could be sent', updated_at: now })
-      .where('state', '=', 'queued')
-      .where('not_after', 'is not', null)
-      .where('not_after', '<', now)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows);
+    const r = await sql`
+      UPDATE messages ${this.indexedBy('messages_not_after')}
+      SET state = 'expired', reason = 'not_after passed before it could be sent', updated_at = ${now}
+      WHERE state = 'queued' AND not_after IS NOT NULL AND not_after < ${now}`.execute(this.db);
+    return Number(r.numAffectedRows ?? 0);
+  }
+
+  /** The partial index made for a statement, named where the planner needs telling (caps.indexHints). */
+  private indexedBy(index: string) {
+    return this.caps.indexHints ? sql`INDEXED BY ${sql.raw(index)}` : sql``;
   }
 
   changeState(id: string, change: StateChange): Promise<ChangeResult> {

@@ -323,3 +323,18 @@ describe('postback ingestion (seed 004)', () => {
     }
   });
 });
+
+describe('HERALD_COMPAT_AUTH=false', () => {
+  test("seed 004's own paths take postbacks without a key; /v1/postbacks still needs one", async () => {
+    const h = await startHerald({ roles: ['api'], env: { HERALD_COMPAT_AUTH: 'false' } });
+    try {
+      const payload = { endpoint: { method: 'GET', url: 'https://example.com/p?k={k}' }, data: [{ k: 1 }] };
+      for (const url of ['/ingest.php', '/i']) {
+        assert.equal((await h.inject({ method: 'POST', url, payload })).statusCode, 202, url);
+      }
+      assert.equal((await h.inject({ method: 'POST', url: '/v1/postbacks', payload })).statusCode, 401);
+    } finally {
+      await h.stop();
+    }
+  });
+});

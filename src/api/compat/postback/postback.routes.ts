@@ -28,9 +28,12 @@ export const PostbackBody = Type.Object(
   { description: 'Seed 004 postback request' },
 );
 
-export function postbackRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
+/** The seed's own paths; `/v1/postbacks` is the native one (always behind the API key). */
+export const SEED_POSTBACK_PATHS = ['/ingest.php', '/i'] as const;
+
+export function postbackRoutes(deps: AppDeps, paths: readonly string[]): FastifyPluginAsyncTypebox {
   return async (app) => {
-    for (const url of ['/ingest.php', '/i', '/v1/postbacks']) {
+    for (const url of paths) {
       app.post(
         url,
         {
