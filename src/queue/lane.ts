@@ -16,6 +16,8 @@ export class Lane {
   /** When the oldest buffered message arrived (for linger). */
   firstBufferedAt = 0;
   timer: NodeJS.Timeout | null = null;
+  /** Left out of the last claim (full or breaker open): the worker claims again when it has room. */
+  excluded = false;
   private tokens: number;
   private refilledAt: number;
   private readonly clock: Clock;

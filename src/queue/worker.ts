@@ -170,7 +170,10 @@ export class Worker {
   private blockedLanes(now: number): string[] {
     const out: string[] = [];
     for (const lane of this.lanes.values()) {
-      if (lane.full || lane.breaker.state === 'open') out.push(lane.key);
+      if (lane.full || lane.breaker.state === 'open') {
+        lane.excluded = true;
+        out.push(lane.key);
+      }
     }
     for (const [key, until] of this.unserved) {
       if (until > now) out.push(key);
@@ -220,7 +223,12 @@ export class Worker {
         this.d.metrics.laneInFlight.set({ lane: lane.key }, lane.active);
         this.inFlightCalls.delete(call);
         if (this.running || lane.buffer.length > 0) this.pump(lane);
-        this.wake();
+        // Claim again only when a lane that was left out of claims (full) has room again: a claim
+        // that skips a busy lane still walks that lane's queued rows, so it must not run per call.
+        if (lane.excluded && lane.buffer.length <= lane.capacity / 2) {
+          lane.excluded = false;
+          this.wake();
+        }
       });
       this.inFlightCalls.add(call);
     }
