@@ -271,6 +271,8 @@ void describe('admin UI', () => {
     page.once('dialog', (d) => void d.accept());
     await row.getByRole('button', { name: 'Delete 79005550001' }).click();
     await page.getByRole('status').filter({ hasText: 'Deleted 79005550001' }).waitFor();
+    // The list reloads after the notice: wait for the row to go rather than racing the refresh.
+    await row.waitFor({ state: 'detached', timeout: 5000 });
     assert.equal(await row.count(), 0);
   });
 
@@ -294,7 +296,9 @@ void describe('admin UI', () => {
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Cancel message' }).click();
     await page.getByRole('status').filter({ hasText: 'Message cancelled.' }).waitFor();
-    assert.equal(await page.locator('.page-header .badge').innerText(), 'cancelled');
+    // The page reloads the message after the notice: wait for the new state, do not race it.
+    await page.locator('.page-header .badge', { hasText: 'cancelled' }).waitFor({ timeout: 5000 });
+    await page.getByRole('button', { name: 'Cancel message' }).waitFor({ state: 'detached', timeout: 5000 });
     assert.equal(await page.getByRole('button', { name: 'Cancel message' }).count(), 0);
   });
 
