@@ -52,6 +52,8 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** PostgreSQL schema (tests). */
   schema?: string;
+  /** Node's process metrics on /metrics (default true; tests running many runtimes in one process turn it off). */
+  processMetrics?: boolean;
 }
 
 export function createLogger(config: Config): Logger {
@@ -65,7 +67,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   const store = await openStore({ url: config.databaseUrl, schema: opts.schema });
   const status = await store.migrate();
   logger.info({ schema: status.current, dialect: store.dialect }, 'database ready');
-  const metrics = createMetrics({ defaults: !opts.logger });
+  const metrics = createMetrics({ defaults: opts.processMetrics ?? true });
   const stats = new StatsRecorder({ sink: new StatsRepo(store.db, store.caps), clock, logger });
   stats.start();
   // Preferences and the suppression list: checked at ingest (once per group) and again before each provider call.

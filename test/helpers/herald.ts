@@ -51,6 +51,7 @@ export async function startHerald(opts: StartOptions = {}): Promise<TestHerald> 
     schema: where.schema,
     clock: opts.clock,
     logger: opts.logger ?? pino({ level: process.env.HERALD_TEST_LOG ?? 'silent' }),
+    processMetrics: false,
   });
   if (opts.startWorker ?? rt.worker) rt.worker?.start();
   let url = '';
