@@ -132,15 +132,8 @@ export interface OutboxTable {
   created_at: number;
 }
 
-/** Provider calls per provider and minute (migration 0002); lat_i: calls within latency bucket i. */
-export interface ProviderStatsTable {
-  provider: string;
-  minute: number;
-  calls: number;
-  messages: number;
-  ok: number;
-  transient: number;
-  permanent: number;
+/** Latency histogram columns shared by provider_stats and stats_minute/stats_hour: lat_i counts bucket i. */
+export interface LatencyBuckets {
   latency_ms_sum: number;
   lat_0: number;
   lat_1: number;
@@ -157,8 +150,19 @@ export interface ProviderStatsTable {
   lat_12: number;
 }
 
+/** Provider calls per provider and minute (migration 0002); lat_i: calls within latency bucket i. */
+export interface ProviderStatsTable extends LatencyBuckets {
+  provider: string;
+  minute: number;
+  calls: number;
+  messages: number;
+  ok: number;
+  transient: number;
+  permanent: number;
+}
+
 /** Message counters per minute, channel and provider (migration 0005); lat_i: delivery latency bucket i. */
-export interface StatsMinuteTable {
+export interface StatsMinuteTable extends LatencyBuckets {
   minute: number;
   channel: string;
   provider: string;
@@ -167,20 +171,6 @@ export interface StatsMinuteTable {
   delivered: number;
   failed: number;
   retried: number;
-  latency_ms_sum: number;
-  lat_0: number;
-  lat_1: number;
-  lat_2: number;
-  lat_3: number;
-  lat_4: number;
-  lat_5: number;
-  lat_6: number;
-  lat_7: number;
-  lat_8: number;
-  lat_9: number;
-  lat_10: number;
-  lat_11: number;
-  lat_12: number;
 }
 
 /** Opt-out category flags per normalised recipient (migration 0003). */
