@@ -8,7 +8,7 @@
  *   BENCH_CAMPAIGN_CONTACTS=100000 node bench/campaign-fanout.ts
  *   BENCH_CAMPAIGN_BACKENDS=sqlite node bench/campaign-fanout.ts
  *   BENCH_PAGE=5000 BENCH_SQLITE_CACHE_MB=64 …      (experiments: fan-out page size, SQLite page cache)
- *   BENCH_FANOUT_NODE_FLAGS=--max-semi-space-size=8 …  (Node flags of the fan-out process)
+ *   BENCH_FANOUT_NODE_FLAGS='' …                     (Node flags of the fan-out process; default Herald's own)
  *   BENCH_DEBUG=1 …                                  (progress and memory on stderr)
  *
  * Prints a markdown section (bench/run.ts collects it).
@@ -26,6 +26,7 @@ import { CampaignScheduler } from '../src/campaigns/scheduler.ts';
 import { CampaignService } from '../src/campaigns/service.ts';
 import type { NewContact } from '../src/campaigns/model.ts';
 import { openStore } from '../src/store/open-store.ts';
+import { HERALD_NODE_FLAGS } from '../src/node-flags.ts';
 
 const N = Number(process.env.BENCH_CAMPAIGN_CONTACTS ?? 1_000_000);
 const PG_URL = process.env.HERALD_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -125,7 +126,7 @@ async function fanout(where: Where): Promise<void> {
 
 function child(where: Where): Promise<{ ms: number; messages: number; rssMb: number }> {
   return new Promise((resolve, reject) => {
-    const flags = (process.env.BENCH_FANOUT_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const flags = (process.env.BENCH_FANOUT_NODE_FLAGS ?? HERALD_NODE_FLAGS.join(' ')).split(' ').filter(Boolean);
     const p = spawn(process.execPath, [...flags, fileURLToPath(import.meta.url), '--fanout', JSON.stringify(where)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -170,9 +171,7 @@ async function main(): Promise<void> {
       'every contact: time from its start to every message queued, through the scheduler (pages of 2,000',
       'contacts, each page and its checkpoint in one transaction), and the peak RSS of that process.',
       'Goal on SQLite for 1,000,000 contacts: under 30 s and 300 MB.' +
-        (process.env.BENCH_FANOUT_NODE_FLAGS
-          ? ` Fan-out process flags: \`${process.env.BENCH_FANOUT_NODE_FLAGS}\`.`
-          : ''),
+        ` Fan-out process flags: \`${process.env.BENCH_FANOUT_NODE_FLAGS ?? HERALD_NODE_FLAGS.join(' ')}\` (Herald's own).`,
       '',
       '| store | contacts | fan-out | messages/s | peak RSS (fan-out process) | loading the contacts |',
       '| --- | --- | --- | --- | --- | --- |',

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { openStore } from '../src/store/open-store.ts';
+import { HERALD_NODE_FLAGS } from '../src/node-flags.ts';
 import type { NewMessage } from '../src/domain/message.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -34,7 +35,7 @@ interface Proc {
 /** Starts a process; resolves once `ready` answers true (polled), or once its stdout matches. */
 function start(args: string[], env: Record<string, string>, ready: RegExp | (() => Promise<boolean>)): Promise<Proc> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
+    const child = spawn(process.execPath, args[0] === MAIN ? [...HERALD_NODE_FLAGS, ...args] : args, {
       env: { ...process.env, ...env },
       stdio: ['ignore', ready instanceof RegExp ? 'pipe' : 'ignore', 'inherit'],
     });
