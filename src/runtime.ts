@@ -4,6 +4,7 @@ import { buildApp } from './app.ts';
 import { buildRpcApp } from './api/compat/postmaster/rpc-server.ts';
 import { bootstrapApiKey } from './auth/api-keys.ts';
 import type { Config } from './config/config.ts';
+import type { Channel } from './domain/message.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createProviderHub, type ProviderHub } from './providers/hub.ts';
@@ -72,10 +73,20 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   stats.start();
   // Preferences and the suppression list: checked at ingest (once per group) and again before each provider call.
   const screen = new RecipientScreen({ store });
-  const ingest = new Ingest({ store, clock, metrics, stats, screen: (m) => screen.screenNew(m) });
+  const providers = createProviderHub({ config, store, clock, logger, metrics });
+  // Accepted messages count under the provider that will carry them: the one named, else the route's first.
+  const providerOf = (channel: Channel, provider?: string): string =>
+    provider ?? (channel === 'webhook' ? 'webhook' : (providers.set.routes[channel][0] ?? channel));
+  const ingest = new Ingest({
+    store,
+    clock,
+    metrics,
+    stats,
+    screen: (m) => screen.screenNew(m),
+    providerOf: (m) => providerOf(m.channel, m.provider),
+  });
   const messages = new MessageService({ store, ingest, clock, config });
   const campaigns = new CampaignService({ store, clock, config });
-  const providers = createProviderHub({ config, store, clock, logger, metrics });
   const router: Router = new CompositeRouter([new WebhookRouter(config, clock), providers.router]);
   const rt: Runtime = {
     config,
@@ -126,6 +137,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       metrics,
       maxAttempts: (channel, provider) => messages.defaultMaxAttempts(channel, provider),
       onMessages: () => worker.wake(),
+      onAccepted: (channel, provider, n) => {
+        const label = providerOf(channel, provider);
+        metrics.accepted.inc({ channel, provider: label }, n);
+        stats.accepted(channel, label, n);
+      },
     });
     campaigns.onChange(() => scheduler.kick());
     scheduler.start();

@@ -18,6 +18,7 @@ export class Ingest {
   private readonly group: GroupCommit<readonly NewMessage[], InsertResult[]>;
   private readonly listeners: (() => void)[] = [];
   private readonly screen: ((messages: NewMessage[]) => Promise<void>) | undefined;
+  private readonly providerOf: (m: NewMessage) => string;
 
   constructor(deps: {
     store: Store;
@@ -26,8 +27,14 @@ export class Ingest {
     stats?: StatsRecorder;
     /** Settles new messages that must never be sent (preferences, suppression list); once per group. */
     screen?: (messages: NewMessage[]) => Promise<void>;
+    /**
+     * The provider an accepted message is counted under (metrics, dashboard): the one it names, else
+     * the first of its channel's route, so "accepted" and "delivered" line up per provider.
+     */
+    providerOf?: (m: NewMessage) => string;
   }) {
     this.screen = deps.screen;
+    this.providerOf = deps.providerOf ?? ((m) => m.provider ?? (m.channel === 'webhook' ? 'webhook' : m.lane));
     this.store = deps.store;
     this.clock = deps.clock;
     this.metrics = deps.metrics;
@@ -55,7 +62,7 @@ export class Ingest {
       if (r.kind !== 'created') return;
       created++;
       const m = messages[i]!;
-      const provider = m.provider ?? (m.channel === 'webhook' ? 'webhook' : m.lane);
+      const provider = this.providerOf(m);
       this.metrics.accepted.inc({ channel: m.channel, provider });
       this.stats?.accepted(m.channel, provider);
     });

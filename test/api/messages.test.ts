@@ -278,6 +278,8 @@ describe('native message API', () => {
     assert.equal(r.statusCode, 200);
     assert.match(r.body, /herald_messages_accepted_total\{channel="webhook",provider="webhook"\} \d+/);
     assert.match(r.body, /herald_queue_depth\{state="queued"\} \d+/);
+    // Routed e-mail counts under the provider that will carry it (the default outbox), like deliveries.
+    assert.match(r.body, /herald_messages_accepted_total\{channel="email",provider="outbox-email"\} [1-9]/);
   });
 });
 

@@ -59,6 +59,9 @@ for (const backend of BACKENDS) {
       assert.equal(s.deliveryRate, 1);
       const outbox = await h.rt.store.db.selectFrom('outbox').select('body_text').execute();
       assert.deepEqual(outbox.map((o) => o.body_text).sort(), ['Hi C0', 'Hi C1', 'Hi C2', 'Hi C3', 'Hi C4']);
+      // Fanned-out messages count as accepted, under the provider that carried them.
+      const metrics = (await h.inject({ url: '/metrics', headers: h.auth })).body;
+      assert.match(metrics, /herald_messages_accepted_total\{channel="sms",provider="outbox-sms"\} 5\b/);
     });
 
     test('a provider that is down until the end: nothing is delivered after it, everything expires; other campaigns flow', async () => {
