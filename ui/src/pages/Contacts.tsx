@@ -9,6 +9,7 @@ import { navigate } from '../router.tsx';
 import { contactQuery, countBody, type ContactFilter, type ContactPage } from './contacts-api.ts';
 import { splitList } from '../campaigns.ts';
 import { ImportPanel } from './ContactImport.tsx';
+import { Pager, useCursorPages } from '../components/pager.tsx';
 
 interface Draft {
   phone: string;
@@ -39,9 +40,8 @@ export function Contacts(props: { query: URLSearchParams }) {
   const tz = props.query.get('timezone') ?? '';
   const channel = props.query.get('channel') ?? '';
   const key = `${tag}|${op}|${tz}|${channel}`;
-  const [cursors, setCursors] = useState<{ key: string; stack: (string | undefined)[] }>({ key, stack: [undefined] });
-  const stack = cursors.key === key ? cursors.stack : [undefined];
-  const cursor = stack[stack.length - 1];
+  const pages = useCursorPages(key);
+  const cursor = pages.cursor;
   const filter: ContactFilter = {
     tags: splitList(tag),
     operatorCodes: splitList(op),
@@ -210,25 +210,7 @@ export function Contacts(props: { query: URLSearchParams }) {
             </table>
           </div>
         ) : null}
-        <div className="pager">
-          <button
-            type="button"
-            className="btn"
-            disabled={stack.length <= 1}
-            onClick={() => setCursors({ key, stack: stack.slice(0, -1) })}
-          >
-            ← Previous
-          </button>
-          <span className="muted">Page {stack.length}</span>
-          <button
-            type="button"
-            className="btn"
-            disabled={!page.data?.nextCursor}
-            onClick={() => setCursors({ key, stack: [...stack, page.data!.nextCursor!] })}
-          >
-            Next →
-          </button>
-        </div>
+        <Pager pages={pages} nextCursor={page.data?.nextCursor} labels={['← Previous', 'Next →']} />
       </section>
     </>
   );

@@ -5,6 +5,7 @@ import { CHANNELS, MESSAGE_STATES, type Message, type Page } from '../types.ts';
 import { Badge, Empty, ErrorBox, Field, Loading, PageHeader } from '../components/ui.tsx';
 import { fmtAgo, fmtDateTime, fromLocalInput, toLocalInput } from '../format.ts';
 import { Link, navigate } from '../router.tsx';
+import { Pager, useCursorPages } from '../components/pager.tsx';
 
 const FILTERS = ['state', 'channel', 'provider', 'recipient', 'campaignId', 'since', 'until'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
@@ -23,9 +24,8 @@ export function Messages(props: { query: URLSearchParams }) {
   const api = useApi();
   const filters = fromQuery(props.query);
   const key = JSON.stringify(filters);
-  const [cursors, setCursors] = useState<{ key: string; stack: (string | undefined)[] }>({ key, stack: [undefined] });
-  const stack = cursors.key === key ? cursors.stack : [undefined];
-  const cursor = stack[stack.length - 1];
+  const pages = useCursorPages(key);
+  const cursor = pages.cursor;
   const page = useLoad(
     () => api.get<Page<Message>>('/v1/messages', { ...filters, limit: PAGE_SIZE, cursor }),
     [key, cursor],
@@ -166,25 +166,7 @@ export function Messages(props: { query: URLSearchParams }) {
             </table>
           </div>
         )}
-        <div className="pager">
-          <button
-            type="button"
-            className="btn"
-            disabled={stack.length <= 1}
-            onClick={() => setCursors({ key, stack: stack.slice(0, -1) })}
-          >
-            ← Newer
-          </button>
-          <span className="muted">Page {stack.length}</span>
-          <button
-            type="button"
-            className="btn"
-            disabled={!page.data?.nextCursor}
-            onClick={() => setCursors({ key, stack: [...stack, page.data!.nextCursor!] })}
-          >
-            Older →
-          </button>
-        </div>
+        <Pager pages={pages} nextCursor={page.data?.nextCursor} />
       </section>
     </>
   );

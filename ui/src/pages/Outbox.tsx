@@ -4,6 +4,7 @@ import { useLoad } from '../hooks.ts';
 import { Badge, Empty, LoadProblem, Loading, PageHeader, Updated } from '../components/ui.tsx';
 import { fmtAgo, fmtDateTime } from '../format.ts';
 import { Link, navigate } from '../router.tsx';
+import { Pager, useCursorPages } from '../components/pager.tsx';
 
 export interface OutboxItemView {
   id: string;
@@ -22,9 +23,8 @@ export function Outbox(props: { query: URLSearchParams }) {
   const channel = props.query.get('channel') ?? '';
   const recipient = props.query.get('recipient') ?? '';
   const key = `${channel}|${recipient}`;
-  const [cursors, setCursors] = useState<{ key: string; stack: (string | undefined)[] }>({ key, stack: [undefined] });
-  const stack = cursors.key === key ? cursors.stack : [undefined];
-  const cursor = stack[stack.length - 1];
+  const pages = useCursorPages(key);
+  const cursor = pages.cursor;
   const page = useLoad(
     () =>
       api.get<{ items: OutboxItemView[]; nextCursor: string | null }>('/v1/outbox', {
@@ -34,7 +34,7 @@ export function Outbox(props: { query: URLSearchParams }) {
         limit: 50,
       }),
     [key, cursor],
-    stack.length === 1 ? 5000 : undefined,
+    pages.page === 1 ? 5000 : undefined,
   );
   const [draft, setDraft] = useState(recipient);
   const go = (c: string, r: string) => {
@@ -126,25 +126,7 @@ export function Outbox(props: { query: URLSearchParams }) {
             </table>
           </div>
         )}
-        <div className="pager">
-          <button
-            type="button"
-            className="btn"
-            disabled={stack.length <= 1}
-            onClick={() => setCursors({ key, stack: stack.slice(0, -1) })}
-          >
-            ← Newer
-          </button>
-          <span className="muted">Page {stack.length}</span>
-          <button
-            type="button"
-            className="btn"
-            disabled={!page.data?.nextCursor}
-            onClick={() => setCursors({ key, stack: [...stack, page.data!.nextCursor!] })}
-          >
-            Older →
-          </button>
-        </div>
+        <Pager pages={pages} nextCursor={page.data?.nextCursor} />
       </section>
     </>
   );
