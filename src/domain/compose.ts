@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Channel, HttpMethod, NewMessage, WebhookPayload } from './message.ts';
 import { renderPostbackUrl } from '../providers/webhook/template.ts';
-import { webhookLane } from '../providers/webhook/webhook.router.ts';
+import { webhookLane } from './lanes.ts';
 import { carriesReservedBit } from './categories.ts';
 
 /** A message as a client describes it (the native API's `POST /v1/messages` body). */

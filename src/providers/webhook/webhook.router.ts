@@ -10,14 +10,9 @@ import { TargetGuard } from './guard.ts';
 import { standardWebhookHeaders } from './signing.ts';
 import { renderPostbackUrl } from './template.ts';
 import { readCapped } from '../http-client/http-client.ts';
+import { WEBHOOK_LANE_PREFIX } from '../../domain/lanes.ts';
 
-export const WEBHOOK_LANE_PREFIX = 'webhook:';
 const PROVIDER = 'webhook';
-
-/** The lane of a webhook: one per destination origin, so a dead endpoint never slows the others. */
-export function webhookLane(url: URL): string {
-  return WEBHOOK_LANE_PREFIX + url.origin;
-}
 
 /** The request a webhook message makes: postback templates rendered, body serialised, signed. */
 export function buildWebhookRequest(
