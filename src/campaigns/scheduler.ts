@@ -112,8 +112,11 @@ export class CampaignScheduler {
 
   private async lead(): Promise<boolean> {
     if (this.lease && !(await this.lease.alive())) {
-      this.d.logger.warn('scheduler lost its leader lock');
+      // Its connection died and the server dropped the lock with it: another process may lead now.
+      this.d.logger.warn('scheduler lost its leader lock (its connection ended); trying to lead again');
+      const lost = this.lease;
       this.lease = undefined;
+      await lost.release().catch(() => undefined);
     }
     if (!this.lease && !this.stopping) {
       this.lease = await this.d.store.campaigns.tryLead(LOCK_NAME);

@@ -3,6 +3,7 @@ import { uuidv7 } from '../domain/ids.ts';
 import type { NewMessage } from '../domain/message.ts';
 import { canTransition, RETRYABLE_STATES, type MessageState } from '../domain/states.ts';
 import type { Capabilities } from './capabilities.ts';
+import { WAKE_CHANNEL } from './listen.ts';
 import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage } from './rows.ts';
 import type { Database, MessagesTable } from './schema.ts';
 import type {
@@ -107,8 +108,10 @@ export class KyselyMessageRepo implements MessageRepo {
       for (const part of chunk(rows, Math.floor(this.caps.maxParams / MESSAGE_COLUMNS))) {
         await db.executeQuery(insertRowsQuery(part, this.caps.numberedParams));
       }
-      // Wakes idle workers in other processes when this transaction commits (PostgreSQL).
-      if (rows.length > 0 && this.caps.listenNotify) await sql`NOTIFY herald_messages`.execute(db);
+      // Wakes idle workers in other processes when this transaction commits (PostgreSQL); the
+      // payload names the schema, so installs sharing the database do not wake each other.
+      if (rows.length > 0 && this.caps.listenNotify)
+        await sql`SELECT pg_notify(${WAKE_CHANNEL}, current_schema())`.execute(db);
       return results;
     });
   }
