@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errorBody } from '../../errors/app-error.ts';
+import { RETRY_AFTER_SECONDS, StoreUnavailableError } from '../../store/faults.ts';
 
 /**
  * Every error becomes `{ "error": { code, message, details? } }` with its status: validation →
@@ -8,6 +9,11 @@ import { AppError, errorBody } from '../../errors/app-error.ts';
  */
 export function toAppError(err: FastifyError | Error): AppError {
   if (err instanceof AppError) return err;
+  if (err instanceof StoreUnavailableError)
+    return new AppError(
+      'HERALD_UNAVAILABLE',
+      `The database is ${err.kind === 'full' ? 'full' : 'unavailable'}; try again later`,
+    );
   const e = err as FastifyError;
   if (e.validation) {
     const details = e.validation.map((v) => ({
@@ -46,6 +52,11 @@ export function nativeErrorHandler(err: FastifyError, req: FastifyRequest, reply
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(nativeErrorHandler);
+  // Every 503 (the store is unavailable), in any API's shape, says when to try again.
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (reply.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_SECONDS);
+    done(null, payload);
+  });
   app.setNotFoundHandler((req, reply) =>
     reply.status(404).send(errorBody('HERALD_ROUTE_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`)),
   );

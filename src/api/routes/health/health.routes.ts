@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../deps.ts';
+import { RETRY_AFTER_SECONDS } from '../../../store/faults.ts';
 
 /** Liveness and readiness, without auth (load balancers and orchestrators call these). */
 export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
@@ -21,7 +22,7 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['health'],
-          summary: 'The database answers and its schema is current',
+          summary: 'The database takes writes and its schema is current',
           response: {
             200: Type.Object({ ok: Type.Boolean(), schema: Type.Integer(), latest: Type.Integer() }),
             503: Type.Object({ ok: Type.Boolean(), reason: Type.String() }),
@@ -29,8 +30,13 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (_req, reply) => {
+        const writable = await deps.store.writable();
+        if (!writable.ok)
+          return reply
+            .status(503)
+            .header('retry-after', RETRY_AFTER_SECONDS)
+            .send({ ok: false, reason: writable.reason });
         try {
-          await deps.store.ping();
           const s = await deps.store.migrationStatus();
           if (s.current !== s.latest)
             return reply.status(503).send({ ok: false, reason: `schema at ${s.current}, code expects ${s.latest}` });
