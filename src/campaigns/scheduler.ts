@@ -8,7 +8,7 @@ import type { Channel } from '../domain/message.ts';
  * loop carries on.
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../domain/clock.ts';
+import type { Clock, Timer } from '../domain/clock.ts';
 import { coerceError } from '../errors/app-error.ts';
 import type { Metrics } from '../metrics.ts';
 import type { LeaderLease } from '../store/campaigns.repo.ts';
@@ -25,7 +25,7 @@ export interface SchedulerDeps {
   onAccepted?: ((channel: Channel, provider: string | undefined, n: number) => void) | undefined;
   /** Attempt budget of a campaign's messages: a number, or per channel and provider (MessageService.defaultMaxAttempts). */
   maxAttempts: number | ((channel: Channel, provider?: string) => number);
-  /** Idle poll interval (real time). */
+  /** Idle poll interval (on the clock). */
   tickMs?: number | undefined;
   pageSize?: number | undefined;
   /** How long one pass may fan out before it yields to the next pass (real time). */
@@ -55,7 +55,7 @@ export class CampaignScheduler {
   private readonly d: SchedulerDeps;
   private lease: LeaderLease | undefined;
   private chain: Promise<unknown> = Promise.resolve();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private running = false;
   private stopping = false;
 
@@ -77,7 +77,7 @@ export class CampaignScheduler {
   async stop(): Promise<void> {
     this.stopping = true;
     this.running = false;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     await this.chain.catch(() => undefined);
     const lease = this.lease;
     this.lease = undefined;
@@ -85,14 +85,15 @@ export class CampaignScheduler {
   }
 
   private schedule(ms: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.tick().then((r) => {
-        if (this.running) this.schedule(r.more ? 0 : (this.d.tickMs ?? 500));
-      });
-    }, ms);
-    this.timer.unref?.();
+    this.timer?.cancel();
+    this.timer = this.d.clock
+      .setTimer(() => {
+        this.timer = undefined;
+        void this.tick().then((r) => {
+          if (this.running) this.schedule(r.more ? 0 : (this.d.tickMs ?? 500));
+        });
+      }, ms)
+      .unref();
   }
 
   /** One pass, serialised with any other; never rejects. */

@@ -1,4 +1,4 @@
-import type { Clock } from '../domain/clock.ts';
+import type { Clock, Timer } from '../domain/clock.ts';
 import type { Message } from '../domain/message.ts';
 import { Breaker } from './breaker.ts';
 import type { LaneSettings } from './router.ts';
@@ -15,7 +15,7 @@ export class Lane {
   active = 0;
   /** When the oldest buffered message arrived (for linger). */
   firstBufferedAt = 0;
-  timer: NodeJS.Timeout | null = null;
+  timer: Timer | null = null;
   /** Left out of the last claim (full or breaker open): the worker claims again when it has room. */
   excluded = false;
   private tokens: number;

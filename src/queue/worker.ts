@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
-import type { Clock } from '../domain/clock.ts';
+import { sleep, type Clock, type Timer } from '../domain/clock.ts';
 import type { Message } from '../domain/message.ts';
 import { coerceError } from '../errors/app-error.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Completion, Store } from '../store/store.ts';
 import { decide } from './decide.ts';
-import { GroupCommit } from './group-commit.ts';
+import { isStoreUnavailable } from '../store/faults.ts';
+import { CompletionWriter } from './completions.ts';
 import { Lane } from './lane.ts';
 import type { RoutedResult, Router } from './router.ts';
 import type { StatsRecorder } from '../stats/recorder.ts';
@@ -32,6 +33,8 @@ export interface WorkerDeps {
 
 const HOUSEKEEPING_MS = 1000;
 const UNSERVED_PAUSE_MS = 30_000;
+/** Longest pause between claims while the store is unavailable (the pause doubles from pollMs). */
+const MAX_OUTAGE_PAUSE_MS = 5000;
 
 /**
  * The delivery worker: claims due messages in batches with a lease, spreads them over lanes (one
@@ -44,13 +47,16 @@ export class Worker {
   private readonly d: WorkerDeps;
   private readonly lanes = new Map<string, Lane>();
   private readonly inHand = new Map<string, Message>();
-  private readonly completer: GroupCommit<Completion, void>;
+  private readonly completions: CompletionWriter;
   private readonly unserved = new Map<string, number>();
   private readonly abort = new AbortController();
   private running = false;
   private aborting = false;
   private loopDone: Promise<void> = Promise.resolve();
-  private wakeUp: (() => void) | null = null;
+  /** Aborted by wake() while the loop sleeps between claims. */
+  private sleeping: AbortController | null = null;
+  /** Claims in a row that failed because the store was unavailable (backoff). */
+  private outage = 0;
   private unlisten: (() => Promise<void>) | undefined;
   private lastHousekeeping = 0;
   private lastLeaseExtension = 0;
@@ -60,10 +66,16 @@ export class Worker {
   constructor(deps: WorkerDeps) {
     this.d = deps;
     this.owner = deps.owner ?? `w-${randomBytes(6).toString('hex')}`;
-    this.completer = new GroupCommit<Completion, void>(async (items) => {
-      await this.d.store.messages.complete(items);
-      return items.map(() => undefined);
-    }, 1000);
+    this.completions = new CompletionWriter({
+      store: deps.store,
+      clock: deps.clock,
+      onError: (err) => this.loopError('complete', err),
+      onGiveUp: (lost) =>
+        this.d.logger.error(
+          { count: lost.length, ids: lost.slice(0, 20).map((c) => c.id) },
+          'shutting down with outcomes the store never took: these messages stay leased and are sent again after the lease',
+        ),
+    });
   }
 
   start(): void {
@@ -81,7 +93,7 @@ export class Worker {
 
   /** New work may be due (a message was accepted, a call finished). */
   wake(): void {
-    this.wakeUp?.();
+    this.sleeping?.abort();
   }
 
   /** Messages held or in flight. */
@@ -101,15 +113,20 @@ export class Worker {
     await this.unlisten?.();
     await this.releaseBuffered();
     const calls = Promise.all([...this.inFlightCalls]);
-    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref());
-    if ((await Promise.race([calls.then(() => 'done' as const), timer])) === 'timeout') {
+    let timer: Timer | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = this.d.clock.setTimer(() => r('timeout'), timeoutMs)));
+    const first = await Promise.race([calls.then(() => 'done' as const), timeout]);
+    timer?.cancel();
+    if (first === 'timeout') {
       this.aborting = true;
       this.abort.abort(new Error('worker shutting down'));
       await calls;
     }
-    for (const lane of this.lanes.values()) if (lane.timer) clearTimeout(lane.timer);
+    for (const lane of this.lanes.values()) lane.timer?.cancel();
+    // Outcomes the store has not taken yet get one more shutdown timeout to land.
+    const closing = this.completions.close(timeoutMs);
     await Promise.all([...this.settling]);
-    await this.completer.drain();
+    await closing;
   }
 
   private async loop(): Promise<void> {
@@ -131,30 +148,29 @@ export class Worker {
           claimed = batch.length;
           for (const m of batch) this.dispatch(m);
         }
+        this.outage = 0;
       } catch (err) {
+        if (isStoreUnavailable(err)) this.outage++;
         this.loopError('claim', err);
       }
-      if (this.running && (limit <= 0 || claimed < limit)) await this.sleep(this.d.config.pollMs);
+      if (this.running && (limit <= 0 || claimed < limit)) await this.pause();
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = null;
-        done();
-      };
-    });
+  /** Waits pollMs (longer, doubling, while the store is unavailable), or until woken. */
+  private async pause(): Promise<void> {
+    const { pollMs } = this.d.config;
+    const ms = this.outage > 0 ? Math.min(pollMs * 2 ** this.outage, Math.max(pollMs, MAX_OUTAGE_PAUSE_MS)) : pollMs;
+    const sleeping = (this.sleeping = new AbortController());
+    await sleep(this.d.clock, ms, sleeping.signal);
+    this.sleeping = null;
   }
 
   private async housekeeping(): Promise<void> {
     const now = this.d.clock.now();
-    if (now - this.lastHousekeeping >= HOUSEKEEPING_MS) {
+    // While outcomes of ours wait for the store, our own expired leases must not be put back in
+    // the queue (the messages were sent): reaping waits until they are written.
+    if (now - this.lastHousekeeping >= HOUSEKEEPING_MS && this.completions.keptCount === 0) {
       this.lastHousekeeping = now;
       const reaped = await this.d.store.messages.reapLeases(now);
       const expired = await this.d.store.messages.expireOverdue(now);
@@ -202,10 +218,8 @@ export class Worker {
 
   /** Starts as many calls as the lane allows. */
   private pump(lane: Lane): void {
-    if (lane.timer) {
-      clearTimeout(lane.timer);
-      lane.timer = null;
-    }
+    lane.timer?.cancel();
+    lane.timer = null;
     while (lane.buffer.length > 0 && lane.active < lane.settings.concurrency) {
       if (!lane.breaker.allow()) {
         const back = lane.buffer.splice(0);
@@ -235,7 +249,7 @@ export class Worker {
   }
 
   private later(lane: Lane, ms: number): void {
-    lane.timer ??= setTimeout(() => {
+    lane.timer ??= this.d.clock.setTimer(() => {
       lane.timer = null;
       this.pump(lane);
     }, ms);
@@ -367,15 +381,10 @@ export class Worker {
     void p.finally(() => this.settling.delete(p));
   }
 
+  /** Writes outcomes; the messages stay in hand (leases extended, counted against maxInFlight) until they land. */
   private async settle(completions: Completion[]): Promise<void> {
-    try {
-      await Promise.all(completions.map((c) => this.completer.submit(c)));
-    } catch (err) {
-      // The leases stay; they expire and the messages are claimed again (at-least-once).
-      this.loopError('complete', err);
-    } finally {
-      for (const c of completions) this.inHand.delete(c.id);
-    }
+    await this.completions.write(completions);
+    for (const c of completions) this.inHand.delete(c.id);
   }
 
   private loopError(loop: string, err: unknown): void {

@@ -21,6 +21,8 @@ export async function startSink(
     headers?: Record<string, string>;
     body?: string;
     delayMs?: number;
+    /** Answer only once this settles. */
+    waitFor?: Promise<unknown>;
     hang?: boolean;
     reset?: boolean;
   } = () => ({}),
@@ -44,7 +46,8 @@ export async function startSink(
         res.writeHead(a.status ?? 200, a.headers);
         res.end(a.body ?? 'ok');
       };
-      if (a.delayMs) setTimeout(send, a.delayMs);
+      if (a.waitFor) void a.waitFor.then(send, send);
+      else if (a.delayMs) setTimeout(send, a.delayMs);
       else send();
     });
   });
