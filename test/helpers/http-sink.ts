@@ -26,6 +26,8 @@ export async function startSink(
     hang?: boolean;
     reset?: boolean;
   } = () => ({}),
+  /** A test (context or suite): the sink is closed after it, whether it passed or failed. */
+  owner?: { after(fn: () => Promise<void>): void },
 ) {
   const requests: SinkRequest[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -53,14 +55,12 @@ export async function startSink(
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    requests,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }));
+  owner?.after(close);
+  return { url: `http://127.0.0.1:${port}`, port, requests, close };
 }
