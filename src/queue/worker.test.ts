@@ -11,7 +11,7 @@ import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { KEPT_RETRY_MIN_MS } from './completions.ts';
 import type { LaneSettings, RoutedResult, Router } from './router.ts';
-import { Worker } from './worker.ts';
+import { LANE_IDLE_MS, Worker } from './worker.ts';
 
 /**
  * The worker's timing on a ManualClock: linger, rate limit, polling, shutdown and the retries of
@@ -44,6 +44,7 @@ const CONFIG: Config['worker'] = {
 /** Records each call; answers ok at once, or when released (`hold`), or on abort. */
 class RecordingRouter implements Router {
   readonly calls: Message[][] = [];
+  readonly abortReasons: unknown[] = [];
   hold = false;
   private readonly waiting: (() => void)[] = [];
   private readonly lane: LaneSettings;
@@ -51,7 +52,7 @@ class RecordingRouter implements Router {
     this.lane = { ...LANE, ...lane };
   }
   settings(lane: string): LaneSettings | undefined {
-    return lane === 'fake' ? this.lane : undefined;
+    return lane.startsWith('fake') ? this.lane : undefined;
   }
   async deliver(_lane: string, batch: readonly Message[], signal: AbortSignal): Promise<RoutedResult[]> {
     this.calls.push([...batch]);
@@ -60,6 +61,7 @@ class RecordingRouter implements Router {
         this.waiting.push(() => r(false));
         signal.addEventListener('abort', () => r(true), { once: true });
       });
+      if (aborted) this.abortReasons.push(signal.reason);
       if (aborted)
         return batch.map(() => ({
           ok: false,
@@ -91,11 +93,13 @@ const message = (i: number): NewMessage => ({
   maxAttempts: 3,
 });
 
-async function setup(opts: { lane?: Partial<LaneSettings>; n?: number; store?: (s: Store) => Store } = {}) {
+async function setup(
+  opts: { lane?: Partial<LaneSettings>; n?: number; store?: (s: Store) => Store; lanes?: number } = {},
+) {
   const real = await openStore({ url: 'sqlite::memory:' });
   await real.migrate();
   await real.messages.insertMany(
-    Array.from({ length: opts.n ?? 1 }, (_, i) => message(i)),
+    Array.from({ length: opts.n ?? 1 }, (_, i) => ({ ...message(i), lane: opts.lanes ? `fake:${i}` : 'fake' })),
     T0,
   );
   const clock = new ManualClock(T0);
@@ -103,8 +107,9 @@ async function setup(opts: { lane?: Partial<LaneSettings>; n?: number; store?: (
   const logs: string[] = [];
   const logger = pino({ level: 'info' }, new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }));
   const store = opts.store ? opts.store(real) : real;
-  const worker = new Worker({ store, router, clock, logger, metrics: createMetrics(), config: CONFIG });
-  return { real, store, clock, router, worker, logs };
+  const metrics = createMetrics();
+  const worker = new Worker({ store, router, clock, logger, metrics, config: CONFIG });
+  return { real, store, clock, router, worker, logs, metrics };
 }
 
 /** Lets promise chains run until `check` holds (no timers: the clock does not move). */
@@ -191,6 +196,20 @@ test('stop gives calls in flight shutdownTimeoutMs on the clock, then aborts the
   await real.close();
 });
 
+test('a call that outlasts the lane timeout is aborted on the clock, as a timeout', async () => {
+  const { clock, router, worker, real } = await setup({ lane: { timeoutMs: 5000 } });
+  router.hold = true;
+  worker.start();
+  await until(() => router.calls.length === 1, 'the call in flight');
+  await clock.advanceAsync(4999);
+  assert.equal(router.abortReasons.length, 0);
+  await clock.advanceAsync(1);
+  await until(() => router.abortReasons.length === 1, 'the abort');
+  assert.equal((router.abortReasons[0] as Error).name, 'TimeoutError');
+  await until(async () => (await real.messages.countByState()).queued === 1, 'back in the queue for a retry');
+  await stopAndClose(worker, clock, real);
+});
+
 test('outcomes the store cannot take are kept, and written when it can; their leases are not reaped meanwhile', async () => {
   const down = { value: true, calls: 0 };
   const { clock, router, worker, real, logs } = await setup({ store: (s) => flaky(s, 'complete', down) });
@@ -249,6 +268,22 @@ test('claims back off while the store is unavailable', async () => {
   // pollMs 100 doubling to 5 s: about 7 claims in 10 s instead of 100.
   assert.ok(down.calls >= 3 && down.calls <= 10, `${down.calls} claims in 10 s`);
   down.value = false;
+  await stopAndClose(worker, clock, real);
+});
+
+test('lanes (one per webhook origin) and their metric series are dropped once idle', async () => {
+  const { clock, router, worker, real, metrics } = await setup({ n: 50, lanes: 50 });
+  const series = async () => (await metrics.laneInFlight.get()).values.length;
+  worker.start();
+  await until(async () => (await real.messages.countByState()).delivered === 50, 'fifty lanes served');
+  assert.equal(router.calls.length, 50);
+  assert.equal(worker.laneCount, 50);
+  assert.equal(await series(), 50);
+  await clock.advanceAsync(LANE_IDLE_MS - 1000);
+  assert.equal(worker.laneCount, 50, 'kept while recently used');
+  await clock.advanceAsync(2000);
+  assert.equal(worker.laneCount, 0);
+  assert.equal(await series(), 0);
   await stopAndClose(worker, clock, real);
 });
 

@@ -10,6 +10,8 @@ import { decide } from './decide.ts';
 import { isStoreUnavailable } from '../store/faults.ts';
 import { CompletionWriter } from './completions.ts';
 import { Lane } from './lane.ts';
+import { callSignal } from './call-signal.ts';
+import { observeAttempt } from './observe.ts';
 import type { RoutedResult, Router } from './router.ts';
 import type { StatsRecorder } from '../stats/recorder.ts';
 
@@ -33,6 +35,8 @@ export interface WorkerDeps {
 
 const HOUSEKEEPING_MS = 1000;
 const UNSERVED_PAUSE_MS = 30_000;
+/** A lane unused this long is dropped (one exists per webhook origin: without this they pile up). */
+export const LANE_IDLE_MS = 60_000;
 /** Longest pause between claims while the store is unavailable (the pause doubles from pollMs). */
 const MAX_OUTAGE_PAUSE_MS = 5000;
 
@@ -49,7 +53,8 @@ export class Worker {
   private readonly inHand = new Map<string, Message>();
   private readonly completions: CompletionWriter;
   private readonly unserved = new Map<string, number>();
-  private readonly abort = new AbortController();
+  /** The signal of each provider call in flight, to abort them at shutdown. */
+  private readonly callAborts = new Set<AbortController>();
   private running = false;
   private aborting = false;
   private loopDone: Promise<void> = Promise.resolve();
@@ -119,7 +124,7 @@ export class Worker {
     timer?.cancel();
     if (first === 'timeout') {
       this.aborting = true;
-      this.abort.abort(new Error('worker shutting down'));
+      for (const c of this.callAborts) c.abort(new Error('worker shutting down'));
       await calls;
     }
     for (const lane of this.lanes.values()) lane.timer?.cancel();
@@ -172,6 +177,7 @@ export class Worker {
     // the queue (the messages were sent): reaping waits until they are written.
     if (now - this.lastHousekeeping >= HOUSEKEEPING_MS && this.completions.keptCount === 0) {
       this.lastHousekeeping = now;
+      this.dropIdleLanes(now);
       const reaped = await this.d.store.messages.reapLeases(now);
       const expired = await this.d.store.messages.expireOverdue(now);
       if (reaped || expired) this.d.logger.info({ reaped, expired }, 'housekeeping');
@@ -180,6 +186,20 @@ export class Worker {
       this.lastLeaseExtension = now;
       await this.d.store.messages.extendLeases([...this.inHand.keys()], this.owner, now + this.d.config.leaseMs);
     }
+  }
+
+  /** Forgets lanes with nothing to do for LANE_IDLE_MS (and their metric series); a lane with an open breaker stays. */
+  private dropIdleLanes(now: number): void {
+    for (const [key, lane] of this.lanes) {
+      if (!lane.idleSince(now, LANE_IDLE_MS)) continue;
+      this.lanes.delete(key);
+      this.d.metrics.laneInFlight.remove({ lane: key });
+    }
+  }
+
+  /** Lanes in use (for tests and diagnostics). */
+  get laneCount(): number {
+    return this.lanes.size;
   }
 
   /** Lanes not to claim for: full, breaker open, or served by nobody. */
@@ -286,12 +306,14 @@ export class Worker {
     }
     let results: RoutedResult[] = [];
     if (live.length > 0) {
-      const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(lane.settings.timeoutMs)]);
+      const call = callSignal(this.d.clock, lane.settings.timeoutMs, this.callAborts);
       try {
-        results = await this.d.router.deliver(lane.key, live, signal);
+        results = await this.d.router.deliver(lane.key, live, call.signal);
       } catch (err) {
         const reason = coerceError(err).message;
         results = live.map(() => ({ ok: false, retry: 'transient', blame: 'provider', reason, provider: lane.key }));
+      } finally {
+        call.done();
       }
     }
     const now = this.d.clock.now();
@@ -311,7 +333,7 @@ export class Worker {
       }
       const c = decide(m, r, { owner: this.owner, now, startedAt, durationMs, settings: lane.settings });
       completions.push(c);
-      this.observe(m, r, c, durationMs);
+      observeAttempt(this.d, m, r, c, durationMs);
     });
     // The call slot is free as soon as the provider answered; the outcome commits in the background
     // (grouped with others) while the messages stay in hand, their leases kept alive.
@@ -322,35 +344,6 @@ export class Worker {
     if (results.length === 0) return;
     if (results.some((r) => r.ok || r.blame === 'recipient')) lane.breaker.success();
     else if (results.every((r) => !r.ok && r.retry === 'transient')) lane.breaker.failure();
-  }
-
-  private observe(m: Message, r: RoutedResult, c: Completion, durationMs: number): void {
-    const labels = { channel: m.channel, provider: r.provider };
-    const mx = this.d.metrics;
-    mx.attemptSeconds.observe({ ...labels, outcome: r.ok ? 'ok' : r.retry }, durationMs / 1000);
-    if (c.to === 'delivered') mx.delivered.inc(labels);
-    else if (c.to === 'sent') mx.sent.inc(labels);
-    else if (c.to === 'failed') mx.failed.inc(labels);
-    else if (c.to === 'queued') mx.retried.inc(labels);
-    if (c.to === 'queued') this.d.stats?.completed(m.channel, r.provider, 'retried');
-    else if (c.to === 'sent' || c.to === 'delivered' || c.to === 'failed')
-      this.d.stats?.completed(m.channel, r.provider, c.to, c.at - Math.max(m.createdAt, m.dueAt)); // since due
-    this.d.logger.info(
-      {
-        messageId: m.id,
-        lane: m.lane,
-        provider: r.provider,
-        attempt: c.attempt?.number,
-        deliveredAt: new Date(c.at).toISOString(),
-        statusCode: r.statusCode,
-        responseTimeMs: durationMs,
-        responseBody: c.attempt?.response,
-        outcome: r.ok ? 'ok' : r.retry,
-        state: c.to,
-        reason: r.ok ? undefined : r.reason,
-      },
-      'delivery attempt',
-    );
   }
 
   private release(m: Message, dueAt: number, reason: string, countsAttempt: boolean): Completion {
