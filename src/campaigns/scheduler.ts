@@ -10,6 +10,8 @@ import type { Channel } from '../domain/message.ts';
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../domain/clock.ts';
 import { coerceError } from '../errors/app-error.ts';
+import { isStoreUnavailable } from '../store/faults.ts';
+import { outagePause } from '../queue/backoff.ts';
 import type { Metrics } from '../metrics.ts';
 import type { LeaderLease } from '../store/campaigns.repo.ts';
 import type { Store } from '../store/store.ts';
@@ -58,6 +60,8 @@ export class CampaignScheduler {
   private timer: Timer | undefined;
   private running = false;
   private stopping = false;
+  /** Passes in a row that failed because the store was unavailable (backoff). */
+  private outage = 0;
 
   constructor(deps: SchedulerDeps) {
     this.d = deps;
@@ -90,7 +94,7 @@ export class CampaignScheduler {
       .setTimer(() => {
         this.timer = undefined;
         void this.tick().then((r) => {
-          if (this.running) this.schedule(r.more ? 0 : (this.d.tickMs ?? 500));
+          if (this.running) this.schedule(r.more ? 0 : outagePause(this.d.tickMs ?? 500, this.outage));
         });
       }, ms)
       .unref();
@@ -100,10 +104,17 @@ export class CampaignScheduler {
   tick(): Promise<PassReport> {
     const next = this.chain.then(() => this.pass());
     this.chain = next.catch(() => undefined);
-    return next.catch((err: unknown) => {
-      this.fail(err, 'scheduler pass failed');
-      return { leader: false, started: [], finished: [], written: 0, more: false };
-    });
+    return next.then(
+      (report) => {
+        this.outage = 0;
+        return report;
+      },
+      (err: unknown) => {
+        if (isStoreUnavailable(err)) this.outage++;
+        this.fail(err, 'scheduler pass failed');
+        return { leader: false, started: [], finished: [], written: 0, more: false };
+      },
+    );
   }
 
   private fail(err: unknown, what: string): void {

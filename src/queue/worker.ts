@@ -7,6 +7,7 @@ import { coerceError } from '../errors/app-error.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Completion, Store } from '../store/store.ts';
 import { decide } from './decide.ts';
+import { outagePause } from './backoff.ts';
 import { isStoreUnavailable } from '../store/faults.ts';
 import { CompletionWriter } from './completions.ts';
 import { Lane } from './lane.ts';
@@ -37,8 +38,6 @@ const HOUSEKEEPING_MS = 1000;
 const UNSERVED_PAUSE_MS = 30_000;
 /** A lane unused this long is dropped (one exists per webhook origin: without this they pile up). */
 export const LANE_IDLE_MS = 60_000;
-/** Longest pause between claims while the store is unavailable (the pause doubles from pollMs). */
-const MAX_OUTAGE_PAUSE_MS = 5000;
 
 /**
  * The delivery worker: claims due messages in batches with a lease, spreads them over lanes (one
@@ -164,10 +163,8 @@ export class Worker {
 
   /** Waits pollMs (longer, doubling, while the store is unavailable), or until woken. */
   private async pause(): Promise<void> {
-    const { pollMs } = this.d.config;
-    const ms = this.outage > 0 ? Math.min(pollMs * 2 ** this.outage, Math.max(pollMs, MAX_OUTAGE_PAUSE_MS)) : pollMs;
     const sleeping = (this.sleeping = new AbortController());
-    await sleep(this.d.clock, ms, sleeping.signal);
+    await sleep(this.d.clock, outagePause(this.d.config.pollMs, this.outage), sleeping.signal);
     this.sleeping = null;
   }
 

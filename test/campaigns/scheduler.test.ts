@@ -6,6 +6,7 @@ import { CampaignScheduler } from '../../src/campaigns/scheduler.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import type { Store } from '../../src/store/store.ts';
 import { freshStore } from '../helpers/stores.ts';
+import { StoreUnavailableError } from '../../src/store/faults.ts';
 import { eventually } from '../helpers/herald.ts';
 import { campaignKit, contact, fields, HOUR, messagesPerContact, stopSchedulers, T0 } from './helpers.ts';
 
@@ -77,6 +78,45 @@ test('the background loop starts a due campaign by itself', async () => {
       'the pass to finish',
     );
     assert.equal((await messagesPerContact(store, c.id)).size, 1);
+  } finally {
+    await scheduler.stop();
+  }
+});
+
+test('passes back off on the clock while the store is unavailable, and return to tickMs after', async () => {
+  const store = await freshStore('sqlite');
+  opened.push(store);
+  let down = true;
+  let passes = 0;
+  const flaky: Store = {
+    ...store,
+    campaigns: Object.assign(Object.create(store.campaigns) as Store['campaigns'], {
+      dueToStart: (now: number) => {
+        passes++;
+        return down
+          ? Promise.reject(new StoreUnavailableError('unreachable', new Error('Connection terminated')))
+          : store.campaigns.dueToStart(now);
+      },
+    }),
+  };
+  const clock = new ManualClock(T0);
+  const scheduler = new CampaignScheduler({
+    store: flaky,
+    clock,
+    logger: pino({ level: 'silent' }),
+    maxAttempts: 3,
+    tickMs: 100,
+  });
+  scheduler.start();
+  try {
+    await clock.advanceAsync(10_000);
+    // 100 ms doubling to 5 s: about 8 passes in 10 s instead of 100.
+    assert.ok(passes >= 4 && passes <= 10, `${passes} passes while down`);
+    down = false;
+    await clock.advanceAsync(5000);
+    const before = passes;
+    await clock.advanceAsync(1000);
+    assert.ok(passes - before >= 9, `${passes - before} passes in a second once back`);
   } finally {
     await scheduler.stop();
   }
