@@ -81,6 +81,14 @@ function groupOfUrl(url: string, root: string): string {
   return 'other';
 }
 
+/** `node:http`, `fastify/lib/reply.js`, `src/queue/worker.ts`. */
+function shortUrl(url: string, root: string): string {
+  const inPkg = url.match(/.*node_modules\/(.*)$/);
+  if (inPkg) return inPkg[1]!;
+  if (!url.startsWith('file://')) return url;
+  return relative(root, fileURLToPath(url));
+}
+
 export interface Analysis {
   totalMs: number;
   idleMs: number;
@@ -150,7 +158,7 @@ export function analyse(p: CpuProfile, root: string, window?: { fromUs: number; 
     total += us;
     groups.set(g, (groups.get(g) ?? 0) + us);
     const n = byId.get(id)!.callFrame;
-    const where = n.url ? `${groupOfUrl(n.url, root).replace(/^Herald: /, '')}:${n.lineNumber + 1}` : '(native)';
+    const where = n.url ? `${shortUrl(n.url, root)}:${n.lineNumber + 1}` : '(native)';
     const key = `${n.functionName}@${n.url}:${n.lineNumber}@${g}`;
     const f = fns.get(key) ?? { name: n.functionName || '(anonymous)', where, group: g, selfMs: 0, busyShare: 0 };
     f.selfMs += us / 1000;
@@ -163,16 +171,16 @@ export function analyse(p: CpuProfile, root: string, window?: { fromUs: number; 
     .filter(([g]) => g !== IDLE && g !== '(root)')
     .map(([group, us]) => ({ group, selfMs: us / 1000, share: us / 1000 / totalMs, busyShare: us / 1000 / busy }))
     .sort((a, b) => b.selfMs - a.selfMs);
-  // Groups under 0.5% of the busy time are summed into one line.
-  const small = all.filter((g) => g.busyShare < 0.005);
+  // Groups under 1% of the busy time are summed into one line.
+  const small = all.filter((g) => g.busyShare < 0.01);
   const rest = small.reduce(
     (a, g) => ({ ...a, selfMs: a.selfMs + g.selfMs, share: a.share + g.share, busyShare: a.busyShare + g.busyShare }),
-    { group: `everything else (${small.length} groups under 0.5% each)`, selfMs: 0, share: 0, busyShare: 0 },
+    { group: `everything else (${small.length} groups under 1% each)`, selfMs: 0, share: 0, busyShare: 0 },
   );
   return {
     totalMs,
     idleMs,
-    groups: [...all.filter((g) => g.busyShare >= 0.005), ...(small.length ? [rest] : [])],
+    groups: [...all.filter((g) => g.busyShare >= 0.01), ...(small.length ? [rest] : [])],
     top: [...fns.values()]
       .filter((f) => f.group !== IDLE)
       .map((f) => ({ ...f, busyShare: f.selfMs / busy }))

@@ -12,6 +12,7 @@ const NAMES: Record<System, string> = {
   bullmq: 'BullMQ',
   'pg-boss': 'pg-boss',
 };
+const ORDER: System[] = ['bare', 'herald', 'bullmq', 'pg-boss'];
 const WIDTH = 960;
 const LABEL = 330;
 const BAR = 470;
@@ -28,7 +29,9 @@ function groups(sections: SectionResult[]): [string, Figure[]][] {
       if (!f.unit.endsWith('/s')) continue;
       out.set(f.scenario, [...(out.get(f.scenario) ?? []), f]);
     }
-  return [...out];
+  // Within a group: the bare baseline first, then Herald, then the peers (stable otherwise).
+  const rank = (f: Figure) => ORDER.indexOf(f.system);
+  return [...out].map(([k, v]) => [k, [...v].sort((a, b) => rank(a) - rank(b))]);
 }
 
 export function throughputSvg(sections: SectionResult[], subtitle: string): string {

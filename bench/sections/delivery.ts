@@ -276,6 +276,7 @@ async function endToEnd(ctx: Ctx): Promise<Measured> {
         'Fastify + BullMQ Queue.add + Worker',
         e,
         `node bench/peers/bullmq.ts serve <port> <queue> ${IN_FLIGHT}; ${e.accept.command}`,
+        'Fastify + BullMQ (its Worker busy)',
       );
     } finally {
       await q.proc.stop();
@@ -291,6 +292,7 @@ async function endToEnd(ctx: Ctx): Promise<Measured> {
           'Fastify + pg-boss send + work',
           e,
           `node bench/peers/pgboss.ts serve <port> <schema> ${IN_FLIGHT}; ${e.accept.command}`,
+          'Fastify + pg-boss (its worker busy)',
         );
       } finally {
         await p.proc.stop();
