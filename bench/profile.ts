@@ -24,6 +24,7 @@ import { wallMs } from './lib/proc.ts';
 import { readResults, writeResults, type ProfileRun } from './lib/results.ts';
 import { writeReport } from './lib/report.ts';
 import {
+  IN_FLIGHT,
   KEY,
   STORE_NAME,
   bodyFile,
@@ -31,6 +32,7 @@ import {
   fmt,
   freshDatabase,
   loadPost,
+  preloadedDatabase,
   resetSink,
   startHerald,
   startServer,
@@ -113,39 +115,26 @@ async function profileApi(backend: Backend, dir: string): Promise<ProfileRun> {
 async function profileWorker(backend: Backend, dir: string): Promise<ProfileRun> {
   const n = ctx.deliveries;
   const sink = await startServer('sink');
-  const db = await freshDatabase(ctx, backend);
   try {
-    const api = await startHerald('api', db.url);
+    const db = await preloadedDatabase(ctx, backend, sink.url, n);
     try {
-      for (let i = 0; i < n; i += 1000) {
-        const messages = Array.from({ length: Math.min(1000, n - i) }, (_, k) =>
-          webhookMessage(i + k, `${sink.url}/m${i + k}`),
-        );
-        const res = await fetch(`${api.url}/v1/messages/batch`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ messages }),
-        });
-        if (res.status !== 202) throw new Error(`preload answered ${res.status}`);
+      await resetSink(sink.url);
+      const w = await startHerald('worker', db.url, { nodeFlags: profileFlags(dir) });
+      let s;
+      try {
+        s = await drained(sink.url, n, 180_000);
+      } finally {
+        await w.proc.stop();
       }
+      const rate = s.count / ((s.lastAt - s.firstAt) / 1000);
+      const title = `\`herald worker\`, ${STORE_NAME[backend]}: draining ${fmt(n)} preloaded webhooks to a keep-alive sink, ${IN_FLIGHT} in flight`;
+      const window = { fromUs: wallToMonotonic(s.firstAt), toUs: wallToMonotonic(s.lastAt) };
+      const done = s.complete ? '' : ` (INCOMPLETE: ${fmt(s.count)} of ${fmt(n)})`;
+      return readProfiles(dir, `worker-${backend}`, title, `${fmt(rate)} deliveries/s${done}`, window);
     } finally {
-      await api.proc.stop();
+      await db.drop();
     }
-    await resetSink(sink.url);
-    const w = await startHerald('worker', db.url, { nodeFlags: profileFlags(dir) });
-    let s;
-    try {
-      s = await drained(sink.url, n, 180_000);
-    } finally {
-      await w.proc.stop();
-    }
-    const rate = s.count / ((s.lastAt - s.firstAt) / 1000);
-    const title = `\`herald worker\`, ${STORE_NAME[backend]}: draining ${fmt(n)} preloaded webhooks to a keep-alive sink, 32 in flight`;
-    const window = { fromUs: wallToMonotonic(s.firstAt), toUs: wallToMonotonic(s.lastAt) };
-    const done = s.complete ? '' : ` (INCOMPLETE: ${fmt(s.count)} of ${fmt(n)})`;
-    return readProfiles(dir, `worker-${backend}`, title, `${fmt(rate)} deliveries/s${done}`, window);
   } finally {
-    await db.drop();
     await sink.proc.stop();
   }
 }

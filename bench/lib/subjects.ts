@@ -47,6 +47,44 @@ export async function freshDatabase(ctx: Ctx, backend: Backend): Promise<{ url: 
   return { url: urlWithSchema(schema), drop: () => dropSchema(schema) };
 }
 
+/**
+ * A fresh database holding `n` webhook messages to `<sink>/m<i>` (body `{"hello":"world"}`, as the
+ * bare undici loop sends), stored through `herald api`'s batch route: the public contract, so the
+ * preload keeps working whatever the store becomes.
+ */
+export async function preloadedDatabase(
+  ctx: Ctx,
+  backend: Backend,
+  sink: string,
+  n: number,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const db = await freshDatabase(ctx, backend);
+  try {
+    const api = await startHerald('api', db.url);
+    try {
+      for (let i = 0; i < n; i += 1000) {
+        const messages = Array.from({ length: Math.min(1000, n - i) }, (_, k) => ({
+          channel: 'webhook',
+          url: `${sink}/m${i + k}`,
+          body: { hello: 'world' },
+        }));
+        const r = await fetch(`${api.url}/v1/messages/batch`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ messages }),
+        });
+        if (r.status !== 202) throw new Error(`preload answered ${r.status}: ${await r.text()}`);
+      }
+    } finally {
+      await api.proc.stop();
+    }
+    return db;
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+}
+
 export interface Started {
   proc: Proc;
   /** http://127.0.0.1:<port>, when it listens. */
@@ -181,6 +219,26 @@ export async function drained(
     s = await sinkStats(sink);
   }
   return { ...s, complete: s.count >= n };
+}
+
+/** Baselines measured before and after a section further apart than this mean the machine moved under it. */
+const UNSTEADY = 1.5;
+
+/**
+ * A baseline measured before Herald and after the peers: the mean is the reference, and a warning
+ * when the two disagree by more than UNSTEADY× (another session's load came or went mid-section).
+ */
+export function bracketed(before: number, after: number): { mean: number; note: string; warning?: string } {
+  const apart = Math.max(before, after) / Math.max(Math.min(before, after), 1e-9);
+  return {
+    mean: (before + after) / 2,
+    note: `mean of ${fmt(before)} (before Herald) and ${fmt(after)} (after the peers)`,
+    ...(apart > UNSTEADY
+      ? {
+          warning: `**Unsteady machine**: the baseline measured ${fmt(before)} before Herald and ${fmt(after)} after the peers (${apart.toFixed(1)}× apart); this section's ratios are not to be trusted — run it again.`,
+        }
+      : {}),
+  };
 }
 
 export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');

@@ -10,9 +10,8 @@
  * Redis: BENCH_REDIS_URL (default redis://127.0.0.1:6379). On SIGTERM the queue is obliterated.
  */
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import { deliverer, deliveryJobs, ingestApp, onStop, usage, type WebhookJob } from './common.ts';
+import { deliverer, deliveryJobs, ingestApp, onStop, runPeer, type WebhookJob } from './common.ts';
 
-const [mode, ...args] = process.argv.slice(2);
 const redis = new URL(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379');
 const connection: ConnectionOptions = { host: redis.hostname, port: Number(redis.port || 6379) };
 
@@ -57,10 +56,4 @@ async function deliver(sinkUrl: string, name: string, n: number, concurrency: nu
   process.stdout.write('ready\n');
 }
 
-if (mode === 'ingest') await ingest(Number(args[0]), args[1]!);
-else if (mode === 'serve') await ingest(Number(args[0]), args[1]!, Number(args[2]));
-else if (mode === 'deliver') await deliver(args[0]!, args[1]!, Number(args[2]), Number(args[3]));
-else
-  usage(
-    'usage: bullmq.ts ingest <port> <queue> | deliver <sinkUrl> <queue> <n> <concurrency> | serve <port> <queue> <concurrency>',
-  );
+await runPeer('bullmq.ts', 'queue', { ingest, deliver });

@@ -95,7 +95,20 @@ export function onStop(stop: () => Promise<void>): void {
   process.on('SIGINT', handler);
 }
 
-export function usage(text: string): never {
-  console.error(text);
+/** What every peer offers: ingest (with a worker in the same process when `inFlight` is given) and a drain. */
+export interface PeerModes {
+  ingest(port: number, where: string, inFlight?: number): Promise<void>;
+  deliver(sinkUrl: string, where: string, n: number, inFlight: number): Promise<void>;
+}
+
+/** Runs the mode named on the command line: `ingest <port> <where>`, `serve <port> <where> <inFlight>`, `deliver <sinkUrl> <where> <n> <inFlight>`. */
+export async function runPeer(script: string, where: string, m: PeerModes): Promise<void> {
+  const [mode, a, b, c, d] = process.argv.slice(2);
+  if (mode === 'ingest') return m.ingest(Number(a), b!);
+  if (mode === 'serve') return m.ingest(Number(a), b!, Number(c));
+  if (mode === 'deliver') return m.deliver(a!, b!, Number(c), Number(d));
+  console.error(
+    `usage: ${script} ingest <port> <${where}> | serve <port> <${where}> <inFlight> | deliver <sinkUrl> <${where}> <n> <inFlight>`,
+  );
   process.exit(2);
 }

@@ -13,9 +13,8 @@
  * (pg-boss's floor). PostgreSQL: HERALD_TEST_PG (default postgres://postgres@127.0.0.1:5432/test).
  */
 import { PgBoss } from 'pg-boss';
-import { deliverer, deliveryJobs, ingestApp, onStop, usage, type WebhookJob } from './common.ts';
+import { deliverer, deliveryJobs, ingestApp, onStop, runPeer, type WebhookJob } from './common.ts';
 
-const [mode, ...args] = process.argv.slice(2);
 const PG_URL = process.env.HERALD_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const QUEUE = 'messages';
 const WORKERS = Number(process.env.BENCH_PGBOSS_WORKERS ?? 4);
@@ -80,10 +79,4 @@ async function deliver(sinkUrl: string, schema: string, n: number, inFlight: num
   process.stdout.write('ready\n');
 }
 
-if (mode === 'ingest') await ingest(Number(args[0]), args[1]!);
-else if (mode === 'serve') await ingest(Number(args[0]), args[1]!, Number(args[2]));
-else if (mode === 'deliver') await deliver(args[0]!, args[1]!, Number(args[2]), Number(args[3]));
-else
-  usage(
-    'usage: pgboss.ts ingest <port> <schema> | deliver <sinkUrl> <schema> <n> <inFlight> | serve <port> <schema> <inFlight>',
-  );
+await runPeer('pgboss.ts', 'schema', { ingest, deliver });

@@ -17,12 +17,14 @@ import {
   STORE_NAME,
   bare202,
   bodyFile,
+  bracketed,
   bullmqQueue,
   drained,
   fmt,
   freshDatabase,
   latencyNote,
   loadPost,
+  preloadedDatabase,
   resetSink,
   startHerald,
   startPeer,
@@ -57,28 +59,10 @@ async function bareLoop(sink: string, n: number): Promise<Drain> {
   return drainRate(await drained(sink, n, DRAIN_DEADLINE_MS), n);
 }
 
-/** Preloads n messages through `herald api` (batches of 1000), then lets `herald worker` drain them. */
+/** n messages preloaded through `herald api`, then drained by `herald worker`. */
 async function heraldDrain(ctx: Ctx, backend: Backend, sink: string, n: number): Promise<Drain> {
-  const db = await freshDatabase(ctx, backend);
+  const db = await preloadedDatabase(ctx, backend, sink, n);
   try {
-    const api = await startHerald('api', db.url);
-    try {
-      for (let i = 0; i < n; i += 1000) {
-        const messages = Array.from({ length: Math.min(1000, n - i) }, (_, k) => ({
-          channel: 'webhook',
-          url: `${sink}/m${i + k}`,
-          body: { hello: 'world' },
-        }));
-        const r = await fetch(`${api.url}/v1/messages/batch`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ messages }),
-        });
-        if (r.status !== 202) throw new Error(`preload answered ${r.status}: ${await r.text()}`);
-      }
-    } finally {
-      await api.proc.stop();
-    }
     await resetSink(sink);
     const worker = await startHerald('worker', db.url);
     try {
@@ -122,6 +106,7 @@ async function delivery(ctx: Ctx): Promise<Measured> {
     command,
   });
   const figures: Figure[] = [];
+  let bare: ReturnType<typeof bracketed>;
   try {
     const before = await bareLoop(sink.url, n);
     for (const b of BACKENDS)
@@ -153,21 +138,22 @@ async function delivery(ctx: Ctx): Promise<Measured> {
       ),
     );
     const after = await bareLoop(sink.url, n);
-    figures.unshift({
-      ...fig(
+    bare = bracketed(before.rate, after.rate);
+    figures.unshift(
+      fig(
         'bare',
         'bare',
         `bare undici loop, ${IN_FLIGHT} in flight`,
-        { rate: (before.rate + after.rate) / 2, note: '' },
+        { rate: bare.mean, note: bare.note },
         `node bench/servers.ts undici <sink> ${n} ${IN_FLIGHT}`,
       ),
-      note: `mean of ${fmt(before.rate)} (before Herald) and ${fmt(after.rate)} (after the peers)`,
-    });
+    );
   } finally {
     await sink.proc.stop();
   }
   return {
     about: [
+      ...(bare.warning ? [bare.warning] : []),
       `${fmt(n)} webhook messages are stored first (Herald: through \`herald api\`'s batch route; BullMQ: \`addBulk\`; pg-boss: \`insert\`), then one process delivers them all to a keep-alive HTTP sink answering 200, ${IN_FLIGHT} requests in flight.`,
       'Rate = deliveries between the first and the last arrival at the sink (start-up and preloading are not counted). Herald records every attempt and state change durably, and logs each attempt at `info` (its default).',
       `pg-boss: ${process.env.BENCH_PGBOSS_WORKERS ?? 4} pollers (localConcurrency) fetching batches of ${Math.floor(IN_FLIGHT / Number(process.env.BENCH_PGBOSS_WORKERS ?? 4))}, fetching again at once while batches are full.`,

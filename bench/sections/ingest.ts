@@ -12,8 +12,8 @@ import {
   KEY,
   STORE_NAME,
   bodyFile,
+  bracketed,
   bullmqQueue,
-  fmt,
   freshDatabase,
   latencyNote,
   loadPost,
@@ -120,14 +120,13 @@ async function single(ctx: Ctx): Promise<Measured> {
     ),
   );
   const after = await bare(ctx, body);
-  const mean = { ...before, rps: (before.rps + after.rps) / 2, bad: before.bad + after.bad };
+  const b = bracketed(before.rps, after.rps);
+  const mean = { ...before, rps: b.mean, bad: before.bad + after.bad };
   ctx.memo.set('bare202', mean);
-  figures.unshift({
-    ...figure('bare', scenario, 'bare', 'bare node:http answering 202', mean),
-    note: `mean of ${fmt(before.rps)} (before Herald) and ${fmt(after.rps)} (after the peers)`,
-  });
+  figures.unshift({ ...figure('bare', scenario, 'bare', 'bare node:http answering 202', mean), note: b.note });
   return {
     about: [
+      ...(b.warning ? [b.warning] : []),
       `One webhook message per request (\`POST /v1/messages\`, ${statSync(body).size} bytes of JSON, a bearer key), 64 connections.`,
       'Herald answers 202 only after the message is committed (SQLite `synchronous=FULL`, PostgreSQL default `synchronous_commit`).',
       'The peers are what a user would write instead: Fastify with a JSON schema in front of `Queue.add` (BullMQ: Redis acknowledges before its data reaches the disk) or `boss.send` (pg-boss, the same PostgreSQL).',
