@@ -9,6 +9,7 @@
  *   npm run bench -- --only ingest,delivery        some sections (ingest batch delivery e2e fanout providers)
  *   npm run bench -- --quick                       short runs for iterating: prints, writes nothing
  *   npm run bench -- --tool autocannon             the fallback load generator even where wrk is installed
+ *   npm run bench -- --render                      re-render the docs from bench/results.json, measure nothing
  *   BENCH_DURATION=8 BENCH_DELIVERIES=20000        seconds per load (6–10), messages per drain
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -34,8 +35,13 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     quick: { type: 'boolean', default: false },
     tool: { type: 'string' },
+    render: { type: 'boolean', default: false },
   },
 });
+if (args.render) {
+  writeReport(readResults());
+  process.exit(0);
+}
 const only = args.only
   ?.split(',')
   .map((s) => s.trim())

@@ -57,7 +57,7 @@ function checkRow(s: SectionResult, c: Check, withSection = false): string {
     r ? `${r.label}: ${n(r.value, r.unit)}` : '—',
     ratio !== undefined ? `**${ratio.toFixed(2)}×**` : '—',
     goalText(c, f),
-    v === undefined ? '—' : v ? '✅ met' : '❌ not met',
+    (v === undefined ? '—' : v ? '✅ met' : '❌ not met') + (s.warning ? ' (⚠ unsteady run)' : ''),
     '',
   ]
     .join(' | ')
@@ -82,6 +82,7 @@ function section(s: SectionResult): string {
     `Command: \`${s.command}\` (${Math.round(s.seconds)} s)`,
     '',
   ];
+  if (s.warning) out.push(`> ⚠ ${s.warning}`, '');
   if (s.about.length) out.push(...s.about, '');
   if (s.markdown) out.push(s.markdown, '');
   if (s.checks.length) out.push(...CHECK_HEAD, ...s.checks.map((c) => checkRow(s, c)), '');
@@ -226,6 +227,7 @@ const INTRO = [
   'npm run bench:profile                  # the baseline CPU profile section',
   'BENCH_DURATION=10 BENCH_DELIVERIES=50000 npm run bench   # load seconds (6–10), messages per drain',
   'npm run bench -- --tool autocannon     # force the fallback load generator',
+  'npm run bench -- --render              # re-render this file from bench/results.json, measure nothing',
   '```',
   '',
   'Sections: ' +
@@ -240,15 +242,17 @@ const SOAK_PLACEHOLDER =
 const NOTES_PLACEHOLDER =
   '<!-- notes:start -->\n## Reading these numbers\n\n_(hand-written notes go here; the generator keeps them)_\n<!-- notes:end -->';
 
-/** Writes docs/benchmarks.md and docs/benchmarks.svg; answers the markdown. */
-export function writeReport(r: Results, opts: { write: boolean } = { write: true }): string {
-  const sections = SECTION_ORDER.map((k) => r.sections[k]).filter((s): s is SectionResult => Boolean(s));
-  const previous = existsSync(DOC_PATH) ? readFileSync(DOC_PATH, 'utf8') : '';
+const sectionsOf = (r: Results): SectionResult[] =>
+  SECTION_ORDER.map((k) => r.sections[k]).filter((s): s is SectionResult => Boolean(s));
+
+/** The document for these results, keeping the marked sections of the previous document. */
+export function renderReport(r: Results, previous: string): string {
+  const sections = sectionsOf(r);
   const kept = markedSections(previous);
   const soak = kept.get('soak') ?? SOAK_PLACEHOLDER;
   const notes = kept.get('notes') ?? NOTES_PLACEHOLDER;
   const others = [...kept].filter(([k]) => k !== 'soak' && k !== 'notes').map(([, v]) => v);
-  const doc = [
+  return [
     INTRO,
     summary(sections),
     facts(sections),
@@ -262,14 +266,18 @@ export function writeReport(r: Results, opts: { write: boolean } = { write: true
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+/** Writes docs/benchmarks.md and docs/benchmarks.svg (unless `write` is false); answers the markdown. */
+export function writeReport(r: Results, opts: { write: boolean } = { write: true }): string {
+  const doc = renderReport(r, existsSync(DOC_PATH) ? readFileSync(DOC_PATH, 'utf8') : '');
   if (opts.write) {
     writeFileSync(DOC_PATH, doc);
-    const latest =
-      sections
-        .map((s) => s.machine.date)
-        .sort()
-        .at(-1) ?? '';
-    writeFileSync(join(DOCS, SVG_NAME), throughputSvg(sections, `npm run bench, ${latest.slice(0, 10)}`));
+    const latest = sectionsOf(r)
+      .map((s) => s.machine.date)
+      .sort()
+      .at(-1);
+    writeFileSync(join(DOCS, SVG_NAME), throughputSvg(sectionsOf(r), `npm run bench, ${latest?.slice(0, 10) ?? ''}`));
   }
   return doc;
 }

@@ -72,6 +72,8 @@ export interface SectionResult {
   about: string[];
   figures: Figure[];
   checks: Check[];
+  /** Set when the section's bracketing baselines disagree: its ratios are not to be trusted. */
+  warning?: string;
   /** A section that renders itself (e.g. the provider benchmarks): markdown shown as is. */
   markdown?: string;
   seconds: number;

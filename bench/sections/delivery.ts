@@ -152,8 +152,8 @@ async function delivery(ctx: Ctx): Promise<Measured> {
     await sink.proc.stop();
   }
   return {
+    ...(bare.warning ? { warning: bare.warning } : {}),
     about: [
-      ...(bare.warning ? [bare.warning] : []),
       `${fmt(n)} webhook messages are stored first (Herald: through \`herald api\`'s batch route; BullMQ: \`addBulk\`; pg-boss: \`insert\`), then one process delivers them all to a keep-alive HTTP sink answering 200, ${IN_FLIGHT} requests in flight.`,
       'Rate = deliveries between the first and the last arrival at the sink (start-up and preloading are not counted). Herald records every attempt and state change durably, and logs each attempt at `info` (its default).',
       `pg-boss: ${process.env.BENCH_PGBOSS_WORKERS ?? 4} pollers (localConcurrency) fetching batches of ${Math.floor(IN_FLIGHT / Number(process.env.BENCH_PGBOSS_WORKERS ?? 4))}, fetching again at once while batches are full.`,

@@ -125,8 +125,8 @@ async function single(ctx: Ctx): Promise<Measured> {
   ctx.memo.set('bare202', mean);
   figures.unshift({ ...figure('bare', scenario, 'bare', 'bare node:http answering 202', mean), note: b.note });
   return {
+    ...(b.warning ? { warning: b.warning } : {}),
     about: [
-      ...(b.warning ? [b.warning] : []),
       `One webhook message per request (\`POST /v1/messages\`, ${statSync(body).size} bytes of JSON, a bearer key), 64 connections.`,
       'Herald answers 202 only after the message is committed (SQLite `synchronous=FULL`, PostgreSQL default `synchronous_commit`).',
       'The peers are what a user would write instead: Fastify with a JSON schema in front of `Queue.add` (BullMQ: Redis acknowledges before its data reaches the disk) or `boss.send` (pg-boss, the same PostgreSQL).',

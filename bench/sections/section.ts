@@ -2,7 +2,8 @@ import type { Ctx } from '../lib/subjects.ts';
 import type { SectionResult } from '../lib/results.ts';
 
 /** What a section measures; run.ts adds the machine facts, the command and the time taken. */
-export type Measured = Pick<SectionResult, 'about' | 'figures' | 'checks'> & { markdown?: string };
+export type Measured = Pick<SectionResult, 'about' | 'figures' | 'checks'> &
+  Partial<Pick<SectionResult, 'markdown' | 'warning'>>;
 
 export interface Section {
   name: string;
