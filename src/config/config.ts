@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { CHANNELS, type Channel } from '../domain/message.ts';
 import { parseDuration } from './durations.ts';
 import { parseCidrList, type Cidr } from './cidr.ts';
-import { PROVIDER_TYPES } from '../providers/types.ts';
+import { PROVIDER_SCHEMAS } from '../providers/schemas.ts';
 
 /**
  * The only reader of process.env and of the config file (HERALD_CONFIG). Every problem is
@@ -302,7 +302,7 @@ export function parseProviderSection(
 }
 
 /**
- * Checks a provider's type and its type's own options (PROVIDER_TYPES[type].validate). Only
+ * Checks a provider's type and its type's own options (PROVIDER_SCHEMAS[type].validate). Only
  * called when the common fields parsed, so a type's check sees a well-formed ProviderConfig.
  */
 function validateProviderOptions(cfg: ProviderConfig, problems: string[]): void {
@@ -311,9 +311,9 @@ function validateProviderOptions(cfg: ProviderConfig, problems: string[]): void 
   if (cfg.name === 'email' || cfg.name === 'sms') {
     problems.push(`${where}.name "${cfg.name}" is reserved for the channel route`);
   }
-  const t = PROVIDER_TYPES[cfg.type];
+  const t = PROVIDER_SCHEMAS[cfg.type];
   if (!t) {
-    const known = Object.keys(PROVIDER_TYPES).sort().join(', ');
+    const known = Object.keys(PROVIDER_SCHEMAS).sort().join(', ');
     problems.push(`${where}.type "${cfg.type}" is not a known provider type (known: ${known})`);
     return;
   }
