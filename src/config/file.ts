@@ -85,7 +85,8 @@ const NAME_AND_DEFAULT = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s;
 /**
  * `${VAR}` → VAR's value (or VAR_FILE's contents); `${VAR:-text}` → `text` when VAR is unset or
  * empty; `$${` → a literal `${`. A substituted value is not scanned again. Problems name the
- * place and the variable, never the text around it (it may be a literal password).
+ * place and the variable, never the text around it (it may be a literal password). A reference
+ * that fails stays as written, so that checks of the value do not pile up more problems.
  */
 function substituteString(text: string, path: string, src: Sources): string {
   return text.replace(REFERENCE, (match, inner: string | undefined) => {
@@ -95,9 +96,10 @@ function substituteString(text: string, path: string, src: Sources): string {
       src.problems.push(
         `${path}: a \${…} must name a variable (letters, digits, _), optionally with :-default; write $\${ for a literal \${`,
       );
-      return '';
+      return match;
     }
-    const [, name, fallback] = ref as unknown as [string, string, string | undefined];
+    const name = ref[1]!;
+    const fallback = ref[2];
     const value = src.lookup(name);
     if (value !== undefined && (value !== '' || fallback === undefined)) {
       src.hide(value, `\${${name}}`);
@@ -105,6 +107,6 @@ function substituteString(text: string, path: string, src: Sources): string {
     }
     if (fallback !== undefined) return fallback;
     src.problems.push(`${path}: \${${name}} is not set (set ${name} or ${name}_FILE, or write \${${name}:-default})`);
-    return match; // kept as written, so that checks of the value do not pile up more problems
+    return match;
   });
 }
