@@ -11,6 +11,7 @@ import {
 import type { Channel, HttpMethod, NewMessage } from '../domain/message.ts';
 import { canCancel } from '../domain/states.ts';
 import { AppError } from '../errors/app-error.ts';
+import { invalidRequest } from '../errors/validation.ts';
 import type { Ingest } from '../queue/ingest.ts';
 import type { ChangeResult, InsertResult, Store } from '../store/store.ts';
 
@@ -125,9 +126,5 @@ export class MessageService {
 }
 
 function validation(problems: Problem[]): AppError {
-  return new AppError(
-    'HERALD_VALIDATION',
-    `The request is not valid: ${problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`,
-    problems,
-  );
+  return invalidRequest(problems);
 }

@@ -4,6 +4,7 @@ import { AppError } from '../../../errors/app-error.ts';
 import type { AppDeps } from '../../deps.ts';
 import {
   AcceptedSchema,
+  batchInputSchema,
   ErrorSchema,
   IdempotencyHeaders,
   IdParams,
@@ -49,10 +50,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           tags: ['messages'],
           summary: `Accept up to ${MAX_BATCH} messages in one transaction`,
           description: 'All-or-nothing validation: one bad message rejects the whole request. Ids come back in order.',
-          body: Type.Object(
-            { messages: Type.Array(MessageInputSchema, { minItems: 1, maxItems: MAX_BATCH }) },
-            { additionalProperties: false },
-          ),
+          body: batchInputSchema(MAX_BATCH),
           response: { 202: Type.Object({ ids: Type.Array(Type.String()), count: Type.Integer() }), ...errors },
         },
       },
