@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from './api/deps.ts';
 import { bearerAuth } from './api/plugins/auth.ts';
 import { registerErrorHandling } from './api/plugins/errors.ts';
+import { checkRequestInput } from './api/plugins/input-limits.ts';
 import { useJsonParser } from './api/plugins/json-body.ts';
 import { sharedLookup, validatorCompiler } from './api/plugins/validation.ts';
 import { SHARED_SCHEMAS } from './api/openapi/components.ts';
@@ -45,6 +46,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // JSON only, unless a route scope adds its own parser (form-encoded receipts): text/plain is a 415.
   app.removeContentTypeParser('text/plain');
   useJsonParser(app);
+  // Depth, NUL and lone surrogates: refused on every route, whatever parsed the body (issue 9).
+  app.addHook('preValidation', checkRequestInput);
   registerErrorHandling(app, { bodyLimitBytes: deps.config.bodyLimitBytes, lookup: sharedLookup(SHARED_SCHEMAS) });
   await registerOpenApi(app, deps.config);
 

@@ -3,6 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../errors/app-error.ts';
 import { ErrorCodes, type ErrorCode } from '../../errors/codes.ts';
+import { checkInput } from '../../api/plugins/input-limits.ts';
+import { parseJsonText } from '../../api/plugins/json-body.ts';
 import { applyReceipts, type ReceiptDeps } from '../../services/receipts.ts';
 import type { ProviderHub } from '../hub.ts';
 import type { ReceiptParse, ReceiptRequest } from '../registry.ts';
@@ -74,11 +76,12 @@ function receiptRequest(req: FastifyRequest): ReceiptRequest {
   } else if (raw.length > 0) {
     // Some gateways post JSON as text/plain or without a type: read it as JSON if it is.
     try {
-      body = JSON.parse(raw.toString('utf8'));
+      body = parseJsonText(raw.toString('utf8'));
     } catch (err) {
-      if (type.includes('json')) throw new AppError('HERALD_BAD_JSON', (err as Error).message);
+      if (type.includes('json')) throw err;
     }
   }
+  checkInput(body);
   // Behind a proxy the URL the provider used (and signed) comes from X-Forwarded-*.
   const first = (h: string | string[] | undefined) => (Array.isArray(h) ? h[0] : h)?.split(',')[0]?.trim();
   const proto = first(req.headers['x-forwarded-proto']) ?? req.protocol;
