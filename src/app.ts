@@ -52,8 +52,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app, deps.config);
 
   await app.register(healthRoutes(deps));
-  // Provider receipts: no API key (providers cannot send one); each provider's own check instead.
-  if (deps.providers) await app.register(receiptRoutes({ ...deps, providers: deps.providers }));
+  const authenticate = bearerAuth(deps.store, deps.clock);
+  // Provider receipts: the provider's own check (signature, password), else an API key (receipts/access.ts).
+  if (deps.providers) await app.register(receiptRoutes({ ...deps, providers: deps.providers, authenticate }));
   await app.register(uiRoutes);
 
   // HERALD_COMPAT_AUTH=false: the replaced systems' clients send no key (private network only; docs/compat/).
@@ -62,7 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (!deps.config.compatAuth) await app.register(postbackRoutes(deps, SEED_POSTBACK_PATHS));
   // Everything registered in this scope needs an API key.
   await app.register(async (secured) => {
-    secured.addHook('onRequest', bearerAuth(deps.store, deps.clock));
+    secured.addHook('onRequest', authenticate);
     await secured.register(metricsRoutes(deps));
     await secured.register(messageRoutes(deps));
     await secured.register(contactRoutes(deps));
