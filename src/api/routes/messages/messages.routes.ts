@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ChangeResult } from '../../../store/store.ts';
 import { AppError } from '../../../errors/app-error.ts';
+import { useJsonParser } from '../../plugins/json-body.ts';
 import type { AppDeps } from '../../deps.ts';
 import {
   AcceptedSchema,
@@ -17,6 +19,12 @@ import { messageDetailView, messageView } from './views.ts';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 export const MAX_BATCH = 1000;
+
+/** The message after cancel or retry (both throw for an unknown id). */
+function changed(r: ChangeResult) {
+  if (r.kind === 'not_found') throw new AppError('HERALD_NOT_FOUND');
+  return messageView(r.message);
+}
 
 /** The native message API: accept, batch, read, list, cancel, retry. */
 export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
@@ -115,44 +123,50 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       },
     );
 
-    app.post(
-      '/v1/messages/:id/cancel',
-      {
-        schema: {
-          tags: ['messages'],
-          summary: 'Cancel a message that is not yet final',
-          params: IdParams,
-          response: { 200: MessageSchema, ...errors },
+    // Cancel and retry take no body, an empty one (even with a JSON content type) or a JSON object.
+    await app.register(async (scope) => {
+      const actions = scope.withTypeProvider<TypeBoxTypeProvider>();
+      useJsonParser(scope, { allowEmpty: true });
+      actions.addHook('preValidation', async (req) => {
+        req.body ??= {};
+      });
+      actions.post(
+        '/v1/messages/:id/cancel',
+        {
+          schema: {
+            tags: ['messages'],
+            operationId: 'cancelMessage',
+            summary: 'Cancel a queued message',
+            description:
+              'Only while the message is `queued`: once a provider may have it (`sending`, `sent`, …) the answer is 409 ' +
+              '`HERALD_INVALID_STATE`. The body is optional.',
+            'x-optional-body': true,
+            params: IdParams,
+            body: Type.Object({}, { additionalProperties: false }),
+            response: { 200: MessageSchema, ...errors },
+          },
         },
-      },
-      async (req) => {
-        const r = await deps.messages.cancel(req.params.id);
-        if (r.kind === 'not_found') throw new AppError('HERALD_NOT_FOUND');
-        return messageView(r.message);
-      },
-    );
-
-    app.post(
-      '/v1/messages/:id/retry',
-      {
-        schema: {
-          tags: ['messages'],
-          summary: 'Re-queue a failed, expired or bounced message with a fresh attempt budget',
-          params: IdParams,
-          body: Type.Optional(
-            Type.Object(
-              { maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) },
+        async (req) => changed(await deps.messages.cancel(req.params.id)),
+      );
+      actions.post(
+        '/v1/messages/:id/retry',
+        {
+          schema: {
+            tags: ['messages'],
+            operationId: 'retryMessage',
+            summary: 'Re-queue a failed, expired or bounced message with a fresh attempt budget',
+            description: 'Any other state is 409 `HERALD_INVALID_STATE`. The body is optional.',
+            'x-optional-body': true,
+            params: IdParams,
+            body: Type.Object(
+              { maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'New budget' })) },
               { additionalProperties: false },
             ),
-          ),
-          response: { 200: MessageSchema, ...errors },
+            response: { 200: MessageSchema, ...errors },
+          },
         },
-      },
-      async (req) => {
-        const r = await deps.messages.retry(req.params.id, req.body?.maxAttempts);
-        if (r.kind === 'not_found') throw new AppError('HERALD_NOT_FOUND');
-        return messageView(r.message);
-      },
-    );
+        async (req) => changed(await deps.messages.retry(req.params.id, req.body.maxAttempts)),
+      );
+    });
   };
 }
