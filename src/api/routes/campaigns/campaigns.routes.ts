@@ -32,7 +32,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     const svc = campaignService(deps);
     const fields = (input: CampaignInput, base?: Parameters<typeof campaignFields>[1]) => {
-      const f = campaignFields(input, base, svc.providerChannel);
+      const f = campaignFields(input, base, svc.providerChannel, deps.clock.now());
       if (Array.isArray(f)) throw invalidRequest(f);
       return f;
     };
