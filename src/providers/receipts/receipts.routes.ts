@@ -33,6 +33,7 @@ export function receiptRoutes(
       {
         schema: {
           tags: ['providers'],
+          operationId: 'postProviderReceipts',
           summary: 'Delivery receipts from a provider',
           description:
             "Takes the provider's own receipt format (generic `{ID, STATUS}` for providers without one). A provider " +

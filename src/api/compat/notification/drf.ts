@@ -3,7 +3,7 @@
  * `{"field": ["message"]}` (400), `{"detail": "…"}` for everything else, DRF's own wording, and
  * its date-time and time formats.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../../errors/app-error.ts';
 import { JsonBodyError } from '../../plugins/json-body.ts';
 
@@ -140,9 +140,4 @@ export function drfErrorHandler(err: FastifyError, req: FastifyRequest, reply: F
     return reply.status(e.statusCode).send({ detail: e.message });
   req.log.error({ err }, 'unhandled error in the seed 003 compatibility API');
   return reply.status(500).send({ detail: 'A server error occurred.' });
-}
-
-/** Validation is ours (DRF wording); the route schemas only document the API. */
-export function documentOnlySchemas(app: FastifyInstance): void {
-  app.setValidatorCompiler(() => () => true);
 }

@@ -34,6 +34,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['messages'],
+          operationId: 'createMessage',
           summary: 'Accept one message',
           description:
             'Answers 202 after the message is committed. A repeated Idempotency-Key returns the first message.',
@@ -56,6 +57,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['messages'],
+          operationId: 'createMessageBatch',
           summary: `Accept up to ${MAX_BATCH} messages in one transaction`,
           description: 'All-or-nothing validation: one bad message rejects the whole request. Ids come back in order.',
           body: batchInputSchema(MAX_BATCH),
@@ -74,6 +76,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['messages'],
+          operationId: 'getMessage',
           summary: 'A message with its attempts and events',
           params: IdParams,
           response: { 200: MessageDetailSchema, ...errors },
@@ -91,6 +94,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['messages'],
+          operationId: 'listMessages',
           summary: 'List messages, newest first',
           description:
             'Filter by state, channel, provider, recipient, campaign and creation time; follow nextCursor for the next page.',
