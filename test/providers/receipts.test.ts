@@ -255,6 +255,8 @@ for (const backend of BACKENDS) {
       await eventually(() => h.rt.store.messages.get(id).then((m) => (m?.state === 'delivered' ? m : undefined)));
       return id;
     };
+    const post = (provider: string, payload: object, headers: Record<string, string> = h.auth) =>
+      h.inject({ method: 'POST', url: `/v1/providers/${provider}/events`, headers, payload });
     const suppressed = async () =>
       (await h.inject({ url: '/v1/suppressions', headers: h.auth }))
         .json()
@@ -262,18 +264,9 @@ for (const backend of BACKENDS) {
 
     test('without a key nobody can post to outbox-email, and an SMS id sent there is refused', async () => {
       const id = await deliveredSms('+79001112233');
-      const anon = await h.inject({
-        method: 'POST',
-        url: '/v1/providers/outbox-email/events',
-        payload: { ID: id, STATUS: 'REJECTED' },
-      });
+      const anon = await post('outbox-email', { ID: id, STATUS: 'REJECTED' }, {});
       assert.equal(anon.statusCode, 401);
-      const keyed = await h.inject({
-        method: 'POST',
-        url: '/v1/providers/outbox-email/events',
-        headers: h.auth,
-        payload: { ID: id, STATUS: 'REJECTED' },
-      });
+      const keyed = await post('outbox-email', { ID: id, STATUS: 'REJECTED' });
       assert.equal(keyed.statusCode, 404, keyed.body);
       assert.equal(keyed.json().error.code, 'HERALD_UNKNOWN_MESSAGE');
       assert.deepEqual(await suppressed(), [], 'the SMS recipient is not suppressed');
@@ -283,12 +276,7 @@ for (const backend of BACKENDS) {
 
     test('the outbox that carried a message takes its receipt with a key', async () => {
       const id = await deliveredSms('+79001112244');
-      const r = await h.inject({
-        method: 'POST',
-        url: '/v1/providers/outbox-sms/events',
-        headers: h.auth,
-        payload: { ID: id, STATUS: 'DELIVERED' },
-      });
+      const r = await post('outbox-sms', { ID: id, STATUS: 'DELIVERED' });
       assert.equal(r.statusCode, 200, r.body);
       assert.deepEqual(r.json(), { received: 1, changed: 0, unchanged: 1 });
     });
