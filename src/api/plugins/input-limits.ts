@@ -17,41 +17,57 @@ function textProblem(s: string): string | undefined {
   return undefined;
 }
 
-const pointer = (path: string, key: string | number) =>
-  `${path}/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`;
-
 /** Parsed data only (objects of JSON, forms and query strings): a raw body (Buffer, stream) is not walked. */
 function isPlain(v: object): boolean {
   return !ArrayBuffer.isView(v) && typeof (v as { pipe?: unknown }).pipe !== 'function';
 }
 
+/** A problem found below the top, with the keys that lead to it (innermost first). */
+interface Found {
+  keys: (string | number)[];
+  message: string;
+}
+
 /**
- * The first problem in a parsed value (JSON, form fields, query): nesting deeper than `maxDepth`
- * containers, or a string — value or key — with a NUL or a lone surrogate. Iterative, so that
- * the depth it guards against cannot overflow the check itself.
+ * Depth-first, stopping at `maxDepth`: the recursion itself is bounded by the limit it enforces.
+ * Paths are built only for the problem found (this runs on every request).
  */
-export function inputProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): RequestProblem | undefined {
-  const stack: { v: unknown; path: string; depth: number }[] = [{ v: value, path: '', depth: 0 }];
-  for (let top = stack.pop(); top; top = stack.pop()) {
-    const { v, path, depth } = top;
-    if (typeof v === 'string') {
-      const p = textProblem(v);
-      if (p) return { path, message: p };
-      continue;
+function walk(v: unknown, depth: number, maxDepth: number): Found | undefined {
+  if (typeof v === 'string') {
+    const message = textProblem(v);
+    return message ? { keys: [], message } : undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  if (depth >= maxDepth) return { keys: [], message: `nests deeper than ${maxDepth} levels` };
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const found = walk(v[i], depth + 1, maxDepth);
+      if (found) return (found.keys.push(i), found);
     }
-    if (typeof v !== 'object' || v === null || !(Array.isArray(v) || isPlain(v))) continue;
-    if (depth >= maxDepth) return { path, message: `nests deeper than ${maxDepth} levels` };
-    if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: pointer(path, i), depth: depth + 1 });
-      continue;
-    }
-    for (const [k, child] of Object.entries(v)) {
-      const p = textProblem(k);
-      if (p) return { path, message: `has a field name that ${p}` };
-      stack.push({ v: child, path: pointer(path, k), depth: depth + 1 });
-    }
+    return undefined;
+  }
+  if (!isPlain(v)) return undefined;
+  for (const k of Object.keys(v)) {
+    const bad = textProblem(k);
+    if (bad) return { keys: [], message: `has a field name that ${bad}` };
+    const found = walk((v as Record<string, unknown>)[k], depth + 1, maxDepth);
+    if (found) return (found.keys.push(k), found);
   }
   return undefined;
+}
+
+/**
+ * The first problem in a parsed value (JSON, form fields, query): nesting deeper than `maxDepth`
+ * containers, or a string — value or key — with a NUL or a lone surrogate.
+ */
+export function inputProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): RequestProblem | undefined {
+  const found = walk(value, 0, maxDepth);
+  if (!found) return undefined;
+  const path = found.keys
+    .reverse()
+    .map((k) => `/${String(k).replace(/~/g, '~0').replace(/\//g, '~1')}`)
+    .join('');
+  return { path, message: found.message };
 }
 
 /** Throws HERALD_VALIDATION when `value` breaks a limit; `where` names the request part. */
