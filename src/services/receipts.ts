@@ -58,7 +58,7 @@ export async function applyReceipts(
   deps: ReceiptDeps,
   receipts: readonly Receipt[],
   source: string,
-  /** Receipts from a provider: only messages it carried (receipts.routes.ts carriedBy); others count as unknown. */
+  /** Receipts from a provider: only messages it carried (receipts/access.ts carriedBy); others count as unknown. */
   carried?: (m: Message) => boolean,
 ): Promise<ApplyOutcome> {
   const at = deps.clock.now();
