@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../deps.ts';
 import { RETRY_AFTER_SECONDS } from '../../../store/faults.ts';
+import { ErrorSchema } from '../../openapi/schema-kit.ts';
 
 /** Liveness and readiness, without auth (load balancers and orchestrators call these). */
 export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
@@ -11,7 +12,9 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['health'],
+          operationId: 'healthz',
           summary: 'The process is alive',
+          security: [],
           response: { 200: Type.Object({ ok: Type.Boolean() }) },
         },
       },
@@ -22,7 +25,9 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['health'],
+          operationId: 'readyz',
           summary: 'The database takes writes and its schema is current',
+          security: [],
           response: {
             200: Type.Object({ ok: Type.Boolean(), schema: Type.Integer(), latest: Type.Integer() }),
             503: Type.Object({ ok: Type.Boolean(), reason: Type.String() }),
@@ -54,7 +59,20 @@ export function metricsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/metrics',
-      { schema: { tags: ['health'], summary: 'Prometheus metrics', produces: ['text/plain'] } },
+      {
+        schema: {
+          tags: ['health'],
+          operationId: 'metrics',
+          summary: 'Prometheus metrics',
+          response: {
+            200: {
+              description: 'The Prometheus text exposition format',
+              content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: Type.String() } },
+            },
+            401: ErrorSchema,
+          },
+        },
+      },
       async (_req, reply) => {
         const depth = await deps.store.messages.countByState();
         deps.metrics.queueDepth.reset();
