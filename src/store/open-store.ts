@@ -143,6 +143,6 @@ async function openPostgresPool(opts: StoreOptions, client: pg.ClientConfig): Pr
   // scheduler's leader lock) has no listener of its own. Every client gets one for its whole life;
   // the query in progress fails by itself, and pg-pool drops the broken client on release.
   pool.on('connect', (c) => c.on('error', report));
-  pool.on('error', report);
+  pool.on('error', () => undefined); // an idle client's error: already reported by its own listener
   return pool;
 }
