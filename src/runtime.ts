@@ -137,10 +137,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       metrics,
       maxAttempts: (channel, provider) => messages.defaultMaxAttempts(channel, provider),
       onMessages: () => worker.wake(),
-      onAccepted: (channel, provider, n) => {
+      onAccepted: (channel, provider, n, segments) => {
         const label = providerOf(channel, provider);
         metrics.accepted.inc({ channel, provider: label }, n);
-        stats.accepted(channel, label, n);
+        stats.accepted(channel, label, n, segments);
       },
     });
     campaigns.onChange(() => scheduler.kick());

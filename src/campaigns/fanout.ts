@@ -23,7 +23,7 @@ export interface FanoutDeps {
 }
 
 export type FanoutStep =
-  | { kind: 'written'; messages: number; expired: number; done: boolean }
+  | { kind: 'written'; messages: number; expired: number; done: boolean; segments: number }
   /** The campaign is not running (paused, cancelled, gone) or its fan-out is complete. */
   | { kind: 'idle' }
   /** Another fan-out advanced the checkpoint first: nothing written. */
@@ -92,5 +92,6 @@ export async function fanoutPage(deps: FanoutDeps, campaignId: string): Promise<
     throw err;
   }
   const expired = messages.filter((m) => m.state === 'expired').length;
-  return { kind: 'written', messages: messages.length, expired, done };
+  const segments = messages.reduce((n, m) => n + (m.segments ?? 0), 0);
+  return { kind: 'written', messages: messages.length, expired, done, segments };
 }

@@ -4,6 +4,7 @@ import { CHANNELS, type Channel } from '../domain/message.ts';
 import { parseDuration } from './durations.ts';
 import { parseCidrList, type Cidr } from './cidr.ts';
 import { PROVIDER_TYPES } from '../providers/types.ts';
+import { readContentConfig, type ContentConfig } from './content.ts';
 
 /**
  * The only reader of process.env and of the config file (HERALD_CONFIG). Every problem is
@@ -52,6 +53,8 @@ export interface Config {
   compatAuth: boolean;
   /** Hard bounces and spam reports put the recipient on the suppression list (HERALD_AUTO_SUPPRESS, default true). */
   autoSuppress: boolean;
+  /** SMS segment limit, public URL, unsubscribe links, Message-ID domain (config/content.ts). */
+  content: ContentConfig;
   worker: {
     maxInFlight: number;
     leaseMs: number;
@@ -146,9 +149,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const configFile = env.HERALD_CONFIG || undefined;
   const file = configFile ? readConfigFile(configFile, env, problems) : {};
   const { providers, routes } = parseProviderSection(file, retry, problems);
+  const port = r.int('PORT', 3000, 0, 65535);
+  const host = r.str('HOST', '0.0.0.0');
   const config: Config = {
-    port: r.int('PORT', 3000, 0, 65535),
-    host: r.str('HOST', '0.0.0.0'),
+    port,
+    host,
     databaseUrl,
     apiKey: env.HERALD_API_KEY || undefined,
     logLevel: r.str('LOG_LEVEL', 'info'),
@@ -158,6 +163,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     rpcPort,
     compatAuth: readBool(env, 'HERALD_COMPAT_AUTH', true, problems),
     autoSuppress: readBool(env, 'HERALD_AUTO_SUPPRESS', true, problems),
+    content: readContentConfig(env, { host, port }, problems),
     worker: {
       maxInFlight: r.int('HERALD_WORKER_MAX_IN_FLIGHT', 1000, 1),
       leaseMs: r.duration('HERALD_LEASE_MS', 60_000),

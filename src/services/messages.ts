@@ -37,6 +37,7 @@ export class MessageService {
       maxAttemptsFor: (channel, provider) => this.defaultMaxAttempts(channel, provider),
       postbackDefaultValue: this.config.postbackDefaultValue,
       providerChannel: (name) => this.config.providers.find((p) => p.name === name)?.channel,
+      smsMaxSegments: this.config.content.smsMaxSegments,
     };
   }
 

@@ -28,6 +28,9 @@ export const MessageInputSchema = Type.Object(
     subject: Type.Optional(Type.String({ maxLength: 998 })),
     text: Type.Optional(Type.String({ maxLength: 1_000_000 })),
     html: Type.Optional(Type.String({ maxLength: 2_000_000 })),
+    fromName: Type.Optional(Type.String({ maxLength: 256, description: 'e-mail: display name of the sender' })),
+    toName: Type.Optional(Type.String({ maxLength: 256, description: 'e-mail: display name of the recipient' })),
+    replyTo: Type.Optional(Type.String({ maxLength: 320, description: 'e-mail: Reply-To address' })),
     method: Type.Optional(
       Type.Union([Type.Literal('GET'), Type.Literal('POST'), Type.Literal('PUT')], {
         description: 'webhook: HTTP method (POST)',
@@ -35,7 +38,9 @@ export const MessageInputSchema = Type.Object(
     ),
     url: Type.Optional(Type.String({ maxLength: 8192, description: 'webhook: target URL (http or https)' })),
     headers: Type.Optional(
-      Type.Record(Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$" }), Type.String({ maxLength: 8192 })),
+      Type.Record(Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$" }), Type.String({ maxLength: 8192 }), {
+        description: 'webhook: request headers; e-mail: extra headers (X-… and a short allow-list, docs/api.md)',
+      }),
     ),
     body: Type.Optional(Type.Unknown({ description: 'webhook: any JSON, sent as the request body (POST/PUT)' })),
     secret: Type.Optional(
@@ -88,6 +93,18 @@ const messageFields = {
   subject: NStr(),
   text: NStr(),
   html: NStr(),
+  email: Type.Union([
+    Type.Object({
+      fromName: Type.Optional(Type.String()),
+      toName: Type.Optional(Type.String()),
+      replyTo: Type.Optional(Type.String()),
+      headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+    }),
+    Type.Null(),
+  ]),
+  segments: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'SMS: parts the text takes (GSM-7 153 / UCS-2 67 per part)',
+  }),
   webhook: Type.Union([
     Type.Object({
       method: Type.String(),
