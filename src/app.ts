@@ -22,6 +22,8 @@ import { outboxRoutes } from './providers/outbox/outbox.routes.ts';
 import { receiptRoutes } from './providers/receipts/receipts.routes.ts';
 import { providersRoutes } from './providers/stats/providers.routes.ts';
 import { ErrorSchema } from './api/routes/messages/schemas.ts';
+import { templateRoutes } from './api/routes/templates/templates.routes.ts';
+import { TemplateService } from './templates/service.ts';
 
 export type { AppDeps } from './api/deps.ts';
 
@@ -32,6 +34,7 @@ export type { AppDeps } from './api/deps.ts';
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Typed as Fastify's base logger so the instance keeps Fastify's default generics.
   const loggerInstance: FastifyBaseLogger = deps.logger;
+  deps = { ...deps, templates: deps.templates ?? new TemplateService(deps) };
   const app = Fastify({
     loggerInstance,
     // Per-request log lines cost ingest throughput; delivery attempts are logged by the worker.
@@ -75,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     secured.addHook('onRequest', bearerAuth(deps.store, deps.clock));
     await secured.register(metricsRoutes(deps));
     await secured.register(messageRoutes(deps));
+    await secured.register(templateRoutes({ ...deps, templates: deps.templates! }));
     await secured.register(contactRoutes(deps));
     await secured.register(campaignRoutes(deps));
     await secured.register(statsRoutes(deps));

@@ -125,7 +125,8 @@ export class MessageService {
   }
 }
 
-function validation(problems: Problem[]): AppError {
+/** HERALD_VALIDATION listing every problem as `path message`. */
+export function validation(problems: Problem[]): AppError {
   return new AppError(
     'HERALD_VALIDATION',
     `The request is not valid: ${problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`,

@@ -218,6 +218,13 @@ export interface SuppressionsTable {
   created_at: number;
 }
 
+/** Values made once and kept (migration 0007). */
+export interface SettingsTable {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
 export interface Database {
   messages: MessagesTable;
   attempts: AttemptsTable;
@@ -232,6 +239,7 @@ export interface Database {
   campaigns: CampaignsTable;
   templates: TemplatesTable;
   template_versions: TemplateVersionsTable;
+  herald_settings: SettingsTable;
   stats_minute: StatsMinuteTable;
   /** Same columns; `minute` is the hour's first minute. */
   stats_hour: StatsMinuteTable;

@@ -9,6 +9,7 @@ import type { Migration } from './index.ts';
  * - `messages.segments`: SMS parts the text takes (GSM-7 153 / UCS-2 67 per part); NULL for
  *   other channels. `stats_minute/stats_hour.segments`: SMS parts accepted, the cost proxy.
  * - `campaigns.html` and the pinned template a campaign renders for each contact.
+ * - `herald_settings`: values made once and shared by every process (the unsubscribe secret).
  */
 const ddl = (t: { text: string; big: string }) => `
 CREATE TABLE templates (
@@ -29,6 +30,12 @@ CREATE TABLE template_versions (
   variants ${t.text} NOT NULL,
   created_at ${t.big} NOT NULL,
   PRIMARY KEY (template_id, version)
+);
+
+CREATE TABLE herald_settings (
+  name ${t.text} PRIMARY KEY,
+  value ${t.text} NOT NULL,
+  created_at ${t.big} NOT NULL
 );
 
 ALTER TABLE messages ADD COLUMN segments integer;

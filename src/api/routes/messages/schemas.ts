@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { CHANNELS } from '../../../domain/message.ts';
 import { MESSAGE_STATES } from '../../../domain/states.ts';
 import { UUID_PATTERN } from '../../../domain/ids.ts';
+import { TemplateRefSchema } from '../templates/schemas.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const NStr = (description?: string) => Nullable(Type.String(description ? { description } : {}));
@@ -53,6 +54,7 @@ export const MessageInputSchema = Type.Object(
     uniqueId: Type.Optional(Type.String({ maxLength: 256 })),
     provider: Type.Optional(Type.String({ maxLength: 128, description: 'e-mail/SMS: use this provider' })),
     metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    template: Type.Optional(TemplateRefSchema),
     maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   },
   { additionalProperties: false },
