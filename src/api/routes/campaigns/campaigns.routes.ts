@@ -4,6 +4,8 @@ import { campaignFields, fieldsOf, type CampaignInput } from '../../../campaigns
 import { CampaignService } from '../../../campaigns/service.ts';
 import type { Problem } from '../../../domain/compose.ts';
 import { AppError } from '../../../errors/app-error.ts';
+import type { CampaignTemplate } from '../../../campaigns/model.ts';
+import type { TemplateRef } from '../../../templates/service.ts';
 import type { AppDeps } from '../../deps.ts';
 import { ErrorSchema, MessageSchema } from '../messages/schemas.ts';
 import { messageView } from '../messages/views.ts';
@@ -31,6 +33,23 @@ function invalid(problems: Problem[]): AppError {
   );
 }
 
+/** Resolves a campaign's template reference and pins its version (the newest unless one is named). */
+async function pinTemplate(deps: AppDeps, ref: TemplateRef, channel: string): Promise<CampaignTemplate> {
+  const found = await deps.templates?.get(ref.id, ref.version).catch(() => undefined);
+  if (!found)
+    throw invalid([
+      { path: '/template/id', message: `no template ${ref.id}${ref.version ? ` version ${ref.version}` : ''}` },
+    ]);
+  if (found.template.channel !== channel)
+    throw invalid([
+      {
+        path: '/template/id',
+        message: `template ${found.template.name} is for ${found.template.channel}, not ${channel}`,
+      },
+    ]);
+  return { id: found.template.id, version: found.version.version, locale: ref.locale ?? null };
+}
+
 /** The service the runtime built (its changes kick the scheduler), or one of our own (API-only tests). */
 export function campaignService(deps: AppDeps): CampaignService {
   return deps.campaigns ?? new CampaignService(deps);
@@ -40,8 +59,11 @@ export function campaignService(deps: AppDeps): CampaignService {
 export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     const svc = campaignService(deps);
-    const fields = (input: CampaignInput, base?: Parameters<typeof campaignFields>[1]) => {
-      const f = campaignFields(input, base, svc.providerChannel);
+    type Body = Omit<CampaignInput, 'template'> & { template?: TemplateRef | null | undefined };
+    const fields = async (input: Body, base?: Parameters<typeof campaignFields>[1]) => {
+      const channel = input.channel ?? base?.channel ?? 'sms';
+      const template = input.template ? await pinTemplate(deps, input.template, channel) : input.template;
+      const f = campaignFields({ ...input, template }, base, svc.providerChannel);
       if (Array.isArray(f)) throw invalid(f);
       return f;
     };
@@ -60,7 +82,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           response: { 201: CampaignSchema, ...errors },
         },
       },
-      async (req, reply) => reply.status(201).send(campaignView(await svc.create(fields(req.body)))),
+      async (req, reply) => reply.status(201).send(campaignView(await svc.create(await fields(req.body)))),
     );
 
     app.get(
@@ -143,7 +165,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       },
       async (req) => {
         const current = await svc.get(req.params.id);
-        return campaignView(await svc.update(current.id, fields(req.body, fieldsOf(current))));
+        return campaignView(await svc.update(current.id, await fields(req.body, fieldsOf(current))));
       },
     );
 
