@@ -24,6 +24,7 @@ import { providersRoutes } from './providers/stats/providers.routes.ts';
 import { ErrorSchema } from './api/routes/messages/schemas.ts';
 import { templateRoutes } from './api/routes/templates/templates.routes.ts';
 import { TemplateService } from './templates/service.ts';
+import { unsubscribeRoutes } from './unsubscribe/unsubscribe.routes.ts';
 
 export type { AppDeps } from './api/deps.ts';
 
@@ -68,6 +69,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Provider receipts: no API key (providers cannot send one); each provider's own check instead.
   if (deps.providers) await app.register(receiptRoutes({ ...deps, providers: deps.providers }));
   await app.register(uiRoutes);
+  // Unsubscribe links: no API key (the signed token is the credential).
+  if (deps.unsubscribe) await app.register(unsubscribeRoutes(deps.unsubscribe));
 
   // HERALD_COMPAT_AUTH=false: the replaced systems' clients send no key (private network only; docs/compat/).
   if (!deps.config.compatAuth) await app.register(legacyCompatRoutes(deps));

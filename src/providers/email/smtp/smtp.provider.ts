@@ -1,5 +1,6 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Logger } from 'pino';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { ProviderConfig } from '../../../config/config.ts';
 import type { Message } from '../../../domain/message.ts';
@@ -7,7 +8,10 @@ import { excerpt } from '../../../domain/message.ts';
 import { coerceError } from '../../../errors/app-error.ts';
 import type { DeliveryResult, Provider, ProviderCapabilities } from '../../provider.ts';
 import { OptionReader } from '../../options.ts';
-import type { ProviderType } from '../../registry.ts';
+import { suppressRecipient } from '../../../services/suppressions.ts';
+import type { ProviderContext, ProviderType } from '../../registry.ts';
+import { isHardBounce } from '../bounce.ts';
+import { outgoingMail } from '../mail.ts';
 
 /** The smtp provider's own options (docs/providers/smtp.md). */
 export interface SmtpOptions {
@@ -22,6 +26,8 @@ export interface SmtpOptions {
   /** Messages per connection before it is replaced. */
   maxMessages: number;
   rejectUnauthorized: boolean;
+  /** DKIM signing (RFC 6376) by nodemailer, with the private key read from `dkimKeyFile`. */
+  dkim: { domainName: string; keySelector: string; privateKey: string } | undefined;
 }
 
 export function readSmtpOptions(cfg: ProviderConfig, problems?: string[]): SmtpOptions {
@@ -36,11 +42,35 @@ export function readSmtpOptions(cfg: ProviderConfig, problems?: string[]): SmtpO
     poolSize: o.int('poolSize', cfg.concurrency, 1, 1000),
     maxMessages: o.int('maxMessages', 100, 1, 1_000_000),
     rejectUnauthorized: o.bool('rejectUnauthorized', true),
+    dkim: readDkim(o, cfg.name, problems),
   };
   o.done();
   if (problems && opts.user !== undefined && opts.pass === undefined)
     problems.push(`providers[${cfg.name}].pass is required with user`);
   return opts;
+}
+
+/** dkimDomain + dkimSelector + dkimKeyFile (a PEM private key, e.g. a mounted secret): all or none. */
+function readDkim(o: OptionReader, name: string, problems?: string[]): SmtpOptions['dkim'] {
+  const domainName = o.str('dkimDomain');
+  const keySelector = o.str('dkimSelector');
+  const keyFile = o.str('dkimKeyFile');
+  const given = [domainName, keySelector, keyFile].filter((x) => x !== undefined).length;
+  if (given === 0) return undefined;
+  if (given < 3) {
+    problems?.push(`providers[${name}]: DKIM needs dkimDomain, dkimSelector and dkimKeyFile together`);
+    return undefined;
+  }
+  try {
+    const privateKey = readFileSync(keyFile!, 'utf8');
+    createPrivateKey(privateKey); // refuses what is not a private key, at start rather than at the first send
+    return { domainName: domainName!, keySelector: keySelector!, privateKey };
+  } catch (err) {
+    problems?.push(
+      `providers[${name}].dkimKeyFile: cannot use ${keyFile} as a PEM private key (${(err as Error).message})`,
+    );
+    return undefined;
+  }
 }
 
 type SmtpError = Error & { code?: string; responseCode?: number; command?: string; response?: string };
@@ -50,7 +80,9 @@ type SmtpError = Error & { code?: string; responseCode?: number; command?: strin
  * at all (refused, reset, timed out) is transient and the provider's. A 5xx is the recipient's
  * unless it came before the envelope (connection, greeting, AUTH): then the provider is unusable.
  */
-export function classifySmtpError(err: unknown): Extract<DeliveryResult, { ok: false }> {
+export type SmtpFailure = Extract<DeliveryResult, { ok: false }> & { hardBounce?: boolean };
+
+export function classifySmtpError(err: unknown): SmtpFailure {
   const e = coerceError(err) as SmtpError;
   const code = e.responseCode;
   const response = excerpt(e.response ?? e.message) ?? undefined;
@@ -60,6 +92,7 @@ export function classifySmtpError(err: unknown): Extract<DeliveryResult, { ok: f
   const transient = code < 500;
   const providerSide = e.code === 'EAUTH' || e.command === 'CONN' || e.command === 'EHLO' || e.command === 'HELO';
   return {
+    hardBounce: !providerSide && isHardBounce(code, e.response ?? e.message),
     ok: false,
     retry: transient ? 'transient' : 'permanent',
     blame: transient || providerSide ? 'provider' : 'recipient',
@@ -81,10 +114,13 @@ export class SmtpProvider implements Provider {
   readonly capabilities: ProviderCapabilities = { maxBatch: 1, lingerMs: 0, receipts: false, signedReceipts: false };
   private readonly transport: Transporter<SMTPPool.SentMessageInfo>;
   private readonly opts: SmtpOptions;
+  private readonly ctx: Partial<ProviderContext>;
 
-  constructor(cfg: ProviderConfig, opts: SmtpOptions, logger?: Logger) {
+  constructor(cfg: ProviderConfig, opts: SmtpOptions, ctx: Partial<ProviderContext> = {}) {
     this.name = cfg.name;
     this.opts = opts;
+    this.ctx = ctx;
+    const logger = ctx.logger;
     const poolOptions: SMTPPool.Options = {
       pool: true,
       host: opts.url.hostname,
@@ -97,6 +133,7 @@ export class SmtpProvider implements Provider {
       greetingTimeout: Math.min(cfg.timeoutMs, 10_000),
       socketTimeout: cfg.timeoutMs,
       tls: { rejectUnauthorized: opts.rejectUnauthorized },
+      ...(opts.dkim ? { dkim: opts.dkim } : {}),
       ...(cfg.rateLimit ? { rateDelta: 1000, rateLimit: Math.max(1, Math.ceil(cfg.rateLimit)) } : {}),
     };
     this.transport = nodemailer.createTransport(poolOptions);
@@ -109,23 +146,24 @@ export class SmtpProvider implements Provider {
   }
 
   private async sendOne(m: Message, signal: AbortSignal): Promise<DeliveryResult> {
-    const from = m.sender ?? this.opts.from;
-    if (!from)
+    const out = outgoingMail(m, this.ctx.mail, this.opts.from);
+    if (!out)
       return {
         ok: false,
         retry: 'permanent',
         blame: 'recipient',
         reason: 'no sender: set from (or the provider option from)',
       };
-    const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'herald.local';
+    // text + html: nodemailer writes multipart/alternative, text first (RFC 2046 §5.1.4: preferred last).
     const mail = this.transport.sendMail({
-      from,
-      to: m.recipient,
-      subject: m.subject ?? '',
-      text: m.text ?? undefined,
-      html: m.html ?? undefined,
-      messageId: `<${m.id}@${domain}>`,
-      headers: { 'X-Herald-Id': m.id },
+      from: { name: out.from.name ?? '', address: out.from.email },
+      to: { name: out.to.name ?? '', address: out.to.email },
+      replyTo: out.replyTo,
+      subject: out.subject,
+      text: out.text,
+      html: out.html,
+      messageId: out.messageId,
+      headers: out.headers,
     });
     const aborted = new Promise<DeliveryResult>((resolve) => {
       const onAbort = () =>
@@ -146,9 +184,20 @@ export class SmtpProvider implements Provider {
         statusCode: Number(/^\d{3}/.exec(info.response)?.[0]) || undefined,
         response: excerpt(info.response) ?? undefined,
       }),
-      classifySmtpError,
+      (err: unknown) => this.failed(m, classifySmtpError(err)),
     );
     return Promise.race([sent, aborted]);
+  }
+
+  /** A hard bounce at send time suppresses the address, as a bounce receipt would (HERALD_AUTO_SUPPRESS). */
+  private async failed(m: Message, r: SmtpFailure): Promise<DeliveryResult> {
+    const { config, store, clock, logger } = this.ctx;
+    if (!r.hardBounce || !store || !(config?.autoSuppress ?? true)) return r;
+    await suppressRecipient(store, m, `hard bounce: ${r.reason}`, 'bounce', clock?.now() ?? Date.now()).catch(
+      (err: unknown) =>
+        logger?.warn({ err: coerceError(err), provider: this.name }, 'could not suppress after a hard bounce'),
+    );
+    return r;
   }
 
   async close(): Promise<void> {
@@ -160,5 +209,5 @@ export const smtpType: ProviderType = {
   type: 'smtp',
   channels: ['email'],
   validate: (cfg, problems) => void readSmtpOptions(cfg, problems),
-  create: (cfg, ctx) => new SmtpProvider(cfg, readSmtpOptions(cfg), ctx.logger),
+  create: (cfg, ctx) => new SmtpProvider(cfg, readSmtpOptions(cfg), ctx),
 };
