@@ -21,7 +21,8 @@ export function unsubscribeRoutes(deps: {
     // Any body: RFC 8058 allows form-encoded and multipart; only the page's form fields are read.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
-    const params = Type.Object({ token: Type.String({ maxLength: 2048 }) });
+    // A wildcard, not `:token`: the router caps named parameters at 100 characters and tokens are longer.
+    const params = Type.Object({ '*': Type.String({ maxLength: 2048, description: 'The token' }) });
 
     const claimsOf = (token: string): UnsubscribeClaims => {
       const v = deps.tokens.verify(token);
@@ -32,17 +33,17 @@ export function unsubscribeRoutes(deps: {
     };
 
     app.get(
-      '/u/:token',
+      '/u/*',
       { schema: { tags: ['unsubscribe'], summary: 'The unsubscribe page (changes nothing)', security: [], params } },
       async (req, reply) => {
         let c: UnsubscribeClaims;
         try {
-          c = claimsOf(req.params.token);
+          c = claimsOf(req.params['*']);
         } catch (err) {
           return page(reply, (err as AppError).status, 'Link not valid', `<p>${esc((err as AppError).message)}.</p>`);
         }
         const receiving = await deps.service.receiving(c);
-        const action = `/u/${esc(req.params.token)}`;
+        const action = `/u/${esc(req.params['*'])}`;
         const boxes = bitsOf(c.categories)
           .map(
             (bit) =>
@@ -66,7 +67,7 @@ export function unsubscribeRoutes(deps: {
     );
 
     app.post(
-      '/u/:token',
+      '/u/*',
       {
         schema: {
           tags: ['unsubscribe'],
@@ -78,7 +79,7 @@ export function unsubscribeRoutes(deps: {
         },
       },
       async (req, reply) => {
-        const c = claimsOf(req.params.token);
+        const c = claimsOf(req.params['*']);
         const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
         const keep = form.get('manage') === '1' ? form.getAll('keep').reduce((a, b) => a | (Number(b) || 0), 0) : 0;
         const r = await deps.service.keepOnly(c, keep);
