@@ -30,8 +30,12 @@ export interface SmtpOptions {
   dkim: { domainName: string; keySelector: string; privateKey: string } | undefined;
 }
 
-export function readSmtpOptions(cfg: ProviderConfig, problems?: string[]): SmtpOptions {
-  const o = new OptionReader(cfg, problems);
+/** `o`: a reader that already took a flavour's own options (SES, Mailgun, Postmark), so done() knows them. */
+export function readSmtpOptions(
+  cfg: ProviderConfig,
+  problems?: string[],
+  o = new OptionReader(cfg, problems),
+): SmtpOptions {
   const url = o.url('url', ['smtp', 'smtps'], true);
   const opts: SmtpOptions = {
     url,
@@ -107,19 +111,36 @@ export function classifySmtpError(err: unknown): SmtpFailure {
  * transaction carries one envelope); the lane's concurrency keeps the pool busy. The Message-ID
  * is derived from Herald's id, so a retried message keeps its identity.
  */
+/**
+ * What an SMTP relay with its own receipts (SES, Mailgun, Postmark) adds to plain SMTP: headers
+ * that make its events name Herald's message, and where its own message id is.
+ */
+export interface SmtpFlavour {
+  type: string;
+  headers?(m: Message): Record<string, string>;
+  /** The relay's message id from the SMTP reply (SES: `250 Ok <id>`), to find receipts by. */
+  providerMessageId?(response: string): string | undefined;
+  signedReceipts: boolean;
+}
+
 export class SmtpProvider implements Provider {
   readonly name: string;
-  readonly type = 'smtp';
+  readonly type: string;
   readonly channel = 'email' as const;
-  readonly capabilities: ProviderCapabilities = { maxBatch: 1, lingerMs: 0, receipts: false, signedReceipts: false };
+  readonly capabilities: ProviderCapabilities;
   private readonly transport: Transporter<SMTPPool.SentMessageInfo>;
   private readonly opts: SmtpOptions;
   private readonly ctx: Partial<ProviderContext>;
+  private readonly flavour: SmtpFlavour | undefined;
 
-  constructor(cfg: ProviderConfig, opts: SmtpOptions, ctx: Partial<ProviderContext> = {}) {
+  constructor(cfg: ProviderConfig, opts: SmtpOptions, ctx: Partial<ProviderContext> = {}, flavour?: SmtpFlavour) {
     this.name = cfg.name;
     this.opts = opts;
     this.ctx = ctx;
+    this.flavour = flavour;
+    this.type = flavour?.type ?? 'smtp';
+    const receipts = flavour !== undefined;
+    this.capabilities = { maxBatch: 1, lingerMs: 0, receipts, signedReceipts: flavour?.signedReceipts ?? false };
     const logger = ctx.logger;
     const poolOptions: SMTPPool.Options = {
       pool: true,
@@ -163,7 +184,7 @@ export class SmtpProvider implements Provider {
       text: out.text,
       html: out.html,
       messageId: out.messageId,
-      headers: out.headers,
+      headers: { ...out.headers, ...prepared(this.flavour?.headers?.(m)) },
     });
     const aborted = new Promise<DeliveryResult>((resolve) => {
       const onAbort = () =>
@@ -180,7 +201,7 @@ export class SmtpProvider implements Provider {
       (info): DeliveryResult => ({
         ok: true,
         state: 'sent',
-        providerMessageId: info.messageId,
+        providerMessageId: this.flavour?.providerMessageId?.(info.response) ?? info.messageId,
         statusCode: Number(/^\d{3}/.exec(info.response)?.[0]) || undefined,
         response: excerpt(info.response) ?? undefined,
       }),
@@ -203,6 +224,11 @@ export class SmtpProvider implements Provider {
   async close(): Promise<void> {
     this.transport.close();
   }
+}
+
+/** A relay's own headers go out exactly as written (ASCII; nodemailer would MIME-encode JSON quotes). */
+function prepared(h: Record<string, string> | undefined): Record<string, { prepared: true; value: string }> {
+  return Object.fromEntries(Object.entries(h ?? {}).map(([k, value]) => [k, { prepared: true as const, value }]));
 }
 
 export const smtpType: ProviderType = {
