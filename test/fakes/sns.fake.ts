@@ -40,7 +40,10 @@ export class SnsFake {
 
   /** The production rule (https SNS hosts) plus this server: the host check stays on. */
   transport(): SnsTransport {
-    return { allowed: (url) => isSnsUrl(url) || url.startsWith(`${this.base}/`), get: defaultSnsTransport.get };
+    return {
+      allowed: (url) => isSnsUrl(url) || url.startsWith(`${this.base}/`),
+      get: (url) => defaultSnsTransport.get(url),
+    };
   }
 
   /** An envelope signed with the fake's key (SignatureVersion 1 = SHA1, 2 = SHA256). */

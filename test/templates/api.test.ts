@@ -12,7 +12,7 @@ for (const backend of BACKENDS) {
     after(() => h.stop());
 
     const call = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) =>
-      h.inject({ method, url, headers: h.auth, ...(payload ? { payload: payload as object } : {}) });
+      h.inject({ method, url, headers: h.auth, ...(payload ? { payload: payload } : {}) });
 
     const welcome = {
       name: 'welcome',

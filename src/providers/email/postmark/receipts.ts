@@ -49,7 +49,7 @@ export function postmarkReceipt(ev: Record<string, unknown>): Receipt | undefine
     case 'Delivery':
       return { ...base, to: 'delivered' };
     case 'Bounce': {
-      const type = String(ev.Type ?? '');
+      const type = typeof ev.Type === 'string' ? ev.Type : '';
       if (type === 'SpamComplaint') return { ...base, engagement: Engagement.spam };
       const to: MessageState = HARD_BOUNCES.has(type) ? 'bounced' : 'failed';
       const reason = [type, ev.Description, ev.Details].filter((x) => typeof x === 'string' && x).join(': ');

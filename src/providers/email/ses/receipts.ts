@@ -55,7 +55,8 @@ export async function parseSesNotification(
 /** One SES notification → one receipt (Herald sends one recipient per message). */
 export function sesReceipt(ses: Record<string, unknown>): Receipt | undefined {
   const mail = ses.mail as Record<string, unknown>;
-  const kind = String(ses.notificationType ?? ses.eventType ?? '');
+  const raw = ses.notificationType ?? ses.eventType;
+  const kind = typeof raw === 'string' ? raw : '';
   const tags = isRecord(mail.tags) ? mail.tags : {};
   const tagged = Array.isArray(tags[SES_TAG]) ? String((tags[SES_TAG] as unknown[])[0]) : undefined;
   const headerId = Array.isArray(mail.headers)
