@@ -11,8 +11,10 @@ const GSM_BASIC =
   '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
 const GSM_EXTENDED = '\f^{}\\[~]|€';
 
-const BASIC = new Set(GSM_BASIC);
-const EXTENDED = new Set(GSM_EXTENDED);
+/** Septets per UTF-16 unit: 1 basic, 2 extension table, 0 not in the alphabet. Every GSM character is in the BMP. */
+const GSM_WIDTH = new Uint8Array(0x10000);
+for (const ch of GSM_BASIC) GSM_WIDTH[ch.charCodeAt(0)] = 1;
+for (const ch of GSM_EXTENDED) GSM_WIDTH[ch.charCodeAt(0)] = 2;
 
 export type SmsEncoding = 'GSM-7' | 'UCS-2';
 
@@ -29,18 +31,37 @@ export const SEGMENT_LIMITS: Record<SmsEncoding, { single: number; part: number 
   'UCS-2': { single: 70, part: 67 },
 };
 
-/** Counts the segments of an SMS text. An empty text is one segment. */
+/**
+ * Counts the segments of an SMS text; an empty text is one segment. Runs on every SMS at
+ * ingest, so it allocates nothing: one pass to choose the encoding and count units, a second
+ * only for texts longer than one message.
+ */
 export function countSegments(text: string): SegmentCount {
-  const gsm = gsmUnits(text);
+  let units = 0;
+  let gsm = true;
+  for (let i = 0; i < text.length; i++) {
+    const w = GSM_WIDTH[text.charCodeAt(i)]!;
+    if (w === 0) {
+      gsm = false;
+      break;
+    }
+    units += w;
+  }
   const encoding: SmsEncoding = gsm ? 'GSM-7' : 'UCS-2';
-  // Each character's width in units: GSM-7 1 or 2 septets; UCS-2 1 or 2 UTF-16 units.
-  const widths = gsm ?? [...text].map((ch) => ch.length);
-  const units = widths.reduce((a, b) => a + b, 0);
+  if (!gsm) units = text.length;
   const { single, part } = SEGMENT_LIMITS[encoding];
   if (units <= single) return { encoding, segments: 1, units };
   let segments = 1;
   let used = 0;
-  for (const w of widths) {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // A character's width: GSM-7 escape pairs are 2 septets; UCS-2 surrogate pairs are 2 units.
+    let w = 1;
+    if (gsm) w = GSM_WIDTH[c]!;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      w = 2;
+      i++;
+    }
     if (used + w > part) {
       segments++;
       used = 0;
@@ -48,15 +69,4 @@ export function countSegments(text: string): SegmentCount {
     used += w;
   }
   return { encoding, segments, units };
-}
-
-/** Septet widths of each character, or undefined when a character is not in the GSM alphabet. */
-function gsmUnits(text: string): number[] | undefined {
-  const out: number[] = [];
-  for (const ch of text) {
-    if (BASIC.has(ch)) out.push(1);
-    else if (EXTENDED.has(ch)) out.push(2);
-    else return undefined;
-  }
-  return out;
 }
