@@ -17,8 +17,11 @@ export interface ContentConfig {
   unsubscribeTtlMs: number;
   /** Address for the `mailto:` form of List-Unsubscribe (HERALD_UNSUBSCRIBE_MAILTO), if any. */
   unsubscribeMailto: string | undefined;
-  /** Domain of the Message-IDs Herald gives e-mails (HERALD_MESSAGE_ID_DOMAIN, default the public URL's host). */
-  messageIdDomain: string;
+  /**
+   * Domain of the Message-IDs Herald gives e-mails (HERALD_MESSAGE_ID_DOMAIN; default the host of
+   * HERALD_PUBLIC_URL when that is set, else undefined: each sender's own domain).
+   */
+  messageIdDomain: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -53,7 +56,7 @@ export function readContentConfig(env: Env, listen: { host: string; port: number
     unsubscribeSecret: secretFrom(env, 'HERALD_UNSUBSCRIBE_SECRET', problems),
     unsubscribeTtlMs: ttl ?? 90 * 86_400_000,
     unsubscribeMailto: mailto,
-    messageIdDomain: env.HERALD_MESSAGE_ID_DOMAIN?.trim() || urlHost,
+    messageIdDomain: env.HERALD_MESSAGE_ID_DOMAIN?.trim() || (env.HERALD_PUBLIC_URL?.trim() ? urlHost : undefined),
   };
 }
 

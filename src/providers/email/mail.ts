@@ -22,8 +22,8 @@ export interface OutgoingMail {
 
 /** What e-mail providers get from Herald to build mails (ProviderContext.mail). */
 export interface MailContext {
-  /** Domain of Message-IDs (HERALD_MESSAGE_ID_DOMAIN). */
-  messageIdDomain: string;
+  /** Domain of Message-IDs (HERALD_MESSAGE_ID_DOMAIN); undefined: the sender's domain. */
+  messageIdDomain: string | undefined;
   /** List-Unsubscribe headers for a message in a category or campaign; none for transactional mail. */
   unsubscribeHeaders?(m: Message): Record<string, string> | undefined;
 }
