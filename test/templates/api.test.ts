@@ -139,6 +139,10 @@ for (const backend of BACKENDS) {
       const ok = await call('POST', '/v1/messages', { channel: 'sms', to: '+79001234567', text: 'я'.repeat(134) });
       assert.equal(ok.statusCode, 202);
       assert.equal((await call('GET', `/v1/messages/${ok.json().id}`)).json().segments, 2);
+      // Stats sum the parts per channel (the 1-part templated SMS before, and these 2).
+      const overview = (await call('GET', '/v1/stats/overview')).json();
+      const sms = overview.byChannel.find((c: { channel: string }) => c.channel === 'sms');
+      assert.equal(sms.segments, 3);
     });
 
     test('delete removes the template; it can no longer be used', async () => {

@@ -66,6 +66,10 @@ for (const backend of BACKENDS) {
       const gap = byTo.get('noname@example.com')!;
       assert.equal(gap.state, 'failed');
       assert.match(gap.reason!, /the data has no name/);
+      // A template a live campaign renders cannot be deleted.
+      const del = await h.inject({ method: 'DELETE', url: '/v1/templates/newsletter', headers: h.auth });
+      assert.equal(del.statusCode, 409);
+      assert.deepEqual(del.json().error.details.campaigns, [c.json().id]);
     });
 
     test('an e-mail campaign may have HTML only; template and HTML of a started campaign are fixed', async () => {
