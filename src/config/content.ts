@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { parseDuration } from './durations.ts';
+import type { EnvReader } from './env.ts';
 
 /**
  * Options of what Herald puts in messages (issue 15): SMS length, the public address that links
@@ -24,54 +23,34 @@ export interface ContentConfig {
   messageIdDomain: string | undefined;
 }
 
-type Env = Record<string, string | undefined>;
+const DAY = 86_400_000;
 
-export function readContentConfig(env: Env, listen: { host: string; port: number }, problems: string[]): ContentConfig {
-  const segments = env.HERALD_SMS_MAX_SEGMENTS?.trim() || '10';
-  const smsMaxSegments = Number(segments);
-  if (!Number.isInteger(smsMaxSegments) || smsMaxSegments < 1 || smsMaxSegments > 255)
-    problems.push(`HERALD_SMS_MAX_SEGMENTS must be an integer from 1 to 255 (got ${JSON.stringify(segments)})`);
+export function readContentConfig(r: EnvReader, listen: { host: string; port: number }): ContentConfig {
   const host = listen.host === '0.0.0.0' || listen.host === '::' ? 'localhost' : listen.host;
-  const rawUrl = env.HERALD_PUBLIC_URL?.trim() || `http://${host}:${listen.port}`;
-  let publicUrl = rawUrl.replace(/\/+$/, '');
-  let urlHost = 'localhost';
+  const given = r.optional('HERALD_PUBLIC_URL')?.trim();
+  let publicUrl = (given || `http://${host}:${listen.port}`).replace(/\/+$/, '');
+  let urlHost: string | undefined;
   try {
     const u = new URL(publicUrl);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
     urlHost = u.hostname;
   } catch {
-    problems.push(`HERALD_PUBLIC_URL must be an http(s) URL (got ${JSON.stringify(rawUrl)})`);
+    r.problem(`HERALD_PUBLIC_URL must be an http(s) URL (got ${JSON.stringify(given)})`);
     publicUrl = 'http://localhost';
   }
-  const ttlRaw = env.HERALD_UNSUBSCRIBE_TTL?.trim() || '90d';
-  const ttl = parseDuration(ttlRaw);
-  if (ttl === undefined || ttl < 60_000)
-    problems.push(`HERALD_UNSUBSCRIBE_TTL must be a duration of at least 1m, like 90d or 720h (got ${ttlRaw})`);
-  const mailto = env.HERALD_UNSUBSCRIBE_MAILTO?.trim() || undefined;
+  const ttl = r.duration('HERALD_UNSUBSCRIBE_TTL', 90 * DAY);
+  if (ttl < 60_000) r.problem('HERALD_UNSUBSCRIBE_TTL must be at least 1m (links must outlive the mail)');
+  const mailto = r.optional('HERALD_UNSUBSCRIBE_MAILTO')?.trim();
   if (mailto && !/^[^\s@<>]+@[^\s@<>]+$/.test(mailto))
-    problems.push(`HERALD_UNSUBSCRIBE_MAILTO must be an e-mail address (got ${JSON.stringify(mailto)})`);
+    r.problem(`HERALD_UNSUBSCRIBE_MAILTO must be an e-mail address (got ${JSON.stringify(mailto)})`);
+  const secret = r.secret('HERALD_UNSUBSCRIBE_SECRET');
+  if (secret !== undefined && secret.length < 16) r.problem('HERALD_UNSUBSCRIBE_SECRET must be at least 16 characters');
   return {
-    smsMaxSegments: Number.isInteger(smsMaxSegments) ? smsMaxSegments : 10,
+    smsMaxSegments: r.int('HERALD_SMS_MAX_SEGMENTS', 10, 1, 255),
     publicUrl,
-    unsubscribeSecret: secretFrom(env, 'HERALD_UNSUBSCRIBE_SECRET', problems),
-    unsubscribeTtlMs: ttl ?? 90 * 86_400_000,
-    unsubscribeMailto: mailto,
-    messageIdDomain: env.HERALD_MESSAGE_ID_DOMAIN?.trim() || (env.HERALD_PUBLIC_URL?.trim() ? urlHost : undefined),
+    unsubscribeSecret: secret,
+    unsubscribeTtlMs: ttl,
+    unsubscribeMailto: mailto || undefined,
+    messageIdDomain: r.optional('HERALD_MESSAGE_ID_DOMAIN')?.trim() || (given ? urlHost : undefined),
   };
-}
-
-/** NAME, or the contents of the file NAME_FILE names (Docker/Kubernetes secrets). */
-export function secretFrom(env: Env, name: string, problems: string[]): string | undefined {
-  const file = env[`${name}_FILE`];
-  if (file) {
-    try {
-      return readFileSync(file, 'utf8').trim();
-    } catch (err) {
-      problems.push(`${name}_FILE: cannot read ${file} (${(err as Error).message})`);
-      return undefined;
-    }
-  }
-  const v = env[name];
-  if (v !== undefined && v.length > 0 && v.length < 16) problems.push(`${name} must be at least 16 characters`);
-  return v || undefined;
 }

@@ -2,6 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { PROVIDER_TYPES } from '../../src/providers/types.ts';
+import { PROVIDER_SCHEMAS } from '../../src/providers/schemas.ts';
+import type { ProviderSchema } from '../../src/providers/options.ts';
 import { sesProviderType } from '../../src/providers/email/ses/ses.provider.ts';
 import { isSnsUrl } from '../../src/providers/email/ses/sns.ts';
 import { eventually, startHerald, type TestHerald } from '../helpers/herald.ts';
@@ -24,7 +26,9 @@ describe('receipt sources: SES via SNS, Mailgun, Postmark', () => {
     smtp = await startSmtpFake();
     sns = await new SnsFake().start();
     // The SES type with the fake's allow-list: production keeps the SNS-hosts-only rule.
-    PROVIDER_TYPES['ses-test'] = { ...sesProviderType(sns.transport()), type: 'ses-test' };
+    const sesTest = { ...sesProviderType(sns.transport()), type: 'ses-test' };
+    PROVIDER_TYPES['ses-test'] = sesTest;
+    (PROVIDER_SCHEMAS as Record<string, ProviderSchema>)['ses-test'] = sesTest;
     const relay = (name: string, type: string, extra: object = {}) => ({
       name,
       channel: 'email',
@@ -47,6 +51,7 @@ describe('receipt sources: SES via SNS, Mailgun, Postmark', () => {
     await smtp.close();
     await sns.close();
     delete PROVIDER_TYPES['ses-test'];
+    delete (PROVIDER_SCHEMAS as Record<string, ProviderSchema>)['ses-test'];
   });
 
   const sent = async (provider: string, to: string) => {

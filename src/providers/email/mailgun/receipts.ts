@@ -4,16 +4,12 @@ import { isRecord, parseJson } from '../../http-client/http-client.ts';
 import type { Receipt } from '../../provider.ts';
 import type { ReceiptParse, ReceiptRequest } from '../../registry.ts';
 import { heraldIdOf } from '../message-ids.ts';
+import type { MailgunOptions } from './mailgun.options.ts';
 
 /** The user variable Herald sets (X-Mailgun-Variables); Mailgun echoes it in `user-variables`. */
 export const MAILGUN_VAR = 'herald_id';
 
-export interface MailgunReceiptOptions {
-  /** The HTTP webhook signing key (Mailgun's dashboard: Sending → Webhooks). */
-  signingKey: string;
-  /** How far the signed timestamp may be from now (replays of old posts are refused). */
-  toleranceSec: number;
-}
+export type MailgunReceiptOptions = Pick<MailgunOptions, 'signingKey' | 'toleranceSec'>;
 
 const bad = (status: 400 | 401, message: string): ReceiptParse => ({
   ok: false,

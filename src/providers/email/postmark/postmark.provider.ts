@@ -1,7 +1,6 @@
-import type { ProviderConfig } from '../../../config/config.ts';
-import { OptionReader } from '../../options.ts';
 import type { ProviderType, ReceiptSource } from '../../registry.ts';
-import { readSmtpOptions, SmtpProvider } from '../smtp/smtp.provider.ts';
+import { SmtpProvider } from '../smtp/smtp.provider.ts';
+import { postmarkSchema, readPostmarkOptions } from './postmark.options.ts';
 import { parsePostmarkWebhook, POSTMARK_META } from './receipts.ts';
 
 /**
@@ -10,24 +9,20 @@ import { parsePostmarkWebhook, POSTMARK_META } from './receipts.ts';
  * /v1/providers/{name}/events behind basic auth (`webhookPassword`).
  */
 export const postmarkType: ProviderType = {
-  type: 'postmark',
-  channels: ['email'],
-  validate(cfg, problems) {
-    readSmtpOptions(cfg, problems, new OptionReader(cfg, problems));
-  },
-  create(cfg: ProviderConfig, ctx) {
-    const password = typeof cfg.options.webhookPassword === 'string' ? cfg.options.webhookPassword : undefined;
-    if (!password)
+  ...postmarkSchema,
+  create(cfg, ctx) {
+    const opts = readPostmarkOptions(cfg);
+    if (!opts.webhookPassword)
       ctx.logger.warn(
         { provider: cfg.name },
         'postmark provider without webhookPassword: its webhooks are not authenticated',
       );
-    const provider = new SmtpProvider(cfg, readSmtpOptions(cfg), ctx, {
+    const provider = new SmtpProvider(cfg, opts.smtp, ctx, {
       type: 'postmark',
-      signedReceipts: password !== undefined,
+      signedReceipts: opts.webhookPassword !== undefined,
       headers: (m) => ({ [`X-PM-Metadata-${POSTMARK_META}`]: m.id }),
     });
-    const source: ReceiptSource = { parseReceipts: (req) => parsePostmarkWebhook(req, password) };
+    const source: ReceiptSource = { parseReceipts: (req) => parsePostmarkWebhook(req, opts.webhookPassword) };
     return Object.assign(provider, source);
   },
 };

@@ -4,14 +4,12 @@ import type { Receipt } from '../../provider.ts';
 import type { ReceiptParse, ReceiptRequest } from '../../registry.ts';
 import { heraldIdOf } from '../message-ids.ts';
 import { isEnvelope, type SnsVerifier } from './sns.ts';
+import type { SesOptions } from './ses.options.ts';
 
 /** The message tag Herald sets (X-SES-MESSAGE-TAGS); SES event publishing echoes it in mail.tags. */
 export const SES_TAG = 'herald_id';
 
-export interface SesReceiptOptions {
-  /** Only these topics are accepted (empty: any topic whose signature verifies). */
-  topicArns: readonly string[];
-}
+export type SesReceiptOptions = Pick<SesOptions, 'topicArns'>;
 
 const bad = (status: 400 | 401 | 403, message: string): ReceiptParse => ({
   ok: false,
