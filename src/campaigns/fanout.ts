@@ -53,7 +53,7 @@ export function campaignRenderer(
     return (contact) => {
       if (!version) return { problem: `template ${c.template!.id} version ${c.template!.version} no longer exists` };
       const r = renderVersion(version, c.template!.locale ?? contactLocale(contact), contactData(contact));
-      return 'problems' in r ? { problem: `template: ${r.problems.join('; ')}` } : r;
+      return 'problems' in r ? { problem: `the contact's template data ${r.problems.join('; ')}` } : r;
     };
   }
   return (contact) => ({

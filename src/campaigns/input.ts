@@ -47,6 +47,8 @@ export function campaignFields(
   input: CampaignInput,
   base: CampaignFields | undefined,
   providerChannel: (name: string) => Channel | undefined,
+  /** When given, an endAt set by this input must be later (a campaign that has ended sends nothing). */
+  now?: number,
 ): CampaignFields | Problem[] {
   const problems: Problem[] = [];
   const bad = (path: string, message: string) => problems.push({ path: `/${path}`, message });
@@ -85,6 +87,8 @@ export function campaignFields(
   if (!Number.isInteger(f.categories) || f.categories < 0) bad('categories', 'must be a non-negative integer');
   else if (carriesReservedBit(f.categories)) bad('categories', 'bit 1 is reserved and must never be set');
   if (f.startAt >= f.endAt) bad('endAt', 'must be after startAt');
+  else if (now !== undefined && input.endAt !== undefined && f.endAt <= now)
+    bad('endAt', `is already past (${new Date(f.endAt).toISOString()}): the campaign would send nothing`);
   if (f.window) {
     const w = checkWindow(f.window);
     const m = w && /^window\.(from|to) (must be HH:MM.*)$/.exec(w);

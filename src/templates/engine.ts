@@ -36,20 +36,31 @@ function parse(kind: TemplateKind, source: string): Template[] {
   return t;
 }
 
-/** A parse or render failure, in a sentence a template author can act on. */
+/** A parse or render failure, in words a template author can act on. */
 export class TemplateError extends Error {
-  constructor(message: string) {
+  /** The variable the data lacks (strict variables), when that is the failure. */
+  readonly variable: string | undefined;
+  /** `line 1, col 17`, when liquidjs says where. */
+  readonly where: string | undefined;
+  constructor(message: string, variable?: string, where?: string) {
     super(message);
     this.name = 'TemplateError';
+    this.variable = variable;
+    this.where = where;
   }
 }
 
 function explain(err: unknown): TemplateError {
   const e = err as Error & { name?: string };
   const msg = String(e.message ?? e).replace(/\s+/g, ' ');
-  if (e.name === 'UndefinedVariableError')
-    return new TemplateError(`the data has no ${msg.replace(/^undefined variable: /, '')}`);
-  return new TemplateError(msg);
+  const at = /,? line:(\d+), col:(\d+)$/.exec(msg);
+  const where = at ? `line ${at[1]}, col ${at[2]}` : undefined;
+  const text = at ? msg.slice(0, at.index) : msg;
+  if (e.name === 'UndefinedVariableError') {
+    const variable = text.replace(/^undefined variable: /, '');
+    return new TemplateError(`the data has no ${variable}${where ? ` (${where})` : ''}`, variable, where);
+  }
+  return new TemplateError(`${text}${where ? ` (${where})` : ''}`, undefined, where);
 }
 
 /** Throws TemplateError when the source is not valid Liquid. */

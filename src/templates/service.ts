@@ -208,7 +208,11 @@ export function renderVersion(
       out[f] = render(f === 'html' ? 'html' : 'text', src, data);
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
-      problems.push(`${f}: ${err.message}`);
+      problems.push(
+        err.variable !== undefined
+          ? `has no ${err.variable}, which the ${f} uses (${err.where ?? 'somewhere'})`
+          : `makes the ${f} fail: ${err.message}`,
+      );
     }
   }
   return problems.length > 0 ? { problems } : out;
@@ -222,11 +226,14 @@ function checkVariants(input: TemplateInput, channel: Channel, problems: Problem
   const fields = CHANNEL_FIELDS[channel];
   for (const locale of locales) {
     const at = `/variants/${locale}`;
-    if (!LOCALE_RE.test(locale)) problems.push({ path: at, message: 'the key must be a locale like en, de-AT, pt_BR' });
+    if (!LOCALE_RE.test(locale)) problems.push({ path: at, message: 'is not a locale like en, de-AT or pt_BR' });
     const v = input.variants[locale]!;
     for (const [k, src] of Object.entries(v)) {
       if (!fields.allowed.includes(k)) {
-        problems.push({ path: `${at}/${k}`, message: `a ${channel} template has only ${fields.allowed.join(', ')}` });
+        problems.push({
+          path: `${at}/${k}`,
+          message: `is not a field of ${channel} templates (they have ${fields.allowed.join(', ')})`,
+        });
         continue;
       }
       try {
@@ -236,7 +243,7 @@ function checkVariants(input: TemplateInput, channel: Channel, problems: Problem
       }
     }
     const missing = fields.check(v);
-    if (missing) problems.push({ path: at, message: `a ${channel} variant ${missing}` });
+    if (missing) problems.push({ path: at, message: missing });
   }
   const def = input.defaultLocale ?? locales[0] ?? 'en';
   if (locales.length > 0 && !locales.includes(def))

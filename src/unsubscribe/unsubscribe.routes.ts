@@ -34,7 +34,7 @@ export function unsubscribeRoutes(deps: {
 
     app.get(
       '/u/*',
-      { schema: { tags: ['unsubscribe'], summary: 'The unsubscribe page (changes nothing)', security: [], params } },
+      { schema: { hide: true, summary: 'The unsubscribe page (changes nothing)', security: [], params } },
       async (req, reply) => {
         let c: UnsubscribeClaims;
         try {
@@ -70,7 +70,8 @@ export function unsubscribeRoutes(deps: {
       '/u/*',
       {
         schema: {
-          tags: ['unsubscribe'],
+          // Links in e-mails for recipients, not an API for clients: docs/templates.md#unsubscribe.
+          hide: true,
           summary: 'One-click unsubscribe (RFC 8058)',
           description:
             'Body `List-Unsubscribe=One-Click`. Idempotent. No API key: the signed token names the recipient.',

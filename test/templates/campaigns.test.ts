@@ -65,7 +65,7 @@ for (const backend of BACKENDS) {
       assert.equal(byTo.get('zoe@example.com')!.text, 'Salut Zoé');
       const gap = byTo.get('noname@example.com')!;
       assert.equal(gap.state, 'failed');
-      assert.match(gap.reason!, /the data has no name/);
+      assert.match(gap.reason!, /template data has no name, which the subject uses/);
       // A template a live campaign renders cannot be deleted.
       const del = await h.inject({ method: 'DELETE', url: '/v1/templates/newsletter', headers: h.auth });
       assert.equal(del.statusCode, 409);
@@ -104,7 +104,7 @@ for (const backend of BACKENDS) {
         endAt: iso(T0 + 2 * HOUR),
       });
       assert.equal(none.statusCode, 400);
-      assert.match(none.json().error.message, /\/text is required/);
+      assert.match(none.json().error.message, /text is required \(or a template\)/);
     });
   });
 }

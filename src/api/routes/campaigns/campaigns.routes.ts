@@ -2,8 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { campaignFields, fieldsOf, type CampaignInput } from '../../../campaigns/input.ts';
 import { CampaignService } from '../../../campaigns/service.ts';
-import type { Problem } from '../../../domain/compose.ts';
-import { AppError } from '../../../errors/app-error.ts';
+import { invalidRequest } from '../../../errors/validation.ts';
 import type { CampaignTemplate } from '../../../campaigns/model.ts';
 import type { TemplateRef } from '../../../templates/service.ts';
 import type { AppDeps } from '../../deps.ts';
@@ -25,23 +24,15 @@ import {
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 const tags = ['campaigns'];
 
-function invalid(problems: Problem[]): AppError {
-  return new AppError(
-    'HERALD_VALIDATION',
-    `The campaign is not valid: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
-    problems,
-  );
-}
-
 /** Resolves a campaign's template reference and pins its version (the newest unless one is named). */
 async function pinTemplate(deps: AppDeps, ref: TemplateRef, channel: string): Promise<CampaignTemplate> {
   const found = await deps.templates?.get(ref.id, ref.version).catch(() => undefined);
   if (!found)
-    throw invalid([
+    throw invalidRequest([
       { path: '/template/id', message: `no template ${ref.id}${ref.version ? ` version ${ref.version}` : ''}` },
     ]);
   if (found.template.channel !== channel)
-    throw invalid([
+    throw invalidRequest([
       {
         path: '/template/id',
         message: `template ${found.template.name} is for ${found.template.channel}, not ${channel}`,
@@ -63,8 +54,8 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     const fields = async (input: Body, base?: Parameters<typeof campaignFields>[1]) => {
       const channel = input.channel ?? base?.channel ?? 'sms';
       const template = input.template ? await pinTemplate(deps, input.template, channel) : input.template;
-      const f = campaignFields({ ...input, template }, base, svc.providerChannel);
-      if (Array.isArray(f)) throw invalid(f);
+      const f = campaignFields({ ...input, template }, base, svc.providerChannel, deps.clock.now());
+      if (Array.isArray(f)) throw invalidRequest(f);
       return f;
     };
 

@@ -15,7 +15,7 @@ export const postmarkType: ProviderType = {
     if (!opts.webhookPassword)
       ctx.logger.warn(
         { provider: cfg.name },
-        'postmark provider without webhookPassword: its webhooks are not authenticated',
+        'postmark provider without webhookPassword: its webhooks must carry an API key',
       );
     const provider = new SmtpProvider(cfg, opts.smtp, ctx, {
       type: 'postmark',
