@@ -24,7 +24,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 8);
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 20_000);
 const CONCURRENCY = 32;
 const PG_URL = process.env.HERALD_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
-const KEY = 'hk_bench_key';
+const KEY = 'hk_bench_key_0123456789abcdef';
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
 interface Proc {

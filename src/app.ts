@@ -3,7 +3,10 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from './api/deps.ts';
-import { bearerAuth } from './api/plugins/auth.ts';
+import { accessOptions, installAccess, withScope } from './api/plugins/auth.ts';
+import { installAudit } from './auth/audit.ts';
+import { keyRoutes } from './api/routes/keys/keys.routes.ts';
+import { auditRoutes } from './api/routes/audit/audit.routes.ts';
 import { registerErrorHandling } from './api/plugins/errors.ts';
 import { validatorCompiler } from './api/plugins/validation.ts';
 import { healthRoutes, metricsRoutes } from './api/routes/health/health.routes.ts';
@@ -27,7 +30,7 @@ export type { AppDeps } from './api/deps.ts';
 
 /**
  * Builds the HTTP app without listening (tests call `app.inject()`; only main.ts listens).
- * Public: /healthz, /readyz, /docs, /openapi.json. Everything else needs an API key.
+ * Each route declares who may call it (config `scope`, src/auth/scopes.ts); installAccess applies it.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Typed as Fastify's base logger so the instance keeps Fastify's default generics.
@@ -40,6 +43,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  installAccess(app, accessOptions(deps));
+  installAudit(app, deps);
   app.setValidatorCompiler(validatorCompiler());
   // JSON only, unless a route scope adds its own parser (form-encoded receipts): text/plain is a 415.
   app.removeContentTypeParser('text/plain');
@@ -58,38 +63,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(withScope('public', async (docs) => docs.register(swaggerUi, { routePrefix: '/docs' })));
+  app.get('/openapi.json', { schema: { hide: true }, config: { scope: 'public' } }, async () => app.swagger());
 
   await app.register(healthRoutes(deps));
-  // Provider receipts: no API key (providers cannot send one); each provider's own check instead.
+  await app.register(metricsRoutes(deps));
+  // Provider receipts: each provider's own check (providers cannot send a key).
   if (deps.providers) await app.register(receiptRoutes({ ...deps, providers: deps.providers }));
-  await app.register(uiRoutes);
-
-  // HERALD_COMPAT_AUTH=false: the replaced systems' clients send no key (private network only; docs/compat/).
-  if (!deps.config.compatAuth) await app.register(legacyCompatRoutes(deps));
-  if (!deps.config.compatAuth) await app.register(notificationCompatRoutes(deps));
-  if (!deps.config.compatAuth) await app.register(postbackRoutes(deps, SEED_POSTBACK_PATHS));
-  // Everything registered in this scope needs an API key.
-  await app.register(async (secured) => {
-    secured.addHook('onRequest', bearerAuth(deps.store, deps.clock));
-    await secured.register(metricsRoutes(deps));
-    await secured.register(messageRoutes(deps));
-    await secured.register(contactRoutes(deps));
-    await secured.register(campaignRoutes(deps));
-    await secured.register(statsRoutes(deps));
-    await secured.register(postbackRoutes(deps, ['/v1/postbacks']));
-    await secured.register(preferenceRoutes(deps));
-    await secured.register(suppressionRoutes(deps));
-    await secured.register(recipientRoutes(deps));
-    // Seeds 000–002 (/send, /status, /status-webhook, /rpc, /sms): keyed unless HERALD_COMPAT_AUTH=false.
-    if (deps.config.compatAuth) await secured.register(legacyCompatRoutes(deps));
-    // Seed 003 (/api/clients/, /api/mailings/, /api/messages/): the same rule.
-    if (deps.config.compatAuth) await secured.register(notificationCompatRoutes(deps));
-    // Seed 004 (/ingest.php, /i): the same rule.
-    if (deps.config.compatAuth) await secured.register(postbackRoutes(deps, SEED_POSTBACK_PATHS));
-    await secured.register(outboxRoutes(deps));
-    if (deps.providers) await secured.register(providersRoutes({ providers: deps.providers }));
-  });
+  await app.register(withScope('public', uiRoutes));
+  await app.register(messageRoutes(deps));
+  await app.register(contactRoutes(deps));
+  await app.register(campaignRoutes(deps));
+  await app.register(statsRoutes(deps));
+  await app.register(postbackRoutes(deps, ['/v1/postbacks']));
+  await app.register(preferenceRoutes(deps));
+  await app.register(suppressionRoutes(deps));
+  await app.register(recipientRoutes(deps));
+  await app.register(keyRoutes(deps));
+  await app.register(auditRoutes(deps));
+  // The replaced systems' APIs (seeds 000–004): a `compat` key, or open (HERALD_COMPAT_AUTH=false,
+  // HERALD_COMPAT_ALLOW): docs/compat/.
+  await app.register(withScope('compat', legacyCompatRoutes(deps)));
+  await app.register(withScope('compat', notificationCompatRoutes(deps)));
+  await app.register(withScope('compat', postbackRoutes(deps, SEED_POSTBACK_PATHS)));
+  await app.register(outboxRoutes(deps));
+  if (deps.providers) await app.register(providersRoutes({ providers: deps.providers }));
   return app;
 }

@@ -111,7 +111,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     },
   };
   if (opts.roles.includes('api')) {
-    rt.generatedKey = await bootstrapApiKey(store, config.apiKey, clock.now());
+    const keys = await bootstrapApiKey(store, config.apiKey, clock.now());
+    rt.generatedKey = keys.generated;
+    for (const k of keys.revoked)
+      logger.warn({ keyId: k.id, prefix: k.prefix }, 'HERALD_API_KEY changed: the previous environment key is revoked');
+    if (keys.envKeyRevoked) logger.warn('HERALD_API_KEY holds a revoked key: it does not authenticate');
     rt.app = await buildApp({ config, store, clock, logger, metrics, ingest, messages, providers, campaigns, stats });
     if (config.rpcPort) {
       rt.rpcApp = await buildRpcApp({ config, store, clock, logger, metrics, ingest, messages, providers });

@@ -4,6 +4,7 @@ import { CHANNELS, type Channel } from '../domain/message.ts';
 import { parseDuration } from './durations.ts';
 import { parseCidrList, type Cidr } from './cidr.ts';
 import { PROVIDER_TYPES } from '../providers/types.ts';
+import { keyProblem } from '../auth/api-keys.ts';
 
 /**
  * The only reader of process.env and of the config file (HERALD_CONFIG). Every problem is
@@ -34,6 +35,8 @@ export interface ProviderConfig {
   rateLimit: number | null;
   timeoutMs: number;
   retry: RetryPolicy;
+  /** Attempts of a message this provider gets before the next provider of its route takes over (default 2). */
+  attemptsBeforeFailover?: number;
   /** Type-specific options (url, baseUrl, token, batchSize, …), `${VAR}` already substituted. */
   options: Record<string, unknown>;
 }
@@ -52,6 +55,12 @@ export interface Config {
   compatAuth: boolean;
   /** Hard bounces and spam reports put the recipient on the suppression list (HERALD_AUTO_SUPPRESS, default true). */
   autoSuppress: boolean;
+  /** Addresses that may call the compatibility APIs without a key (HERALD_COMPAT_ALLOW). */
+  compatAllow: Cidr[];
+  /** Port of a worker-only process's /metrics, /healthz, /readyz (HERALD_METRICS_PORT; default PORT). */
+  metricsPort: number | undefined;
+  /** One log line per HTTP request (HERALD_LOG_REQUESTS, default false). */
+  logRequests: boolean;
   worker: {
     maxInFlight: number;
     leaseMs: number;
@@ -158,6 +167,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     rpcPort,
     compatAuth: readBool(env, 'HERALD_COMPAT_AUTH', true, problems),
     autoSuppress: readBool(env, 'HERALD_AUTO_SUPPRESS', true, problems),
+    compatAllow: parseCidrList(r.str('HERALD_COMPAT_ALLOW', ''), 'HERALD_COMPAT_ALLOW', problems),
+    metricsPort: env.HERALD_METRICS_PORT ? r.int('HERALD_METRICS_PORT', 0, 0, 65535) : undefined,
+    logRequests: readBool(env, 'HERALD_LOG_REQUESTS', false, problems),
     worker: {
       maxInFlight: r.int('HERALD_WORKER_MAX_IN_FLIGHT', 1000, 1),
       leaseMs: r.duration('HERALD_LEASE_MS', 60_000),
@@ -179,6 +191,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     routes,
     configFile,
   };
+  const keyIssue = config.apiKey === undefined ? undefined : keyProblem(config.apiKey);
+  if (keyIssue) problems.push(`HERALD_API_KEY ${keyIssue}`);
   if (config.rpcPort !== undefined && config.rpcPort === config.port) {
     problems.push(`HERALD_RPC_PORT must differ from PORT (${config.port}): it is a separate JSON-RPC listener`);
   }
@@ -223,6 +237,7 @@ const COMMON_KEYS = new Set([
   'timeoutMs',
   'retrySchedule',
   'maxAttempts',
+  'attemptsBeforeFailover',
 ]);
 
 export function parseProviderSection(
@@ -270,6 +285,7 @@ export function parseProviderSection(
       rateLimit: num('rateLimit', null, 0.001),
       timeoutMs: num('timeoutMs', 15_000, 1)!,
       retry: { scheduleMs, maxAttempts: num('maxAttempts', defaultRetry.maxAttempts, 1)! },
+      attemptsBeforeFailover: Math.floor(num('attemptsBeforeFailover', 2, 1)!),
       options,
     });
     if (name && channel && typeof p.type === 'string') {

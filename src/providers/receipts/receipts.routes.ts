@@ -23,6 +23,7 @@ export function receiptRoutes(deps: ReceiptDeps & { providers: ProviderHub }): F
     app.post(
       '/v1/providers/:name/events',
       {
+        config: { scope: 'receipt' },
         schema: {
           tags: ['providers'],
           summary: 'Delivery receipts from a provider',

@@ -52,6 +52,7 @@ export function providersRoutes(deps: { providers: ProviderHub }): FastifyPlugin
     app.get(
       '/v1/providers',
       {
+        config: { scope: 'providers' },
         schema: {
           tags: ['providers'],
           summary: 'Providers with their health and call statistics',

@@ -49,6 +49,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/campaigns',
       {
+        config: { scope: 'campaigns', audit: 'campaign.create' },
         schema: {
           tags,
           summary: 'Create a campaign',
@@ -66,6 +67,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/campaigns',
       {
+        config: { scope: 'campaigns' },
         schema: {
           tags,
           summary: 'List campaigns, newest first',
@@ -88,6 +90,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/campaigns/stats',
       {
+        config: { scope: 'campaigns' },
         schema: {
           tags,
           summary: 'Every campaign with its message counts by state',
@@ -121,6 +124,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/campaigns/:id',
       {
+        config: { scope: 'campaigns' },
         schema: { tags, summary: 'A campaign', params: CampaignIdParams, response: { 200: CampaignSchema, ...errors } },
       },
       async (req) => campaignView(await svc.get(req.params.id)),
@@ -129,6 +133,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.patch(
       '/v1/campaigns/:id',
       {
+        config: { scope: 'campaigns', audit: 'campaign.update' },
         schema: {
           tags,
           summary: 'Change a campaign',
@@ -150,6 +155,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.delete(
       '/v1/campaigns/:id',
       {
+        config: { scope: 'campaigns', audit: 'campaign.delete' },
         schema: {
           tags,
           summary: 'Delete a campaign; its queued messages are cancelled (sent ones stay in the history)',
@@ -171,7 +177,10 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       }[action];
       app.post(
         `/v1/campaigns/:id/${action}`,
-        { schema: { tags, summary, params: CampaignIdParams, response: { 200: CampaignSchema, ...errors } } },
+        {
+          config: { scope: 'campaigns', audit: `campaign.${action}` },
+          schema: { tags, summary, params: CampaignIdParams, response: { 200: CampaignSchema, ...errors } },
+        },
         async (req) => campaignView(await svc[action](req.params.id)),
       );
     }
@@ -179,6 +188,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/campaigns/:id/stats',
       {
+        config: { scope: 'campaigns' },
         schema: {
           tags,
           summary: 'Statistics of one campaign, with its messages (paginated)',

@@ -40,6 +40,7 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/contacts',
       {
+        config: { scope: 'contacts' },
         schema: {
           tags,
           summary: 'Create a contact',
@@ -59,6 +60,7 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/contacts',
       {
+        config: { scope: 'contacts' },
         schema: {
           tags,
           summary: 'List contacts (oldest first) with filters',
@@ -88,6 +90,7 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/contacts/count',
       {
+        config: { scope: 'contacts' },
         schema: {
           tags,
           summary: 'Count the contacts a campaign filter matches',
@@ -102,6 +105,7 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/contacts/import',
       {
+        config: { scope: 'contacts', audit: 'contact.import' },
         schema: {
           tags,
           summary: 'Import contacts from CSV or NDJSON (streamed)',
@@ -131,7 +135,10 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
 
     app.get(
       '/v1/contacts/:id',
-      { schema: { tags, summary: 'A contact', params: ContactIdParams, response: { 200: ContactSchema, ...errors } } },
+      {
+        config: { scope: 'contacts' },
+        schema: { tags, summary: 'A contact', params: ContactIdParams, response: { 200: ContactSchema, ...errors } },
+      },
       async (req) => {
         const c = await deps.store.contacts.get(req.params.id);
         if (!c) throw new AppError('HERALD_NOT_FOUND', `No contact ${req.params.id}`);
@@ -142,6 +149,7 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.patch(
       '/v1/contacts/:id',
       {
+        config: { scope: 'contacts' },
         schema: {
           tags,
           summary: 'Change a contact (fields given replace the stored ones)',
@@ -165,6 +173,7 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.delete(
       '/v1/contacts/:id',
       {
+        config: { scope: 'contacts', audit: 'contact.delete' },
         schema: {
           tags,
           summary: 'Delete a contact (its messages stay)',

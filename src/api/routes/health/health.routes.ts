@@ -8,6 +8,7 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/healthz',
       {
+        config: { scope: 'public' },
         schema: {
           tags: ['health'],
           summary: 'The process is alive',
@@ -19,6 +20,7 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/readyz',
       {
+        config: { scope: 'public' },
         schema: {
           tags: ['health'],
           summary: 'The database answers and its schema is current',
@@ -48,7 +50,10 @@ export function metricsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/metrics',
-      { schema: { tags: ['health'], summary: 'Prometheus metrics', produces: ['text/plain'] } },
+      {
+        config: { scope: 'metrics' },
+        schema: { tags: ['health'], summary: 'Prometheus metrics', produces: ['text/plain'] },
+      },
       async (_req, reply) => {
         const depth = await deps.store.messages.countByState();
         deps.metrics.queueDepth.reset();

@@ -23,6 +23,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/messages',
       {
+        config: { scope: 'messages:write' },
         schema: {
           tags: ['messages'],
           summary: 'Accept one message',
@@ -45,6 +46,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/messages/batch',
       {
+        config: { scope: 'messages:write' },
         schema: {
           tags: ['messages'],
           summary: `Accept up to ${MAX_BATCH} messages in one transaction`,
@@ -66,6 +68,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/messages/:id',
       {
+        config: { scope: 'messages:read' },
         schema: {
           tags: ['messages'],
           summary: 'A message with its attempts and events',
@@ -83,6 +86,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/messages',
       {
+        config: { scope: 'messages:read' },
         schema: {
           tags: ['messages'],
           summary: 'List messages, newest first',
@@ -120,6 +124,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/messages/:id/cancel',
       {
+        config: { scope: 'messages:write', audit: 'message.cancel' },
         schema: {
           tags: ['messages'],
           summary: 'Cancel a message that is not yet final',
@@ -137,6 +142,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/messages/:id/retry',
       {
+        config: { scope: 'messages:write', audit: 'message.retry' },
         schema: {
           tags: ['messages'],
           summary: 'Re-queue a failed, expired or bounced message with a fresh attempt budget',

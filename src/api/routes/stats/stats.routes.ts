@@ -40,6 +40,7 @@ export function statsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/stats/timeseries',
       {
+        config: { scope: 'messages:read' },
         schema: {
           tags: ['stats'],
           summary: 'Message counters per minute or hour, by channel or provider',
@@ -78,6 +79,7 @@ export function statsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/stats/overview',
       {
+        config: { scope: 'messages:read' },
         schema: {
           tags: ['stats'],
           summary: 'Queue depth, totals and delivery latency percentiles',

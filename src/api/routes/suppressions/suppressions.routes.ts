@@ -31,6 +31,7 @@ export function suppressionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/suppressions',
       {
+        config: { scope: 'contacts' },
         schema: {
           tags: ['suppressions'],
           summary: 'The suppression list, newest first',
@@ -57,6 +58,7 @@ export function suppressionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/suppressions/:recipient',
       {
+        config: { scope: 'contacts' },
         schema: {
           tags: ['suppressions'],
           summary: 'One entry of the suppression list',
@@ -74,6 +76,7 @@ export function suppressionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/suppressions',
       {
+        config: { scope: 'contacts', audit: 'suppression.add' },
         schema: {
           tags: ['suppressions'],
           summary: 'Add a recipient to the suppression list',
@@ -101,6 +104,7 @@ export function suppressionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.delete(
       '/v1/suppressions/:recipient',
       {
+        config: { scope: 'contacts', audit: 'suppression.remove' },
         schema: {
           tags: ['suppressions'],
           summary: 'Remove a recipient from the suppression list',
