@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from './api/deps.ts';
 import { accessOptions, installAccess, withScope } from './api/plugins/auth.ts';
 import { installAudit } from './auth/audit.ts';
+import { installHttpMetrics } from './api/plugins/http-metrics.ts';
 import { keyRoutes } from './api/routes/keys/keys.routes.ts';
 import { auditRoutes } from './api/routes/audit/audit.routes.ts';
 import { registerErrorHandling } from './api/plugins/errors.ts';
@@ -45,6 +46,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   installAccess(app, accessOptions(deps));
   installAudit(app, deps);
+  installHttpMetrics(app, deps.metrics, { logRequests: deps.config.logRequests });
   app.setValidatorCompiler(validatorCompiler());
   // JSON only, unless a route scope adds its own parser (form-encoded receipts): text/plain is a 415.
   app.removeContentTypeParser('text/plain');

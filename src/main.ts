@@ -74,6 +74,10 @@ async function main(argv: string[]): Promise<number> {
     const address = await rt.app.listen({ port: config.port, host: config.host });
     rt.logger.info({ address, docs: `${address}/docs` }, 'Herald API listening');
   }
+  if (rt.opsApp) {
+    const address = await rt.opsApp.listen({ port: config.metricsPort ?? config.port, host: config.host });
+    rt.logger.info({ address }, 'worker metrics and health listening (/metrics, /healthz, /readyz)');
+  }
   if (rt.rpcApp && config.rpcPort) {
     // Postmaster's JSON-RPC port (seed 001): keep it off the public network.
     const address = await rt.rpcApp.listen({ port: config.rpcPort, host: config.host });

@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
+import { buildOpsApp } from './api/ops-app.ts';
 import { buildRpcApp } from './api/compat/postmaster/rpc-server.ts';
 import { bootstrapApiKey } from './auth/api-keys.ts';
 import type { Config } from './config/config.ts';
@@ -17,7 +18,6 @@ import { CampaignScheduler } from './campaigns/scheduler.ts';
 import { CampaignService } from './campaigns/service.ts';
 import { RecipientScreen } from './services/screening.ts';
 import { openStore } from './store/open-store.ts';
-import { StatsRepo } from './store/stats.repo.ts';
 import { StatsRecorder } from './stats/recorder.ts';
 import type { Store } from './store/store.ts';
 
@@ -36,6 +36,8 @@ export interface Runtime {
   /** E-mail/SMS providers, their router and call stats. */
   providers: ProviderHub;
   app?: FastifyInstance;
+  /** A worker-only process's /metrics, /healthz, /readyz (main.ts listens on HERALD_METRICS_PORT or PORT). */
+  opsApp?: FastifyInstance;
   /** Postmaster's separate JSON-RPC listener, when HERALD_RPC_PORT is set (main.ts listens on it). */
   rpcApp?: FastifyInstance;
   worker?: Worker;
@@ -69,7 +71,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   const status = await store.migrate();
   logger.info({ schema: status.current, dialect: store.dialect }, 'database ready');
   const metrics = createMetrics({ defaults: opts.processMetrics ?? true });
-  const stats = new StatsRecorder({ sink: new StatsRepo(store.db, store.caps), clock, logger });
+  const stats = new StatsRecorder({ sink: store.stats, clock, logger });
   stats.start();
   // Preferences and the suppression list: checked at ingest (once per group) and again before each provider call.
   const screen = new RecipientScreen({ store });
@@ -101,6 +103,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     providers,
     stop: async () => {
       await rt.app?.close();
+      await rt.opsApp?.close();
       await rt.rpcApp?.close();
       await ingest.drain();
       await rt.scheduler?.stop();
@@ -134,6 +137,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     });
     ingest.onCommitted(() => worker.wake());
     rt.worker = worker;
+    if (!rt.app) rt.opsApp = await buildOpsApp({ config, store, clock, logger, metrics });
     const scheduler = new CampaignScheduler({
       store,
       clock,

@@ -1,9 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../deps.ts';
+import { exposition } from '../../../metrics.ts';
 
 /** Liveness and readiness, without auth (load balancers and orchestrators call these). */
-export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
+export function healthRoutes(deps: Pick<AppDeps, 'store'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/healthz',
@@ -45,8 +46,8 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   };
 }
 
-/** Prometheus metrics (needs the API key, like every API route). Queue depth is read at scrape time. */
-export function metricsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
+/** Prometheus metrics (a `metrics` key). Queue depth is read at scrape time. */
+export function metricsRoutes(deps: Pick<AppDeps, 'store' | 'metrics' | 'logger'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/metrics',
@@ -54,12 +55,7 @@ export function metricsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         config: { scope: 'metrics' },
         schema: { tags: ['health'], summary: 'Prometheus metrics', produces: ['text/plain'] },
       },
-      async (_req, reply) => {
-        const depth = await deps.store.messages.countByState();
-        deps.metrics.queueDepth.reset();
-        for (const [state, n] of Object.entries(depth)) deps.metrics.queueDepth.set({ state }, n);
-        return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-      },
+      async (_req, reply) => reply.type(deps.metrics.registry.contentType).send(await exposition(deps)),
     );
   };
 }
