@@ -15,6 +15,7 @@ Commands:
   api       the HTTP API only
   worker    the delivery workers only
   migrate   apply database migrations and exit
+  keys      create, list and revoke API keys in the database (herald keys help)
   fakes     start local fakes of every provider and print a matching HERALD_CONFIG (development;
             docs/providers/README.md)
   help      this text
@@ -33,6 +34,10 @@ async function main(argv: string[]): Promise<number> {
     // Loaded only when asked: the fakes live under test/ and use devDependencies.
     const { runFakes } = await import('./cli/fakes.ts');
     return runFakes(argv.slice(1));
+  }
+  if (command === 'keys') {
+    const { runKeys } = await import('./cli/keys.ts');
+    return runKeys(argv.slice(1));
   }
   const roles: Record<string, Role[]> = { serve: ['api', 'worker'], api: ['api'], worker: ['worker'] };
   if (command !== 'migrate' && !roles[command]) {
