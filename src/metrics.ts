@@ -35,7 +35,11 @@ export interface Metrics {
 }
 
 /** prom-client defaults that are gauges named `_total` (promtool: "non-counter metrics should not have _total"). */
-const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const MISNAMED_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {

@@ -71,7 +71,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   const status = await store.migrate();
   logger.info({ schema: status.current, dialect: store.dialect }, 'database ready');
   const metrics = createMetrics({ defaults: opts.processMetrics ?? true });
-  const stats = new StatsRecorder({ sink: store.stats, clock, logger });
+  const stats = new StatsRecorder({
+    sink: store.stats,
+    clock,
+    logger,
+    onError: () => metrics.loopErrors.inc({ loop: 'stats' }),
+  });
   stats.start();
   // Preferences and the suppression list: checked at ingest (once per group) and again before each provider call.
   const screen = new RecipientScreen({ store });
