@@ -82,9 +82,11 @@ describe('metrics from every role', () => {
     });
     assert.equal(sent.status, 202);
     await fetch(`${api}/v1/messages/not-a-message`, { headers: { authorization: `Bearer ${KEY}` } });
+    // Delivered is counted when the provider answers; the state commits just after: wait for both.
     const w = await eventually(async () => {
       const m = parsePrometheus((await scrape(worker)).text);
-      return series(m, 'herald_messages_delivered_total').length > 0 ? m : undefined;
+      const open = series(m, 'herald_queue_depth').reduce((n, s) => n + Number(s.value), 0);
+      return series(m, 'herald_messages_delivered_total').length > 0 && open === 0 ? m : undefined;
     }, 20_000);
     assert.deepEqual(series(w, 'herald_messages_delivered_total')[0]!.labels, {
       channel: 'webhook',
