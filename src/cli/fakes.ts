@@ -1,10 +1,13 @@
 import { stringify } from 'yaml';
+import { didYouMean } from '../config/suggest.ts';
+import { StartupError } from './startup.ts';
 
 /**
  * `herald fakes`: starts local fakes of every provider on 127.0.0.1 (the same servers the tests
  * use, from test/fakes/) and prints a HERALD_CONFIG that points Herald at them, so a person can
  * try each provider on one machine. Development only: the fakes import devDependencies
- * (smtp-server), so this command needs `npm install` with dev dependencies.
+ * (smtp-server), so this command needs `npm install` with dev dependencies. The config goes to
+ * stdout and everything else to stderr, so `herald fakes > herald.yaml` saves a usable file.
  */
 
 interface RunningFake {
@@ -108,23 +111,63 @@ const SPECS: FakeSpec[] = [
   },
 ];
 
-interface FakesOptions {
+const USAGE = `herald fakes — local fakes of every provider, to try Herald on one machine (development)
+
+Usage: herald fakes [--herald <url>] [--only <names>] [--any-port | --ports-from <port>]
+
+  --herald <url>   Herald's base URL, where the fakes post receipts (default http://127.0.0.1:3000)
+  --only <names>   start only these, comma-separated: ${SPECS.map((s) => s.name).join(', ')}
+  --any-port       free ports instead of the fixed ones (${SPECS.map((s) => `${s.name} ${s.port}`).join(', ')})
+  --ports-from <n> the fakes started take ports n, n+1, … in the order above
+  --help           this text
+
+The HERALD_CONFIG (YAML) goes to stdout, everything else to stderr:
+  herald fakes > herald.yaml          then, in another terminal:
+  HERALD_CONFIG=herald.yaml herald serve
+Each fake prints one line on stderr per message it receives. Ctrl-C stops them.`;
+
+export interface FakesOptions {
   /** Herald's base URL, where the fakes post receipts. */
   herald: string;
   /** Start only these (provider names of the sample config). */
   only?: Set<string> | undefined;
   /** Free ports instead of the fixed ones (tests; a busy machine). */
   anyPort?: boolean;
+  /** The fakes started take ports from this one up, in SPECS order. */
+  portsFrom?: number;
+  /** Each fake's line per message it receives. */
+  log?: (fake: string, line: string) => void;
 }
 
-function parseArgs(argv: string[]): FakesOptions {
+/** The options, or undefined for --help. Bad arguments are a StartupError (exit code 2). */
+function parseArgs(argv: string[]): FakesOptions | undefined {
   const o: FakesOptions = { herald: 'http://127.0.0.1:3000' };
+  const value = (flag: string, i: number): string => {
+    const v = argv[i];
+    if (v === undefined || v.startsWith('--'))
+      throw new StartupError(`fakes: ${flag} needs a value (herald fakes --help)`);
+    return v;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--herald') o.herald = argv[++i] ?? o.herald;
-    else if (a === '--only') o.only = new Set((argv[++i] ?? '').split(',').filter(Boolean));
+    if (a === '--help' || a === '-h') return undefined;
+    else if (a === '--herald') o.herald = value(a, ++i);
+    else if (a === '--only') o.only = new Set(value(a, ++i).split(',').filter(Boolean));
     else if (a === '--any-port') o.anyPort = true;
-    else throw new Error(`herald fakes: unknown argument ${a} (use --herald <url>, --only mail,probe,…, --any-port)`);
+    else if (a === '--ports-from') {
+      o.portsFrom = Number(value(a, ++i));
+      if (!Number.isInteger(o.portsFrom) || o.portsFrom < 1 || o.portsFrom > 65535)
+        throw new StartupError(`fakes: --ports-from needs a port number (got ${JSON.stringify(argv[i])})`);
+    } else {
+      const flags = ['--herald', '--only', '--any-port', '--ports-from', '--help'];
+      throw new StartupError(`fakes: unknown argument "${a}"${didYouMean(a, flags)} (herald fakes --help)`);
+    }
+  }
+  const names = SPECS.map((s) => s.name);
+  for (const name of o.only ?? []) {
+    if (!names.includes(name)) {
+      throw new StartupError(`fakes: no fake named "${name}" (known: ${names.join(', ')})${didYouMean(name, names)}`);
+    }
   }
   o.herald = o.herald.replace(/\/$/, '');
   return o;
@@ -139,10 +182,14 @@ export interface RunningFakes {
   close(): Promise<void>;
 }
 
-/** Starts what exists of the fakes; a fake whose module is missing is skipped, any other failure throws. */
+/**
+ * Starts what exists of the fakes; a fake whose module is missing is skipped. Ports already in
+ * use are tried all, then reported together as one StartupError; any other failure throws.
+ */
 export async function startFakes(opts: FakesOptions): Promise<RunningFakes> {
   const running: { spec: FakeSpec; fake: RunningFake }[] = [];
   const skipped: string[] = [];
+  const taken: string[] = [];
   const close = () => Promise.all(running.map(({ fake }) => fake.close())).then(() => undefined);
   try {
     for (const spec of SPECS) {
@@ -156,13 +203,24 @@ export async function startFakes(opts: FakesOptions): Promise<RunningFakes> {
         continue;
       }
       const start = mod[spec.start] as (o: Record<string, unknown>) => Promise<RunningFake>;
-      const port = opts.anyPort ? 0 : spec.port;
-      const fake = await start({ ...spec.fakeOptions(opts.herald), port }).catch((err: unknown) => {
-        throw new Error(
-          `herald fakes: cannot start the ${spec.name} fake on port ${port} (${String(err)}); try --any-port`,
-        );
-      });
-      running.push({ spec, fake });
+      const port = opts.anyPort
+        ? 0
+        : opts.portsFrom !== undefined
+          ? opts.portsFrom + running.length + taken.length
+          : spec.port;
+      const log = opts.log && ((line: string) => opts.log!(spec.name, line));
+      try {
+        running.push({ spec, fake: await start({ ...spec.fakeOptions(opts.herald), port, log }) });
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'EADDRINUSE') throw err;
+        taken.push(`${port} (${spec.name})`);
+      }
+    }
+    if (taken.length > 0) {
+      throw new StartupError(
+        `fakes: ${taken.length === 1 ? 'port' : 'ports'} already in use on 127.0.0.1: ${taken.join(', ')}. ` +
+          'Is another "herald fakes" running? Stop it, or start these with --any-port.',
+      );
     }
   } catch (err) {
     await close();
@@ -179,22 +237,31 @@ export async function startFakes(opts: FakesOptions): Promise<RunningFakes> {
   };
 }
 
-/** Runs until SIGINT/SIGTERM; answers the exit code. */
+/** Runs until SIGINT/SIGTERM; answers the exit code. The config goes to stdout, prose to stderr. */
 export async function runFakes(argv: string[]): Promise<number> {
   const opts = parseArgs(argv);
-  const fakes = await startFakes(opts);
-  process.stdout.write(
+  if (!opts) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const say = (text: string) => process.stderr.write(`${text}\n`);
+  const fakes = await startFakes({
+    ...opts,
+    log: (fake, line) => say(`${new Date().toISOString().slice(11, 19)} ${fake.padEnd(9)} ${line}`),
+  });
+  say(
     [
       'Provider fakes listening on 127.0.0.1:',
       ...fakes.running.map(({ name, url }) => `  ${name.padEnd(9)} ${url}`),
       ...(fakes.skipped.length ? [`(not available: ${fakes.skipped.join(', ')})`] : []),
       '',
-      'Save this as herald.yaml and start Herald with HERALD_CONFIG=herald.yaml npm start',
-      `(receipts are posted to ${opts.herald}; change it with --herald <url>):`,
+      `The HERALD_CONFIG for them is on stdout (receipts are posted to ${opts.herald}; change it with --herald <url>).`,
+      'Save it (herald fakes > herald.yaml) and start Herald with HERALD_CONFIG=herald.yaml herald serve.',
+      'Each message a fake receives is one line here. Ctrl-C stops the fakes.',
       '',
-      stringify(fakes.config),
     ].join('\n'),
   );
+  process.stdout.write(`# herald fakes: receipts go to ${opts.herald}\n${stringify(fakes.config)}`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

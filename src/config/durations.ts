@@ -20,3 +20,16 @@ export function formatDuration(ms: number): string {
   }
   return `${ms}ms`;
 }
+
+/** A retry schedule: a comma list (or YAML list) of durations; every bad entry is a problem. */
+export function parseSchedule(raw: unknown, where: string, problems: string[]): number[] {
+  const parts: unknown[] = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : [raw];
+  const out: number[] = [];
+  for (const p of parts) {
+    const ms = typeof p === 'string' || typeof p === 'number' ? parseDuration(p) : undefined;
+    if (ms === undefined) problems.push(`${where}: ${JSON.stringify(p)} is not a duration`);
+    else out.push(ms);
+  }
+  if (out.length === 0) problems.push(`${where}: the retry schedule is empty`);
+  return out;
+}

@@ -1,4 +1,31 @@
 import type { ProviderConfig } from '../config/config.ts';
+import { didYouMean } from '../config/suggest.ts';
+import type { Channel } from '../domain/message.ts';
+
+/**
+ * A provider type's options: the channels it serves and how its own options are checked. Kept
+ * apart from the adapter (`<type>.options.ts` beside `<type>.provider.ts`) so that loading the
+ * configuration never loads an adapter's client libraries (nodemailer, undici).
+ */
+export interface ProviderSchema {
+  type: string;
+  channels: readonly Channel[];
+  /** Checks the type's own options (cfg.options); pushes every problem, as `providers[name].field …`. */
+  validate: (cfg: ProviderConfig, problems: string[]) => void;
+}
+
+/** Options every provider has, whatever its type; src/config/providers.ts reads them. */
+export const COMMON_PROVIDER_KEYS: readonly string[] = [
+  'name',
+  'channel',
+  'type',
+  'concurrency',
+  'rateLimit',
+  'timeoutMs',
+  'retrySchedule',
+  'maxAttempts',
+  'attemptsBeforeFailover',
+];
 
 /** Options any provider may have, read by the receipts endpoint (generic receipts' basic auth). */
 export const RECEIPT_OPTION_KEYS: ReadonlySet<string> = new Set(['webhookPassword']);
@@ -84,11 +111,18 @@ export class OptionReader {
     return fallback;
   }
 
-  /** Reports keys no reader asked for. Call last. */
+  /** Reports keys no reader asked for, with the nearest known option. Call last. */
   done(): void {
+    const known = [...this.seen, ...RECEIPT_OPTION_KEYS, ...COMMON_PROVIDER_KEYS];
     for (const key of Object.keys(this.cfg.options)) {
       if (!this.seen.has(key) && !RECEIPT_OPTION_KEYS.has(key))
-        this.problem(key, 'is not an option of this provider type');
+        this.problem(key, `is not an option of this provider type${didYouMean(key, known)}`);
     }
   }
+}
+
+/** A base URL option (http or https), without its trailing slash; `fallback` when absent. */
+export function baseUrlOption(r: OptionReader, key: string, fallback?: string): string {
+  const u = fallback === undefined ? r.url(key, ['http', 'https'], true) : r.url(key, ['http', 'https']);
+  return (u?.href ?? fallback ?? '').replace(/\/+$/, '');
 }

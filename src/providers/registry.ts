@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Config, ProviderConfig } from '../config/config.ts';
 import type { Clock } from '../domain/clock.ts';
-import type { Channel } from '../domain/message.ts';
 import type { Store } from '../store/store.ts';
+import type { ProviderSchema } from './options.ts';
 import type { Provider, Receipt } from './provider.ts';
 
 /** What a provider factory may use. */
@@ -26,12 +26,8 @@ export interface ReceiptRequest {
 export type ReceiptParse =
   { ok: true; receipts: Receipt[] } | { ok: false; status: 400 | 401 | 403; code: string; message: string };
 
-/** A provider type: how to check its options and build an instance. One entry per adapter folder. */
-export interface ProviderType {
-  type: string;
-  channels: readonly Channel[];
-  /** Checks the type's own options (cfg.options); pushes every problem, as `providers[name].field …`. */
-  validate(cfg: ProviderConfig, problems: string[]): void;
+/** A provider type: its options (ProviderSchema) and how to build an instance. One entry per adapter folder. */
+export interface ProviderType extends ProviderSchema {
   create(cfg: ProviderConfig, ctx: ProviderContext): Provider & Partial<ReceiptSource>;
 }
 

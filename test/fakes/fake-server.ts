@@ -45,6 +45,15 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
+/** Where a fake reports each message it receives, one line each (`herald fakes` prints them). */
+export type FakeLog = (line: string) => void;
+
+/** `"first 60 characters…"` of a message text, for a FakeLog line. */
+export function quote(text: string | undefined): string {
+  const t = (text ?? '').replace(/\s+/g, ' ');
+  return JSON.stringify(t.length > 60 ? `${t.slice(0, 60)}…` : t);
+}
+
 export type FakeHandler = (req: FakeRequest, res: ServerResponse) => void | Promise<void>;
 
 const GARBAGE = [
@@ -115,7 +124,14 @@ export async function startFakeServer(handler: FakeHandler, port = 0): Promise<F
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  // A port in use rejects (EADDRINUSE) instead of an unhandled 'error' event.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const actual = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${actual}`,

@@ -1,4 +1,13 @@
-import { bearer, json, startFakeServer, type FakeMode, type FakeRequest, type ModeOptions } from './fake-server.ts';
+import {
+  bearer,
+  json,
+  quote,
+  startFakeServer,
+  type FakeLog,
+  type FakeMode,
+  type FakeRequest,
+  type ModeOptions,
+} from './fake-server.ts';
 
 /**
  * A fake of seed 003's "probe" SMS API (docs/providers/fbrq.md), faithful to what is known of it:
@@ -14,6 +23,7 @@ export interface FbrqFakeOptions {
   /** The token it accepts (default `fbrq-test-token`). */
   token?: string;
   port?: number;
+  log?: FakeLog;
 }
 
 export interface FbrqSent {
@@ -33,6 +43,7 @@ export async function startFbrqFake(opts: FbrqFakeOptions = {}) {
     const body = readBody(req);
     if (!body || body.id !== m[1]) return json(res, 400, { code: 400, message: 'Bad Request' });
     sent.push(body);
+    opts.log?.(`SMS to ${body.phone}: ${quote(body.text)}`);
     return json(res, 200, { code: 0, message: 'OK' });
   }, opts.port);
   return {

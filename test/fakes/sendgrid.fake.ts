@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { request } from 'undici';
-import { bearer, json, startFakeServer, type FakeMode, type ModeOptions } from './fake-server.ts';
+import { bearer, json, startFakeServer, type FakeLog, type FakeMode, type ModeOptions } from './fake-server.ts';
 
 /**
  * A fake of SendGrid v3 Mail Send and its Signed Event Webhook (docs/providers/sendgrid.md):
@@ -22,6 +22,7 @@ export interface SendgridFakeOptions {
   eventsUrl?: string;
   autoEventsMs?: number;
   port?: number;
+  log?: FakeLog;
 }
 
 export interface SendgridMail {
@@ -98,6 +99,10 @@ export async function startSendgridFake(opts: SendgridFakeOptions = {}) {
     if (errors.length > 0) return json(res, 400, { errors });
     const messageId = randomBytes(16).toString('base64url').slice(0, 22);
     mails.push({ messageId, body });
+    for (const p of body.personalizations ?? [])
+      opts.log?.(
+        `mail from ${body.from?.email} to ${p.to?.map((t) => t.email).join(', ')}: ${JSON.stringify(p.subject ?? body.subject ?? '')}`,
+      );
     queueEvents(messageId, body);
     res.writeHead(202, { 'x-message-id': messageId });
     res.end();

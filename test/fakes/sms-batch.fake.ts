@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import { bearer, json, startFakeServer, type FakeMode, type ModeOptions } from './fake-server.ts';
+import { bearer, json, quote, startFakeServer, type FakeLog, type FakeMode, type ModeOptions } from './fake-server.ts';
 
 /**
  * A fake of the sms-batch API exactly as docs/providers/sms-batch.md defines it:
@@ -27,6 +27,7 @@ export interface SmsBatchFakeOptions {
   autoUpdatesMs?: number;
   outcome?: (to: string) => 'DELIVERED' | 'FAILED';
   port?: number;
+  log?: FakeLog;
 }
 
 export interface SmsBatchUpdate {
@@ -78,6 +79,9 @@ export async function startSmsBatchFake(opts: SmsBatchFakeOptions = {}) {
     const callbackUrl = typeof body.callbackUrl === 'string' ? body.callbackUrl : opts.callbackUrl;
     const batchId = `b_${randomUUID()}`;
     const answers = (list as { id: string; to: string; text: string }[]).map((m) => accept(m, batchId, callbackUrl));
+    list.forEach((m: { to: string; text: string }, i) =>
+      opts.log?.(`SMS to ${m.to}: ${quote(m.text)} → ${answers[i]!.status}`),
+    );
     batches.push({ batchId, ids: list.map((m: { id: string }) => m.id) });
     if (opts.autoUpdatesMs !== undefined) {
       const t = setTimeout(() => {

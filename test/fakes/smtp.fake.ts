@@ -17,6 +17,8 @@ export interface SmtpFakeOptions {
   /** Require AUTH PLAIN/LOGIN with these credentials (otherwise AUTH is optional and any login passes). */
   auth?: { user: string; pass: string };
   port?: number;
+  /** One line per mail received. */
+  log?: (line: string) => void;
 }
 
 /** What to answer for a recipient: accept (undefined), or an SMTP reply code and text. */
@@ -76,6 +78,8 @@ export class SmtpFake {
             messageId: header('Message-ID'),
             user: typeof session.user === 'string' ? session.user : undefined,
           });
+          const mail = this.mails[this.mails.length - 1]!;
+          this.opts.log?.(`mail from ${mail.from} to ${mail.to.join(', ')}: ${JSON.stringify(mail.subject ?? '')}`);
           for (const w of this.waiters.splice(0)) w();
           cb(null, `Ok: queued as fake${this.mails.length}`);
         });
@@ -85,7 +89,14 @@ export class SmtpFake {
   }
 
   async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(this.opts.port ?? 0, '127.0.0.1', resolve));
+    // A port in use rejects (EADDRINUSE); the constructor's 'error' listener alone would swallow it.
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port ?? 0, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;
   }

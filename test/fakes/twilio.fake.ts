@@ -1,6 +1,14 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { request } from 'undici';
-import { json, startFakeServer, type FakeMode, type FakeRequest, type ModeOptions } from './fake-server.ts';
+import {
+  json,
+  quote,
+  startFakeServer,
+  type FakeLog,
+  type FakeMode,
+  type FakeRequest,
+  type ModeOptions,
+} from './fake-server.ts';
 
 /**
  * A fake of Twilio Programmable Messaging (docs/providers/twilio.md):
@@ -23,6 +31,7 @@ export interface TwilioFakeOptions {
   authToken?: string;
   autoCallbacksMs?: number;
   port?: number;
+  log?: FakeLog;
 }
 
 export interface TwilioSent {
@@ -64,6 +73,7 @@ export async function startTwilioFake(opts: TwilioFakeOptions = {}) {
       return twilioError(res, 400, 21211, `The 'To' number ${p.To} is not a valid phone number.`);
     const sid = 'SM' + randomBytes(16).toString('hex');
     sent.push({ sid, params: p });
+    opts.log?.(`SMS to ${p.To} from ${p.From ?? p.MessagingServiceSid}: ${quote(p.Body)}`);
     if (p.StatusCallback) queueCallbacks(sid, p);
     return json(res, 201, resource(sid, p));
   }, opts.port);

@@ -5,8 +5,13 @@ import { loadConfig } from '../../src/config/config.ts';
 import { eventually, startHerald } from '../helpers/herald.ts';
 import { writeHeraldConfig } from './config-file.ts';
 
-test('herald fakes: every fake starts and the printed HERALD_CONFIG is valid and delivers', async () => {
-  const fakes = await startFakes({ herald: 'http://127.0.0.1:9', anyPort: true });
+test('herald fakes: every fake starts, the printed HERALD_CONFIG is valid and delivers, each fake logs each message', async () => {
+  const logged: string[] = [];
+  const fakes = await startFakes({
+    herald: 'http://127.0.0.1:9',
+    anyPort: true,
+    log: (fake, line) => logged.push(`${fake}: ${line}`),
+  });
   try {
     assert.deepEqual(fakes.skipped, [], 'every provider has a fake');
     assert.deepEqual(
@@ -20,9 +25,14 @@ test('herald fakes: every fake starts and the printed HERALD_CONFIG is valid and
     try {
       const send = async (payload: object) =>
         (await h.inject({ method: 'POST', url: '/v1/messages', headers: h.auth, payload })).json<{ id: string }>().id;
+      const email = { channel: 'email', to: 'ann@example.com', from: 'shop@example.com', subject: 'Hi', text: 'x' };
+      const sms = { channel: 'sms', to: '+79001234567', text: 'code' };
       const ids = [
-        await send({ channel: 'email', to: 'ann@example.com', from: 'shop@example.com', subject: 'Hi', text: 'x' }),
-        await send({ channel: 'sms', to: '+79001234567', text: 'code' }),
+        await send(email),
+        await send(sms),
+        await send({ ...email, provider: 'sendgrid' }),
+        await send({ ...sms, provider: 'bulk-sms' }),
+        await send({ ...sms, provider: 'twilio' }),
       ];
       for (const id of ids) {
         const m = await eventually(async () => {
@@ -31,6 +41,13 @@ test('herald fakes: every fake starts and the printed HERALD_CONFIG is valid and
         });
         assert.ok(m);
       }
+      assert.deepEqual(logged.sort(), [
+        'bulk-sms: SMS to +79001234567: "code" → CONFIRMED',
+        'mail: mail from shop@example.com to ann@example.com: "Hi"',
+        'probe: SMS to 79001234567: "code"',
+        'sendgrid: mail from shop@example.com to ann@example.com: "Hi"',
+        'twilio: SMS to +79001234567 from +15005550006: "code"',
+      ]);
     } finally {
       await h.stop();
     }

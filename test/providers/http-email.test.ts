@@ -75,7 +75,7 @@ test('options: url required, token and user exclusive, pass needs user, unknown 
   httpEmailType.validate(providerConfig('http', 'email', { token: 't', user: 'u', pass: 'p', tokne: 'x' }), problems);
   assert.deepEqual(problems, [
     'providers[http-test].url is required',
-    'providers[http-test].tokne is not an option of this provider type',
+    'providers[http-test].tokne is not an option of this provider type (did you mean "token"?)',
     'providers[http-test]: use token or user/pass, not both',
   ]);
 });

@@ -3,7 +3,6 @@ import type { ProviderConfig } from '../../config/config.ts';
 import { excerpt } from '../../domain/message.ts';
 import { coerceError } from '../../errors/app-error.ts';
 import { parseRetryAfter } from '../../queue/backoff.ts';
-import type { OptionReader } from '../options.ts';
 import type { DeliveryResult } from '../provider.ts';
 
 /**
@@ -147,10 +146,4 @@ export async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void
     }
   }
   return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
-}
-
-/** A base URL option (http or https), without its trailing slash; `fallback` when absent. */
-export function baseUrlOption(r: OptionReader, key: string, fallback?: string): string {
-  const u = fallback === undefined ? r.url(key, ['http', 'https'], true) : r.url(key, ['http', 'https']);
-  return (u?.href ?? fallback ?? '').replace(/\/+$/, '');
 }

@@ -1,4 +1,3 @@
-import type { ProviderConfig } from '../../config/config.ts';
 import type { Clock } from '../../domain/clock.ts';
 import type { Channel, Message } from '../../domain/message.ts';
 import { coerceError } from '../../errors/app-error.ts';
@@ -6,8 +5,9 @@ import { KyselyOutboxRepo } from '../../store/outbox.repo.ts';
 import type { Store } from '../../store/store.ts';
 import type { DeliveryResult, Provider, ProviderCapabilities } from '../provider.ts';
 import type { ProviderType } from '../registry.ts';
+import { OUTBOX_TYPE, outboxSchema } from './outbox.options.ts';
 
-export const OUTBOX_TYPE = 'outbox';
+export { OUTBOX_TYPE };
 
 /**
  * A development mail catcher: e-mails and SMS are "delivered" into Herald's own `outbox` table,
@@ -55,11 +55,6 @@ export class OutboxProvider implements Provider {
 }
 
 export const outboxType: ProviderType = {
-  type: OUTBOX_TYPE,
-  channels: ['email', 'sms'],
-  validate(cfg: ProviderConfig, problems: string[]) {
-    for (const key of Object.keys(cfg.options))
-      problems.push(`providers[${cfg.name}].${key}: the outbox provider takes no option "${key}"`);
-  },
+  ...outboxSchema,
   create: (cfg, ctx) => new OutboxProvider(cfg.name, cfg.channel, ctx.store, ctx.clock),
 };

@@ -3,34 +3,9 @@ import type { ProviderConfig } from '../../../config/config.ts';
 import type { Clock } from '../../../domain/clock.ts';
 import { excerpt, type Message } from '../../../domain/message.ts';
 import { createAgent, httpFailure, send } from '../../http-client/http-client.ts';
-import { OptionReader } from '../../options.ts';
 import type { DeliveryResult, Provider, ProviderCapabilities } from '../../provider.ts';
 import type { ProviderType } from '../../registry.ts';
-
-/** The http provider's own options (docs/providers/http.md). */
-export interface HttpEmailOptions {
-  url: URL;
-  /** `Authorization: Bearer <token>`. */
-  token: string | undefined;
-  /** `Authorization: Basic …` (user and password). */
-  user: string | undefined;
-  pass: string | undefined;
-}
-
-export function readHttpOptions(cfg: ProviderConfig, problems?: string[]): HttpEmailOptions {
-  const o = new OptionReader(cfg, problems);
-  const opts: HttpEmailOptions = {
-    url: o.url('url', ['http', 'https'], true),
-    token: o.str('token'),
-    user: o.str('user'),
-    pass: o.str('pass'),
-  };
-  o.done();
-  if (problems && opts.token && opts.user) problems.push(`providers[${cfg.name}]: use token or user/pass, not both`);
-  if (problems && opts.pass !== undefined && opts.user === undefined)
-    problems.push(`providers[${cfg.name}].user is required with pass`);
-  return opts;
-}
+import { httpEmailSchema, readHttpOptions, type HttpEmailOptions } from './http.options.ts';
 
 /** The JSON body the http provider posts: seed 000's mail request shape. */
 export interface HttpEmailBody {
@@ -118,8 +93,6 @@ export class HttpEmailProvider implements Provider {
 }
 
 export const httpEmailType: ProviderType = {
-  type: 'http',
-  channels: ['email'],
-  validate: (cfg, problems) => void readHttpOptions(cfg, problems),
+  ...httpEmailSchema,
   create: (cfg, ctx) => new HttpEmailProvider(cfg, readHttpOptions(cfg), ctx.clock),
 };

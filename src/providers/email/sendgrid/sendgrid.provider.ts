@@ -1,10 +1,8 @@
-import type { KeyObject } from 'node:crypto';
 import type { Agent } from 'undici';
 import type { ProviderConfig } from '../../../config/config.ts';
 import type { Clock } from '../../../domain/clock.ts';
 import type { Message } from '../../../domain/message.ts';
 import {
-  baseUrlOption,
   createAgent,
   defaultStatusFailure,
   fail,
@@ -16,55 +14,12 @@ import {
 import { OptionReader } from '../../options.ts';
 import type { DeliveryResult, Provider, ProviderCapabilities } from '../../provider.ts';
 import type { ProviderType, ReceiptParse, ReceiptRequest, ReceiptSource } from '../../registry.ts';
-import { readPublicKey } from './event-signature.ts';
 import { groupMessages } from './mail-body.ts';
 import { parseSendgridEvents } from './receipts.ts';
-
-/**
- * SendGrid v3 Mail Send (docs/providers/sendgrid.md): `POST {baseUrl}/v3/mail/send`, Bearer key,
- * `202` + `X-Message-Id` is `sent`; the event webhook moves messages on. Messages of one call
- * that share their content go in one request as separate personalizations. SendGrid takes no
- * idempotency key: a request that timed out after SendGrid accepted it may be sent twice.
- */
-export interface SendgridOptions {
-  baseUrl: string;
-  apiKey: string;
-  from: string | undefined;
-  batchSize: number;
-  lingerMs: number;
-  webhookPublicKey: KeyObject | undefined;
-}
-
-export const SENDGRID_MAX_PERSONALIZATIONS = 1000;
-
-export function readSendgridOptions(r: OptionReader, problems?: string[], name = ''): SendgridOptions {
-  const rawKey = r.str('webhookPublicKey');
-  let webhookPublicKey: KeyObject | undefined;
-  if (rawKey) {
-    try {
-      webhookPublicKey = readPublicKey(rawKey);
-    } catch {
-      problems?.push(`providers[${name}].webhookPublicKey must be SendGrid's base64 (SPKI DER) EC public key`);
-    }
-  }
-  const opts: SendgridOptions = {
-    baseUrl: baseUrlOption(r, 'baseUrl', 'https://api.sendgrid.com'),
-    apiKey: r.str('apiKey', true),
-    from: r.str('from'),
-    batchSize: r.int('batchSize', SENDGRID_MAX_PERSONALIZATIONS, 1, SENDGRID_MAX_PERSONALIZATIONS),
-    lingerMs: r.int('lingerMs', 0, 0, 60_000),
-    webhookPublicKey,
-  };
-  r.done();
-  return opts;
-}
+import { readSendgridOptions, sendgridSchema, type SendgridOptions } from './sendgrid.options.ts';
 
 export const sendgridType: ProviderType = {
-  type: 'sendgrid',
-  channels: ['email'],
-  validate(cfg, problems) {
-    readSendgridOptions(new OptionReader(cfg, problems), problems, cfg.name);
-  },
+  ...sendgridSchema,
   create(cfg, ctx) {
     const opts = readSendgridOptions(new OptionReader(cfg));
     if (!opts.webhookPublicKey)
@@ -76,6 +31,12 @@ export const sendgridType: ProviderType = {
   },
 };
 
+/**
+ * SendGrid v3 Mail Send (docs/providers/sendgrid.md): `POST {baseUrl}/v3/mail/send`, Bearer key,
+ * `202` + `X-Message-Id` is `sent`; the event webhook moves messages on. Messages of one call
+ * that share their content go in one request as separate personalizations. SendGrid takes no
+ * idempotency key: a request that timed out after SendGrid accepted it may be sent twice.
+ */
 export class SendgridProvider implements Provider, ReceiptSource {
   readonly name: string;
   readonly type = 'sendgrid';

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ProviderConfig } from '../../../config/config.ts';
-import { classifySmtpError, readSmtpOptions } from './smtp.provider.ts';
+import { readSmtpOptions } from './smtp.options.ts';
+import { classifySmtpError } from './smtp.provider.ts';
 
 const err = (props: { message?: string } & Record<string, unknown>) =>
   Object.assign(new Error(props.message ?? 'x'), props);

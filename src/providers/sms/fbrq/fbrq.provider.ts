@@ -3,7 +3,6 @@ import type { ProviderConfig } from '../../../config/config.ts';
 import type { Clock } from '../../../domain/clock.ts';
 import type { Message } from '../../../domain/message.ts';
 import {
-  baseUrlOption,
   createAgent,
   defaultStatusFailure,
   fail,
@@ -14,6 +13,7 @@ import {
   type HttpAnswer,
 } from '../../http-client/http-client.ts';
 import { OptionReader } from '../../options.ts';
+import { readFbrqOptions, fbrqSchema, type FbrqOptions } from './fbrq.options.ts';
 import type { DeliveryResult, Provider, ProviderCapabilities } from '../../provider.ts';
 import type { ProviderType } from '../../registry.ts';
 import { phoneDigits } from '../phone.ts';
@@ -28,23 +28,8 @@ import { fbrqMessageId } from './msg-id.ts';
  * timeouts, 5xx, and any answer that is not the expected JSON are transient: this provider is
  * known to be slow and to answer nonsense for a while.
  */
-export interface FbrqOptions {
-  baseUrl: string;
-  token: string;
-}
-
-export function readFbrqOptions(r: OptionReader): FbrqOptions {
-  const opts = { baseUrl: baseUrlOption(r, 'baseUrl', 'https://probe.fbrq.cloud/v1'), token: r.str('token', true) };
-  r.done();
-  return opts;
-}
-
 export const fbrqType: ProviderType = {
-  type: 'fbrq',
-  channels: ['sms'],
-  validate(cfg, problems) {
-    readFbrqOptions(new OptionReader(cfg, problems));
-  },
+  ...fbrqSchema,
   create(cfg, ctx) {
     return new FbrqProvider(cfg, readFbrqOptions(new OptionReader(cfg)), ctx.clock);
   },

@@ -3,7 +3,6 @@ import type { ProviderConfig } from '../../../config/config.ts';
 import type { Clock } from '../../../domain/clock.ts';
 import type { Message } from '../../../domain/message.ts';
 import {
-  baseUrlOption,
   createAgent,
   defaultStatusFailure,
   fail,
@@ -15,6 +14,7 @@ import {
   type HttpAnswer,
 } from '../../http-client/http-client.ts';
 import { OptionReader } from '../../options.ts';
+import { readSmsBatchOptions, smsBatchSchema, type SmsBatchOptions } from './sms-batch.options.ts';
 import type { DeliveryResult, Provider, ProviderCapabilities } from '../../provider.ts';
 import type { ProviderType, ReceiptParse, ReceiptRequest, ReceiptSource } from '../../registry.ts';
 import { e164 } from '../phone.ts';
@@ -27,41 +27,8 @@ import { parseSmsBatchReceipts } from './receipts.ts';
  * updates arrive later in batches on the receipts endpoint. The provider deduplicates by message
  * id, so the worker may retry a failed call as a whole.
  */
-export interface SmsBatchOptions {
-  baseUrl: string;
-  token: string;
-  batchSize: number;
-  lingerMs: number;
-  from: string | undefined;
-  statusCallbackUrl: string | undefined;
-  webhookSecret: string | undefined;
-  webhookToleranceSec: number;
-}
-
-/** The API's own cap on messages per call. */
-export const SMS_BATCH_MAX = 1000;
-
-export function readSmsBatchOptions(r: OptionReader): SmsBatchOptions {
-  const opts: SmsBatchOptions = {
-    baseUrl: baseUrlOption(r, 'baseUrl'),
-    token: r.str('token', true),
-    batchSize: r.int('batchSize', 100, 1, SMS_BATCH_MAX),
-    lingerMs: r.int('lingerMs', 200, 0, 60_000),
-    from: r.str('from'),
-    statusCallbackUrl: r.url('statusCallbackUrl', ['http', 'https'])?.href,
-    webhookSecret: r.str('webhookSecret'),
-    webhookToleranceSec: r.int('webhookToleranceSec', 300, 1, 86_400),
-  };
-  r.done();
-  return opts;
-}
-
 export const smsBatchType: ProviderType = {
-  type: 'sms-batch',
-  channels: ['sms'],
-  validate(cfg, problems) {
-    readSmsBatchOptions(new OptionReader(cfg, problems));
-  },
+  ...smsBatchSchema,
   create(cfg, ctx) {
     const opts = readSmsBatchOptions(new OptionReader(cfg));
     if (!opts.webhookSecret)

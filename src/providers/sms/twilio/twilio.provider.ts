@@ -3,7 +3,6 @@ import type { ProviderConfig } from '../../../config/config.ts';
 import type { Clock } from '../../../domain/clock.ts';
 import type { Message } from '../../../domain/message.ts';
 import {
-  baseUrlOption,
   createAgent,
   defaultStatusFailure,
   fail,
@@ -14,6 +13,7 @@ import {
   type HttpAnswer,
 } from '../../http-client/http-client.ts';
 import { OptionReader } from '../../options.ts';
+import { readTwilioOptions, twilioSchema, type TwilioOptions } from './twilio.options.ts';
 import type { DeliveryResult, Provider, ProviderCapabilities } from '../../provider.ts';
 import type { ProviderType, ReceiptParse, ReceiptRequest, ReceiptSource } from '../../registry.ts';
 import { e164 } from '../phone.ts';
@@ -26,39 +26,11 @@ import { HERALD_ID_PARAM, parseTwilioReceipt } from './receipts.ts';
  * Twilio's message-creation API takes no idempotency key: a call that timed out after Twilio
  * accepted it can send the SMS twice when retried. Errors carry Twilio's numeric `code`.
  */
-export interface TwilioOptions {
-  baseUrl: string;
-  accountSid: string;
-  authToken: string;
-  from: string | undefined;
-  messagingServiceSid: string | undefined;
-  statusCallbackUrl: string | undefined;
-}
-
-export function readTwilioOptions(r: OptionReader): TwilioOptions {
-  const opts: TwilioOptions = {
-    baseUrl: baseUrlOption(r, 'baseUrl', 'https://api.twilio.com'),
-    accountSid: r.str('accountSid', true),
-    authToken: r.str('authToken', true),
-    from: r.str('from'),
-    messagingServiceSid: r.str('messagingServiceSid'),
-    statusCallbackUrl: r.url('statusCallbackUrl', ['http', 'https'])?.href,
-  };
-  r.done();
-  return opts;
-}
-
 /** 400 codes that say the account or sender is wrong (another provider may succeed), not the recipient. */
 const PROVIDER_CODES = new Set([20003, 20404, 21408, 21603, 21606, 21608, 21659, 21703, 21704, 21705]);
 
 export const twilioType: ProviderType = {
-  type: 'twilio',
-  channels: ['sms'],
-  validate(cfg, problems) {
-    const opts = readTwilioOptions(new OptionReader(cfg, problems));
-    if (!opts.from && !opts.messagingServiceSid)
-      problems.push(`providers[${cfg.name}]: twilio needs from or messagingServiceSid`);
-  },
+  ...twilioSchema,
   create(cfg, ctx) {
     return new TwilioProvider(cfg, readTwilioOptions(new OptionReader(cfg)), ctx.clock);
   },
