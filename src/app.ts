@@ -1,15 +1,18 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from './api/deps.ts';
-import { accessOptions, installAccess, withScope } from './api/plugins/auth.ts';
+import { accessOptions, installAccess, requireScope, withScope } from './api/plugins/auth.ts';
+import type { Authenticate } from './providers/receipts/access.ts';
 import { installAudit } from './auth/audit.ts';
 import { installHttpMetrics } from './api/plugins/http-metrics.ts';
 import { keyRoutes } from './api/routes/keys/keys.routes.ts';
 import { auditRoutes } from './api/routes/audit/audit.routes.ts';
 import { registerErrorHandling } from './api/plugins/errors.ts';
-import { validatorCompiler } from './api/plugins/validation.ts';
+import { checkRequestInput } from './api/plugins/input-limits.ts';
+import { useJsonParser } from './api/plugins/json-body.ts';
+import { sharedLookup, validatorCompiler } from './api/plugins/validation.ts';
+import { SHARED_SCHEMAS } from './api/openapi/components.ts';
+import { registerOpenApi } from './api/openapi/openapi.ts';
 import { healthRoutes, metricsRoutes } from './api/routes/health/health.routes.ts';
 import { messageRoutes } from './api/routes/messages/messages.routes.ts';
 import { statsRoutes } from './api/routes/stats/stats.routes.ts';
@@ -25,7 +28,6 @@ import { suppressionRoutes } from './api/routes/suppressions/suppressions.routes
 import { outboxRoutes } from './providers/outbox/outbox.routes.ts';
 import { receiptRoutes } from './providers/receipts/receipts.routes.ts';
 import { providersRoutes } from './providers/stats/providers.routes.ts';
-import { ErrorSchema } from './api/routes/messages/schemas.ts';
 
 export type { AppDeps } from './api/deps.ts';
 
@@ -47,31 +49,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installAccess(app, accessOptions(deps));
   installAudit(app, deps);
   installHttpMetrics(app, deps.metrics, { logRequests: deps.config.logRequests });
-  app.setValidatorCompiler(validatorCompiler());
+  app.setValidatorCompiler(validatorCompiler(SHARED_SCHEMAS));
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   // JSON only, unless a route scope adds its own parser (form-encoded receipts): text/plain is a 415.
   app.removeContentTypeParser('text/plain');
-  registerErrorHandling(app);
-  app.addSchema(ErrorSchema);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Herald',
-        version: '0.1.0',
-        description:
-          'Self-hosted delivery of e-mail, SMS and HTTP postbacks. Every API route needs `Authorization: Bearer <key>`.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-  });
-  await app.register(withScope('public', async (docs) => docs.register(swaggerUi, { routePrefix: '/docs' })));
-  app.get('/openapi.json', { schema: { hide: true }, config: { scope: 'public' } }, async () => app.swagger());
+  useJsonParser(app);
+  // Depth, NUL and lone surrogates: refused on every route, whatever parsed the body (issue 9).
+  app.addHook('preValidation', checkRequestInput);
+  registerErrorHandling(app, { bodyLimitBytes: deps.config.bodyLimitBytes, lookup: sharedLookup(SHARED_SCHEMAS) });
+  await registerOpenApi(app, deps.config);
 
   await app.register(healthRoutes(deps));
   await app.register(metricsRoutes(deps));
-  // Provider receipts: each provider's own check (providers cannot send a key).
-  if (deps.providers) await app.register(receiptRoutes({ ...deps, providers: deps.providers }));
+  // Provider receipts: the provider's own check (signature, password), else a `providers` key (receipts/access.ts).
+  const authenticate: Authenticate = (req) => requireScope(req, 'providers');
+  if (deps.providers) await app.register(receiptRoutes({ ...deps, providers: deps.providers, authenticate }));
   await app.register(withScope('public', uiRoutes));
   await app.register(messageRoutes(deps));
   await app.register(contactRoutes(deps));

@@ -20,7 +20,7 @@ export async function buildOpsApp(
   });
   installAccess(app, accessOptions(deps));
   installHttpMetrics(app, deps.metrics, { logRequests: deps.config.logRequests });
-  registerErrorHandling(app);
+  registerErrorHandling(app, { bodyLimitBytes: deps.config.bodyLimitBytes });
   await app.register(healthRoutes(deps));
   await app.register(metricsRoutes(deps));
   return app;

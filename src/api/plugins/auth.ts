@@ -146,11 +146,16 @@ export function routeTable(app: FastifyInstance): RouteEntry[] {
  */
 export function withScope(access: RouteAccess, plugin: FastifyPluginAsync): FastifyPluginAsync {
   return async (app) => {
-    app.addHook('onRoute', (r: RouteOptions) => {
-      r.config = { ...r.config, scope: access };
-    });
+    scopeRoutes(app, access);
     await app.register(plugin);
   };
+}
+
+/** Gives every route registered from now on in this plugin scope `access` (see withScope). */
+export function scopeRoutes(app: FastifyInstance, access: RouteAccess): void {
+  app.addHook('onRoute', (r: RouteOptions) => {
+    r.config = { ...r.config, scope: access };
+  });
 }
 
 /** Access options from Herald's config. */

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../deps.ts';
 import { exposition } from '../../../metrics.ts';
+import { ErrorSchema } from '../../openapi/schema-kit.ts';
 
 /** Liveness and readiness, without auth (load balancers and orchestrators call these). */
 export function healthRoutes(deps: Pick<AppDeps, 'store'>): FastifyPluginAsyncTypebox {
@@ -12,7 +13,9 @@ export function healthRoutes(deps: Pick<AppDeps, 'store'>): FastifyPluginAsyncTy
         config: { scope: 'public' },
         schema: {
           tags: ['health'],
+          operationId: 'healthz',
           summary: 'The process is alive',
+          security: [],
           response: { 200: Type.Object({ ok: Type.Boolean() }) },
         },
       },
@@ -24,7 +27,9 @@ export function healthRoutes(deps: Pick<AppDeps, 'store'>): FastifyPluginAsyncTy
         config: { scope: 'public' },
         schema: {
           tags: ['health'],
+          operationId: 'readyz',
           summary: 'The database answers and its schema is current',
+          security: [],
           response: {
             200: Type.Object({ ok: Type.Boolean(), schema: Type.Integer(), latest: Type.Integer() }),
             503: Type.Object({ ok: Type.Boolean(), reason: Type.String() }),
@@ -53,7 +58,19 @@ export function metricsRoutes(deps: Pick<AppDeps, 'store' | 'metrics' | 'logger'
       '/metrics',
       {
         config: { scope: 'metrics' },
-        schema: { tags: ['health'], summary: 'Prometheus metrics', produces: ['text/plain'] },
+        schema: {
+          tags: ['health'],
+          operationId: 'metrics',
+          summary: 'Prometheus metrics',
+          response: {
+            200: {
+              description: 'The Prometheus text exposition format',
+              content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: Type.String() } },
+            },
+            401: ErrorSchema,
+            403: ErrorSchema,
+          },
+        },
       },
       async (_req, reply) => reply.type(deps.metrics.registry.contentType).send(await exposition(deps)),
     );
