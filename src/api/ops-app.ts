@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppDeps } from './deps.ts';
+import { SHARED_SCHEMAS } from './openapi/components.ts';
 import { accessOptions, installAccess } from './plugins/auth.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { installHttpMetrics } from './plugins/http-metrics.ts';
@@ -20,6 +21,7 @@ export async function buildOpsApp(
   });
   installAccess(app, accessOptions(deps));
   installHttpMetrics(app, deps.metrics, { logRequests: deps.config.logRequests });
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   registerErrorHandling(app, { bodyLimitBytes: deps.config.bodyLimitBytes });
   await app.register(healthRoutes(deps));
   await app.register(metricsRoutes(deps));
