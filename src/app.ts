@@ -28,6 +28,9 @@ import { suppressionRoutes } from './api/routes/suppressions/suppressions.routes
 import { outboxRoutes } from './providers/outbox/outbox.routes.ts';
 import { receiptRoutes } from './providers/receipts/receipts.routes.ts';
 import { providersRoutes } from './providers/stats/providers.routes.ts';
+import { templateRoutes } from './api/routes/templates/templates.routes.ts';
+import { TemplateService } from './templates/service.ts';
+import { unsubscribeRoutes } from './unsubscribe/unsubscribe.routes.ts';
 
 export type { AppDeps } from './api/deps.ts';
 
@@ -38,6 +41,7 @@ export type { AppDeps } from './api/deps.ts';
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Typed as Fastify's base logger so the instance keeps Fastify's default generics.
   const loggerInstance: FastifyBaseLogger = deps.logger;
+  deps = { ...deps, templates: deps.templates ?? new TemplateService(deps) };
   const app = Fastify({
     loggerInstance,
     // Per-request log lines cost ingest throughput; delivery attempts are logged by the worker.
@@ -65,7 +69,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const authenticate: Authenticate = (req) => requireScope(req, 'providers');
   if (deps.providers) await app.register(receiptRoutes({ ...deps, providers: deps.providers, authenticate }));
   await app.register(withScope('public', uiRoutes));
+  // Unsubscribe links: no API key (the signed token is the credential).
+  if (deps.unsubscribe) await app.register(withScope('public', unsubscribeRoutes(deps.unsubscribe)));
   await app.register(messageRoutes(deps));
+  await app.register(templateRoutes({ ...deps, templates: deps.templates! }));
   await app.register(contactRoutes(deps));
   await app.register(campaignRoutes(deps));
   await app.register(statsRoutes(deps));

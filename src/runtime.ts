@@ -20,6 +20,7 @@ import { RecipientScreen } from './services/screening.ts';
 import { openStore } from './store/open-store.ts';
 import { StatsRecorder } from './stats/recorder.ts';
 import type { Store } from './store/store.ts';
+import { createUnsubscribeKit } from './unsubscribe/setup.ts';
 
 export type Role = 'api' | 'worker';
 
@@ -80,7 +81,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   stats.start();
   // Preferences and the suppression list: checked at ingest (once per group) and again before each provider call.
   const screen = new RecipientScreen({ store });
-  const providers = createProviderHub({ config, store, clock, logger, metrics });
+  const unsubscribe = await createUnsubscribeKit(config, store, clock);
+  const providers = createProviderHub({ config, store, clock, logger, metrics, mail: unsubscribe.mail });
   // Accepted messages count under the provider that will carry them: the one named, else the route's first.
   const providerOf = (channel: Channel, provider?: string): string =>
     provider ?? (channel === 'webhook' ? 'webhook' : (providers.set.routes[channel][0] ?? channel));
@@ -124,7 +126,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     for (const k of keys.revoked)
       logger.warn({ keyId: k.id, prefix: k.prefix }, 'HERALD_API_KEY changed: the previous environment key is revoked');
     if (keys.envKeyRevoked) logger.warn('HERALD_API_KEY holds a revoked key: it does not authenticate');
-    rt.app = await buildApp({ config, store, clock, logger, metrics, ingest, messages, providers, campaigns, stats });
+    rt.app = await buildApp({
+      ...{ config, store, clock, logger, metrics, ingest, messages, providers, campaigns, stats },
+      unsubscribe,
+    });
     if (config.rpcPort) {
       rt.rpcApp = await buildRpcApp({ config, store, clock, logger, metrics, ingest, messages, providers });
     }
@@ -150,10 +155,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       metrics,
       maxAttempts: (channel, provider) => messages.defaultMaxAttempts(channel, provider),
       onMessages: () => worker.wake(),
-      onAccepted: (channel, provider, n) => {
+      onAccepted: (channel, provider, n, segments) => {
         const label = providerOf(channel, provider);
         metrics.accepted.inc({ channel, provider: label }, n);
-        stats.accepted(channel, label, n);
+        stats.accepted(channel, label, n, segments);
       },
     });
     campaigns.onChange(() => scheduler.kick());

@@ -25,6 +25,7 @@ function mergeDelta(c: StatsDelta, d: StatsDelta): void {
   c.delivered += d.delivered;
   c.failed += d.failed;
   c.retried += d.retried;
+  c.segments += d.segments;
   c.latencyMsSum += d.latencyMsSum;
   d.latency.forEach((n, i) => (c.latency[i]! += n));
 }
@@ -66,9 +67,11 @@ export class StatsRecorder {
     return this.agg.flush();
   }
 
-  /** `n` messages committed by ingestion. */
-  accepted(channel: string, provider: string, n = 1): void {
-    this.cell(channel, provider).accepted += n;
+  /** `n` messages committed by ingestion, taking `segments` SMS parts in all. */
+  accepted(channel: string, provider: string, n = 1, segments = 0): void {
+    const c = this.cell(channel, provider);
+    c.accepted += n;
+    c.segments += segments;
   }
 
   /**
@@ -94,6 +97,7 @@ export class StatsRecorder {
       delivered: 0,
       failed: 0,
       retried: 0,
+      segments: 0,
       latencyMsSum: 0,
       latency: DELIVERY_LATENCY_BUCKETS_MS.map(() => 0),
     }));

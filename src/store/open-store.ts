@@ -10,6 +10,10 @@ import { KyselyProviderStatsRepo } from './provider-stats.repo.ts';
 import { KyselyCampaignRepo } from './campaigns.repo.ts';
 import { KyselyContactRepo } from './contacts.repo.ts';
 import { KyselyMessageRepo } from './messages.repo.ts';
+import { KyselyTemplateRepo } from './templates.repo.ts';
+import { KyselySettingsRepo } from './settings.repo.ts';
+import { KyselySuppressionRepo } from './suppressions.repo.ts';
+import { KyselyPreferenceRepo } from './preferences.repo.ts';
 import { migratePostgres, migrateSqlite, postgresMigrationStatus, sqliteMigrationStatus } from './migrator.ts';
 import { openSqlite, wrapNodeSqlite } from './node-sqlite-driver.ts';
 import type { Database } from './schema.ts';
@@ -47,6 +51,10 @@ function buildStore(
     audit: new KyselyAuditRepo(db),
     stats: new StatsRepo(db, caps),
     providerStats: new KyselyProviderStatsRepo(db),
+    templates: new KyselyTemplateRepo(db),
+    settings: new KyselySettingsRepo(db),
+    suppressions: new KyselySuppressionRepo(db),
+    preferences: new KyselyPreferenceRepo(db),
     migrate: () => ops.migrate(),
     migrationStatus: () => ops.status(),
     async ping() {

@@ -10,6 +10,10 @@ import type { ApiKeyRepo } from './api-keys.repo.ts';
 import type { AuditRepo } from './audit.repo.ts';
 import type { StatsRepo } from './stats.repo.ts';
 import type { KyselyProviderStatsRepo } from './provider-stats.repo.ts';
+import type { TemplateRepo } from './templates.repo.ts';
+import type { KyselySettingsRepo } from './settings.repo.ts';
+import type { KyselySuppressionRepo } from './suppressions.repo.ts';
+import type { KyselyPreferenceRepo } from './preferences.repo.ts';
 
 /** Result of inserting one message. */
 export type InsertResult =
@@ -141,6 +145,14 @@ export interface Store {
   readonly stats: StatsRepo;
   /** Per-minute provider call counters (GET /v1/providers). */
   readonly providerStats: KyselyProviderStatsRepo;
+  /** Stored templates and their versions. */
+  readonly templates: TemplateRepo;
+  /** Values made once and shared by every process (generated secrets). */
+  readonly settings: KyselySettingsRepo;
+  /** The suppression list (keys normalised by callers: recipientKey). */
+  readonly suppressions: KyselySuppressionRepo;
+  /** Opt-out category flags per recipient (keys normalised by callers). */
+  readonly preferences: KyselyPreferenceRepo;
   /** Runs pending migrations (serialised between processes); refuses a database newer than the code. */
   migrate(): Promise<MigrationStatus>;
   migrationStatus(): Promise<MigrationStatus>;
