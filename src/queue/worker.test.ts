@@ -273,17 +273,17 @@ test('claims back off while the store is unavailable', async () => {
 
 test('lanes (one per webhook origin) and their metric series are dropped once idle', async () => {
   const { clock, router, worker, real, metrics } = await setup({ n: 50, lanes: 50 });
-  const series = async () => (await metrics.laneInFlight.get()).values.length;
+  const series = () => metrics.lanes.snapshot().size;
   worker.start();
   await until(async () => (await real.messages.countByState()).delivered === 50, 'fifty lanes served');
   assert.equal(router.calls.length, 50);
   assert.equal(worker.laneCount, 50);
-  assert.equal(await series(), 50);
+  assert.equal(series(), 50);
   await clock.advanceAsync(LANE_IDLE_MS - 1000);
   assert.equal(worker.laneCount, 50, 'kept while recently used');
   await clock.advanceAsync(2000);
   assert.equal(worker.laneCount, 0);
-  assert.equal(await series(), 0);
+  assert.equal(series(), 0);
   await stopAndClose(worker, clock, real);
 });
 
