@@ -47,6 +47,10 @@ void describe('the npm package', { timeout: 600_000 }, () => {
   void test('holds the built JavaScript, the built admin UI and the bin; no sources, tests, benchmarks or screenshots', () => {
     for (const f of ['bin/herald.js', 'dist/main.js', 'dist/api/ui-static.js', 'dist/ui/index.html', 'package.json'])
       assert.ok(files.includes(f), `${f} is in the tarball`);
+    assert.ok(
+      files.some((f) => f.startsWith('deploy/systemd/')),
+      'the service units',
+    );
     const stray = files.filter((f) => /^(src|test|bench|scripts|ui|\.ci)\/|screenshots|\.test\.|\.ts$/.test(f));
     assert.deepEqual(stray, []);
     assert.ok(size < 1024 * 1024, `the tarball is ${size} bytes`);
