@@ -1,11 +1,13 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from './api/deps.ts';
 import { bearerAuth } from './api/plugins/auth.ts';
 import { registerErrorHandling } from './api/plugins/errors.ts';
-import { validatorCompiler } from './api/plugins/validation.ts';
+import { checkRequestInput } from './api/plugins/input-limits.ts';
+import { useJsonParser } from './api/plugins/json-body.ts';
+import { sharedLookup, validatorCompiler } from './api/plugins/validation.ts';
+import { SHARED_SCHEMAS } from './api/openapi/components.ts';
+import { registerOpenApi } from './api/openapi/openapi.ts';
 import { healthRoutes, metricsRoutes } from './api/routes/health/health.routes.ts';
 import { messageRoutes } from './api/routes/messages/messages.routes.ts';
 import { statsRoutes } from './api/routes/stats/stats.routes.ts';
@@ -21,7 +23,6 @@ import { suppressionRoutes } from './api/routes/suppressions/suppressions.routes
 import { outboxRoutes } from './providers/outbox/outbox.routes.ts';
 import { receiptRoutes } from './providers/receipts/receipts.routes.ts';
 import { providersRoutes } from './providers/stats/providers.routes.ts';
-import { ErrorSchema } from './api/routes/messages/schemas.ts';
 
 export type { AppDeps } from './api/deps.ts';
 
@@ -40,30 +41,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.setValidatorCompiler(validatorCompiler());
+  app.setValidatorCompiler(validatorCompiler(SHARED_SCHEMAS));
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   // JSON only, unless a route scope adds its own parser (form-encoded receipts): text/plain is a 415.
   app.removeContentTypeParser('text/plain');
-  registerErrorHandling(app);
-  app.addSchema(ErrorSchema);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Herald',
-        version: '0.1.0',
-        description:
-          'Self-hosted delivery of e-mail, SMS and HTTP postbacks. Every API route needs `Authorization: Bearer <key>`.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  useJsonParser(app);
+  // Depth, NUL and lone surrogates: refused on every route, whatever parsed the body (issue 9).
+  app.addHook('preValidation', checkRequestInput);
+  registerErrorHandling(app, { bodyLimitBytes: deps.config.bodyLimitBytes, lookup: sharedLookup(SHARED_SCHEMAS) });
+  await registerOpenApi(app, deps.config);
 
   await app.register(healthRoutes(deps));
-  // Provider receipts: no API key (providers cannot send one); each provider's own check instead.
-  if (deps.providers) await app.register(receiptRoutes({ ...deps, providers: deps.providers }));
+  const authenticate = bearerAuth(deps.store, deps.clock);
+  // Provider receipts: the provider's own check (signature, password), else an API key (receipts/access.ts).
+  if (deps.providers) await app.register(receiptRoutes({ ...deps, providers: deps.providers, authenticate }));
   await app.register(uiRoutes);
 
   // HERALD_COMPAT_AUTH=false: the replaced systems' clients send no key (private network only; docs/compat/).
@@ -72,7 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (!deps.config.compatAuth) await app.register(postbackRoutes(deps, SEED_POSTBACK_PATHS));
   // Everything registered in this scope needs an API key.
   await app.register(async (secured) => {
-    secured.addHook('onRequest', bearerAuth(deps.store, deps.clock));
+    secured.addHook('onRequest', authenticate);
     await secured.register(metricsRoutes(deps));
     await secured.register(messageRoutes(deps));
     await secured.register(contactRoutes(deps));

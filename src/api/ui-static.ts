@@ -51,7 +51,7 @@ ${ADVICE[source]}
  * (srcdoc frames, which inherit this policy and add a stricter one of their own) may show inline
  * styles and, when the operator asks, remote images. No one may frame the UI (clickjacking).
  */
-const SECURITY_HEADERS = {
+export const SECURITY_HEADERS = {
   'content-security-policy':
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http:; " +
     "font-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'self'; " +

@@ -41,6 +41,8 @@ export function campaignFields(
   input: CampaignInput,
   base: CampaignFields | undefined,
   providerChannel: (name: string) => Channel | undefined,
+  /** When given, an endAt set by this input must be later (a campaign that has ended sends nothing). */
+  now?: number,
 ): CampaignFields | Problem[] {
   const problems: Problem[] = [];
   const bad = (path: string, message: string) => problems.push({ path: `/${path}`, message });
@@ -72,6 +74,8 @@ export function campaignFields(
   if (!CAMPAIGN_CHANNELS.includes(f.channel)) bad('channel', 'must be sms or email');
   if (!f.text.trim()) bad('text', 'is required');
   if (f.startAt >= f.endAt) bad('endAt', 'must be after startAt');
+  else if (now !== undefined && input.endAt !== undefined && f.endAt <= now)
+    bad('endAt', `is already past (${new Date(f.endAt).toISOString()}): the campaign would send nothing`);
   if (f.window) {
     const w = checkWindow(f.window);
     const m = w && /^window\.(from|to) (must be HH:MM.*)$/.exec(w);

@@ -74,8 +74,10 @@ export function composeMessage(input: MessageInput, ctx: ComposeContext, at = ''
   let msg: NewMessage | undefined;
   switch (input.channel) {
     case 'email': {
-      if (!input.to || !EMAIL_RE.test(input.to)) bad('to', 'must be an e-mail address');
-      if (!input.from || !EMAIL_RE.test(input.from)) bad('from', 'must be an e-mail address');
+      if (!input.to) bad('to', 'is required');
+      else if (!EMAIL_RE.test(input.to)) bad('to', 'must be an e-mail address');
+      if (!input.from) bad('from', 'is required');
+      else if (!EMAIL_RE.test(input.from)) bad('from', 'must be an e-mail address');
       if (!input.subject) bad('subject', 'is required for e-mail');
       if (!input.text && !input.html) bad('text', 'e-mail needs text or html');
       msg = {
@@ -91,7 +93,8 @@ export function composeMessage(input: MessageInput, ctx: ComposeContext, at = ''
     }
     case 'sms': {
       const to = input.to?.replace(/[\s()-]/g, '');
-      if (!to || !PHONE_RE.test(to)) bad('to', 'must be a phone number: digits, optionally with a leading +');
+      if (!to) bad('to', 'is required');
+      else if (!PHONE_RE.test(to)) bad('to', 'must be a phone number: digits, optionally with a leading +');
       if (!input.text) bad('text', 'is required for SMS');
       msg = { ...common, recipient: to ?? '', sender: input.from, text: input.text, lane: input.provider ?? 'sms' };
       break;

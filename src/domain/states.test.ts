@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MESSAGE_STATES, FINAL_STATES, canTransition, canCancel, canRetry, sourcesOf, isFinal } from './states.ts';
+import { MESSAGE_STATES, FINAL_STATES, canTransition, canCancel, canRetry, sourcesOf } from './states.ts';
 
 test('final states have no way out', () => {
   for (const from of FINAL_STATES) {
@@ -20,11 +20,9 @@ test('every edge of the architecture diagram is allowed, and nothing else', () =
     'sending>failed',
     'sending>suppressed',
     'sending>expired',
-    'sending>cancelled',
     'sent>delivered',
     'sent>failed',
     'sent>bounced',
-    'sent>cancelled',
   ]);
   for (const from of MESSAGE_STATES) {
     for (const to of MESSAGE_STATES) {
@@ -33,9 +31,9 @@ test('every edge of the architecture diagram is allowed, and nothing else', () =
   }
 });
 
-test('cancel only before a final state; retry only from failed, expired, bounced', () => {
+test('cancel only while queued (no provider has it yet); retry only from failed, expired, bounced', () => {
   for (const s of MESSAGE_STATES) {
-    assert.equal(canCancel(s), !isFinal(s), s);
+    assert.equal(canCancel(s), s === 'queued', s);
     assert.equal(canRetry(s), s === 'failed' || s === 'expired' || s === 'bounced', s);
   }
 });

@@ -5,7 +5,7 @@
  *   ▲  (due_at, retry)  │                     │
  *   └──transient error──┘                     └──receipt──▶ failed | bounced
  * sending ──permanent error / attempts exhausted──▶ failed
- * queued ──opted out──▶ suppressed   queued ──past not_after──▶ expired   any open ──▶ cancelled
+ * queued ──opted out──▶ suppressed   queued ──past not_after──▶ expired   queued ──▶ cancelled
  *
  * Final states are never overwritten. `retry` (an operator's action) re-queues a `failed` message:
  * it is the one way out of a final state, and it is explicit.
@@ -40,9 +40,9 @@ const EDGES: Record<MessageState, readonly MessageState[]> = {
   queued: ['sending', 'suppressed', 'expired', 'cancelled'],
   // sending → delivered: a provider whose acceptance is the delivery (webhooks: a 2xx; the outbox).
   // sending → queued: a transient failure, a released lease, or a breaker that opened.
-  sending: ['queued', 'sent', 'delivered', 'failed', 'suppressed', 'expired', 'cancelled'],
-  // sent → cancelled is allowed: the operator gives up waiting for a receipt.
-  sent: ['delivered', 'failed', 'bounced', 'cancelled'],
+  // Not → cancelled: once a provider may have the message, cancelling it would be a lie (issue 14).
+  sending: ['queued', 'sent', 'delivered', 'failed', 'suppressed', 'expired'],
+  sent: ['delivered', 'failed', 'bounced'],
   delivered: [],
   failed: [],
   bounced: [],
@@ -61,7 +61,7 @@ export function sourcesOf(to: MessageState): MessageState[] {
   return MESSAGE_STATES.filter((from) => canTransition(from, to));
 }
 
-/** Cancel is allowed before a final state. */
+/** Cancel is allowed only before a provider has the message: while it is `queued`. */
 export function canCancel(state: MessageState): boolean {
   return canTransition(state, 'cancelled');
 }

@@ -19,14 +19,13 @@ export const ErrorCodes = {
   },
   HERALD_INVALID_STATE: { status: 409, message: 'The message is not in a state that allows this' },
   HERALD_CONFLICT: { status: 409, message: 'The resource conflicts with an existing one' },
-  HERALD_UNKNOWN_PROVIDER: { status: 400, message: 'No provider with that name is configured' },
+  HERALD_UNKNOWN_PROVIDER: { status: 404, message: 'No provider with that name is configured' },
   HERALD_BAD_SIGNATURE: { status: 401, message: 'The signature or credentials of this receipt are not valid' },
   HERALD_BAD_RECEIPT: { status: 400, message: 'The receipt is not in the format this provider sends' },
   HERALD_UNKNOWN_MESSAGE: {
     status: 404,
-    message: 'A receipt names a message Herald does not know; nothing was applied',
+    message: 'A receipt names a message Herald does not know, or one this provider did not carry; nothing was applied',
   },
-  HERALD_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   HERALD_UNAVAILABLE: { status: 503, message: 'Herald is not ready (database unreachable or shutting down)' },
   HERALD_INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -38,11 +38,11 @@ export function buildProviders(deps: { config: Config; store: Store; clock: Cloc
       throw new Error(`provider ${cfg.name}: unknown type ${cfg.type} (config validation should have caught it)`);
     const provider = type.create(cfg, { ...ctx, logger: logger.child({ provider: cfg.name }) });
     byName.set(cfg.name, { provider, config: cfg });
-    if (provider.capabilities.receipts && !provider.parseReceipts && !cfg.options.webhookPassword) {
+    if (provider.capabilities.receipts && !provider.capabilities.signedReceipts && !cfg.options.webhookPassword) {
       logger.warn(
         { provider: cfg.name },
-        `receipts for ${cfg.name} are taken without a password: set webhookPassword so that only the ` +
-          `provider can post to /v1/providers/${cfg.name}/events`,
+        `receipts for ${cfg.name} are taken only with an API key: set webhookPassword (or the provider's signing ` +
+          `key) so that the provider itself can post to /v1/providers/${cfg.name}/events`,
       );
     }
   }

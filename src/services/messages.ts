@@ -11,6 +11,7 @@ import {
 import type { Channel, HttpMethod, NewMessage } from '../domain/message.ts';
 import { canCancel } from '../domain/states.ts';
 import { AppError } from '../errors/app-error.ts';
+import { invalidRequest } from '../errors/validation.ts';
 import type { Ingest } from '../queue/ingest.ts';
 import type { ChangeResult, InsertResult, Store } from '../store/store.ts';
 
@@ -89,6 +90,9 @@ export class MessageService {
   }
 
   async cancel(id: string): Promise<ChangeResult> {
+    // Refused before any write, so that a refused cancel leaves no event on the message's timeline.
+    const current = await this.store.messages.get(id);
+    if (current && !canCancel(current.state)) throw notCancellable(current.state);
     const r = await this.store.messages.changeState(id, {
       to: 'cancelled',
       at: this.clock.now(),
@@ -97,13 +101,7 @@ export class MessageService {
       reason: 'cancelled by request',
     });
     if (r.kind === 'not_found') throw new AppError('HERALD_NOT_FOUND', `No message ${id}`);
-    if (r.kind === 'unchanged' && !canCancel(r.message.state)) {
-      throw new AppError(
-        'HERALD_INVALID_STATE',
-        `The message is ${r.message.state}: only a message not yet final can be cancelled`,
-        { state: r.message.state },
-      );
-    }
+    if (r.kind === 'unchanged' && !canCancel(r.message.state)) throw notCancellable(r.message.state);
     return r;
   }
 
@@ -124,10 +122,14 @@ export class MessageService {
   }
 }
 
-function validation(problems: Problem[]): AppError {
+function notCancellable(state: string): AppError {
   return new AppError(
-    'HERALD_VALIDATION',
-    `The request is not valid: ${problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`,
-    problems,
+    'HERALD_INVALID_STATE',
+    `The message is ${state}: only a queued message can be cancelled (a provider may already have it)`,
+    { state },
   );
+}
+
+function validation(problems: Problem[]): AppError {
+  return invalidRequest(problems);
 }

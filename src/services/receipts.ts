@@ -1,4 +1,5 @@
 import type { Clock } from '../domain/clock.ts';
+import type { Message } from '../domain/message.ts';
 import type { MessageState } from '../domain/states.ts';
 import type { Receipt } from '../providers/provider.ts';
 import { findIdByProviderMessageId } from '../store/provider-ids.ts';
@@ -47,8 +48,8 @@ class UnknownMessages extends Error {
  * its message by Herald id, else by the provider's message id, and moves it along the state
  * machine (store.messages.changeState): final states are never overwritten (the receipt is kept
  * as an event), engagement flags are OR-ed in whatever the state. A receipt without a target
- * state only records its event and flags. If any receipt names an unknown message, nothing is
- * applied and the unknown ids are answered.
+ * state only records its event and flags. If any receipt names an unknown message (or, with
+ * `carried`, one the reporting provider did not carry), nothing is applied and those ids are answered.
  *
  * Shared by POST /v1/providers/{name}/events and the compatibility webhooks (seed 000's
  * /status-webhook): `source` names who reported it (the provider's name).
@@ -57,6 +58,8 @@ export async function applyReceipts(
   deps: ReceiptDeps,
   receipts: readonly Receipt[],
   source: string,
+  /** Receipts from a provider: only messages it carried (receipts/access.ts carriedBy); others count as unknown. */
+  carried?: (m: Message) => boolean,
 ): Promise<ApplyOutcome> {
   const at = deps.clock.now();
   try {
@@ -65,13 +68,13 @@ export async function applyReceipts(
       const out: ReceiptResult[] = [];
       for (const r of receipts) {
         const found = await locate(tx, r);
-        if (!found) {
+        if (!found || (carried && !carried(found))) {
           unknown.push(r.messageId ?? r.providerMessageId ?? '(no id)');
           continue;
         }
         // Without a target the receipt must not move the message: aim at its current state.
         // A queued message is left alone (a worker may claim it at any moment).
-        const to = r.to ?? (found.state as MessageState);
+        const to = r.to ?? found.state;
         if (r.to === undefined && to === 'queued') {
           out.push({ messageId: found.id, kind: 'unchanged', state: to, channel: '', provider: source });
           continue;
@@ -123,11 +126,11 @@ function countSettled(deps: ReceiptDeps, results: readonly ReceiptResult[]): voi
   }
 }
 
-async function locate(tx: Store, r: Receipt): Promise<{ id: string; state: string } | undefined> {
+async function locate(tx: Store, r: Receipt): Promise<Message | undefined> {
   if (r.messageId) {
     const m = await tx.messages.get(r.messageId);
-    if (m) return { id: m.id, state: m.state };
+    if (m) return m;
   }
-  if (r.providerMessageId) return findIdByProviderMessageId(tx.db, r.providerMessageId);
-  return undefined;
+  const found = r.providerMessageId ? await findIdByProviderMessageId(tx.db, r.providerMessageId) : undefined;
+  return found ? tx.messages.get(found.id) : undefined;
 }

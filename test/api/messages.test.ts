@@ -31,7 +31,10 @@ describe('native message API', () => {
     const spec = await h.inject({ url: '/openapi.json' });
     assert.equal(spec.statusCode, 200);
     assert.ok(spec.json().paths['/v1/messages']);
-    assert.ok(spec.json().paths['/ingest.php']);
+    assert.ok(!spec.json().paths['/ingest.php'], "seed 004's own paths are in the compatibility document");
+    const compat = await h.inject({ url: '/openapi-compat.json' });
+    assert.equal(compat.statusCode, 200);
+    assert.ok(compat.json().paths['/ingest.php']);
     assert.equal((await h.inject({ url: '/docs' })).statusCode < 400, true);
   });
 
@@ -145,6 +148,64 @@ describe('native message API', () => {
     const missing = await post('/v1/messages/01900000-0000-7000-8000-000000000000/cancel', {});
     assert.equal(missing.statusCode, 404);
     assert.equal(missing.json().error.code, 'HERALD_NOT_FOUND');
+  });
+
+  test('cancel and retry take no body, an empty JSON body or {}; anything else is named', async () => {
+    const queued = async () =>
+      (await post('/v1/messages', { channel: 'webhook', url: 'https://example.com/b' })).json().id;
+    const bodies: { payload?: string; headers?: Record<string, string> }[] = [
+      {},
+      { payload: '', headers: { 'content-type': 'application/json' } },
+      { payload: '{}', headers: { 'content-type': 'application/json' } },
+    ];
+    for (const b of bodies) {
+      const id = await queued();
+      const r = await h.inject({
+        method: 'POST',
+        url: `/v1/messages/${id}/cancel`,
+        headers: { ...h.auth, ...b.headers },
+        ...(b.payload === undefined ? {} : { payload: b.payload }),
+      });
+      assert.equal(r.statusCode, 200, `${JSON.stringify(b)}: ${r.body}`);
+      assert.equal(r.json().state, 'cancelled');
+    }
+    const bad = await post(`/v1/messages/${await queued()}/cancel`, { reason: 'x' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.json().error.message, /^The request is not valid: reason is not a known field/);
+
+    // A failed message: retry with an empty JSON body, then with a new budget.
+    const id = await queued();
+    const store = h.rt.store.messages;
+    await store.changeState(id, { to: 'sending', at: Date.now(), source: 'test', type: 'claimed' });
+    await store.changeState(id, { to: 'failed', at: Date.now(), source: 'test', type: 'failed' });
+    const empty = await h.inject({
+      method: 'POST',
+      url: `/v1/messages/${id}/retry`,
+      headers: { ...h.auth, 'content-type': 'application/json' },
+      payload: '',
+    });
+    assert.equal(empty.statusCode, 200, empty.body);
+    assert.equal(empty.json().state, 'queued');
+    await store.changeState(id, { to: 'sending', at: Date.now(), source: 'test', type: 'claimed' });
+    await store.changeState(id, { to: 'failed', at: Date.now(), source: 'test', type: 'failed' });
+    const budget = await post(`/v1/messages/${id}/retry`, { maxAttempts: 3 });
+    assert.equal(budget.statusCode, 200, budget.body);
+    assert.equal(budget.json().maxAttempts, 3);
+  });
+
+  test('cancel only while queued: once a provider may have the message it is 409, and nothing is recorded', async () => {
+    for (const states of [['sending'], ['sending', 'sent']] as const) {
+      const { id } = (await post('/v1/messages', { channel: 'webhook', url: 'https://example.com/s' })).json();
+      for (const to of states)
+        await h.rt.store.messages.changeState(id, { to, at: Date.now(), source: 'test', type: to });
+      const r = await post(`/v1/messages/${id}/cancel`, {});
+      assert.equal(r.statusCode, 409, r.body);
+      assert.equal(r.json().error.code, 'HERALD_INVALID_STATE');
+      assert.match(r.json().error.message, /only a queued message can be cancelled/);
+      const m = (await h.inject({ url: `/v1/messages/${id}`, headers: h.auth })).json();
+      assert.equal(m.state, states.at(-1));
+      assert.ok(!m.events.some((e: { type: string }) => e.type === 'cancelled'), 'no cancelled event');
+    }
   });
 
   test('bad input always gets a 4xx with a code and a message, never a 5xx', async () => {

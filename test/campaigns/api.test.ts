@@ -230,6 +230,35 @@ for (const backend of BACKENDS) {
       assert.equal(schema.statusCode, 400);
     });
 
+    test('a campaign whose end has passed is refused, on create and on a change of endAt', async () => {
+      const past = await call('POST', '/v1/campaigns', {
+        text: 'Too late',
+        startAt: iso(T0 - 3 * HOUR),
+        endAt: iso(T0 - HOUR),
+      });
+      assert.equal(past.statusCode, 400, past.body);
+      assert.equal(
+        past.json().error.message,
+        `The request is not valid: endAt is already past (${iso(T0 - HOUR)}): the campaign would send nothing.`,
+      );
+      const later = await call('POST', '/v1/campaigns', {
+        text: 'Later',
+        filter: { tags: ['nobody'] },
+        startAt: iso(T0 + HOUR),
+        endAt: iso(T0 + 2 * HOUR),
+      });
+      assert.equal(later.statusCode, 201, later.body);
+      const id = later.json().id;
+      const moved = await call('PATCH', `/v1/campaigns/${id}`, { startAt: iso(T0 - 2 * HOUR), endAt: iso(T0 - HOUR) });
+      assert.equal(moved.statusCode, 400);
+      assert.deepEqual(
+        moved.json().error.details.map((d: { path: string }) => d.path),
+        ['/endAt'],
+      );
+      // A change that leaves endAt alone is judged on its own.
+      assert.equal((await call('PATCH', `/v1/campaigns/${id}`, { name: 'Renamed' })).statusCode, 200);
+    });
+
     test('statistics agree with counted truth', async () => {
       const ids: string[] = [];
       for (const tag of ['s1', 's2']) {

@@ -5,7 +5,7 @@ import { startSink } from '../helpers/http-sink.ts';
 import { runDoc } from './doc-examples.ts';
 import { configFile, waitState } from './helpers.ts';
 
-/** Every curl example in docs/compat/{mailing,postmaster,smsproxy}.md and docs/preferences.md, replayed against Herald. */
+/** Every curl example in docs/compat/{mailing,postmaster,smsproxy}.md, docs/campaigns.md and docs/preferences.md, replayed against Herald. */
 const stops: (() => Promise<void>)[] = [];
 after(async () => {
   for (const s of stops.reverse()) await s();
@@ -61,6 +61,11 @@ void test('docs/compat/postmaster.md (POST /rpc and the HERALD_RPC_PORT listener
 void test('docs/compat/smsproxy.md', async () => {
   const h = await herald({ roles: ['api'] });
   assert.ok((await runDoc('docs/compat/smsproxy.md', h)) >= 7);
+});
+
+void test('docs/campaigns.md', async () => {
+  const h = await herald({ roles: ['api'] });
+  assert.ok((await runDoc('docs/campaigns.md', h)) >= 2);
 });
 
 void test('docs/preferences.md', async () => {

@@ -119,8 +119,8 @@ void describe('compat: mailing microservice (seed 000)', () => {
       (await call('POST', '/status-webhook', { ID: a.request_id, STATUS: 'REJECTED' })).json().status,
       'rejected',
     );
-    // The provider's receipts endpoint takes the same body and follows the same switch.
-    const r = await call('POST', '/v1/providers/mailer/events', { ID: b.request_id, STATUS: 'REJECTED' }, {});
+    // The provider's receipts endpoint takes the same body (with a key: mailer has no webhookPassword) and follows the same switch.
+    const r = await call('POST', '/v1/providers/mailer/events', { ID: b.request_id, STATUS: 'REJECTED' });
     assert.equal(r.statusCode, 200, r.body);
     assert.equal((await call('GET', `/status/${b.request_id}`)).json().status, 'rejected');
     assert.deepEqual((await call('GET', '/v1/suppressions')).json().items, []);

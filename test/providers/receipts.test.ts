@@ -61,8 +61,14 @@ for (const backend of BACKENDS) {
     }
     const state = async (id: string) =>
       (await h.inject({ url: `/v1/messages/${id}`, headers: h.auth })).json<{ state: string }>().state;
+    /** A receipt; `gw` has no password, so its receipts need the API key (sent unless `headers` says otherwise). */
     const receipt = (provider: string, payload: unknown, headers: Record<string, string> = {}) =>
-      h.inject({ method: 'POST', url: `/v1/providers/${provider}/events`, payload: payload as object, headers });
+      h.inject({
+        method: 'POST',
+        url: `/v1/providers/${provider}/events`,
+        payload: payload as object,
+        headers: provider === 'locked' ? headers : { ...h.auth, ...headers },
+      });
 
     test('the http provider posts seed 000 JSON and the message waits in sent', async () => {
       const id = await sent();
@@ -120,7 +126,7 @@ for (const backend of BACKENDS) {
         method: 'POST',
         url: '/v1/providers/gw/events',
         payload: JSON.stringify({ ID: id, STATUS: 'DELIVERED' }),
-        headers: { 'content-type': 'text/plain' },
+        headers: { ...h.auth, 'content-type': 'text/plain' },
       });
       assert.equal(r.statusCode, 200, r.body);
       assert.equal(await state(id), 'delivered');
@@ -159,19 +165,20 @@ for (const backend of BACKENDS) {
         method: 'POST',
         url: '/v1/providers/gw/events',
         payload: '{nope',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...h.auth, 'content-type': 'application/json' },
       });
       assert.equal(notJson.statusCode, 400);
       const text = await h.inject({
         method: 'POST',
         url: '/v1/providers/gw/events',
         payload: 'ID=x',
-        headers: { 'content-type': 'text/plain' },
+        headers: { ...h.auth, 'content-type': 'text/plain' },
       });
       assert.equal(text.statusCode, 400);
       assert.equal(text.json().error.code, 'HERALD_BAD_RECEIPT');
       const nobody = await receipt('nobody', { ID: id, STATUS: 'DELIVERED' });
       assert.equal(nobody.statusCode, 404);
+      assert.equal(nobody.json().error.code, 'HERALD_UNKNOWN_PROVIDER');
       assert.equal(await state(id), 'sent');
     });
 
@@ -193,9 +200,85 @@ for (const backend of BACKENDS) {
       assert.equal(await state(id), 'delivered');
     });
 
-    test('the receipts endpoint needs no API key but the rest of the API still does', async () => {
-      const r = await h.inject({ url: '/v1/providers' });
-      assert.equal(r.statusCode, 401);
+    test('without a password, generic receipts need an API key; the password route needs none', async () => {
+      const id = await sent();
+      for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: basic('x', 'y') }]) {
+        const r = await h.inject({
+          method: 'POST',
+          url: '/v1/providers/gw/events',
+          payload: { ID: id, STATUS: 'REJECTED' },
+          headers,
+        });
+        assert.equal(r.statusCode, 401, JSON.stringify(headers));
+        assert.equal(r.json().error.code, 'HERALD_UNAUTHORIZED');
+        assert.equal(r.headers['www-authenticate'], 'Bearer');
+      }
+      assert.equal(await state(id), 'sent');
+      assert.equal((await h.inject({ url: '/v1/providers' })).statusCode, 401, 'the rest of the API still needs a key');
+    });
+
+    test('a receipt applies only to messages that provider carried', async () => {
+      const viaLocked = await sent('locked');
+      const r = await receipt('gw', { ID: viaLocked, STATUS: 'DELIVERED' });
+      assert.equal(r.statusCode, 404);
+      assert.equal(r.json().error.code, 'HERALD_UNKNOWN_MESSAGE');
+      assert.deepEqual(r.json().error.details.unknown, [viaLocked]);
+      assert.equal(await state(viaLocked), 'sent');
+      // A webhook message (never carried by an e-mail provider) is refused the same way.
+      const hook = await h.inject({
+        method: 'POST',
+        url: '/v1/messages',
+        headers: h.auth,
+        payload: { channel: 'webhook', url: `${gateway.url}/hook` },
+      });
+      assert.equal((await receipt('gw', { ID: hook.json().id, STATUS: 'FAILED' })).statusCode, 404);
+    });
+  });
+}
+
+for (const backend of BACKENDS) {
+  describe(`receipts to the default outboxes: ${backend}`, () => {
+    let h: TestHerald;
+    before(async () => {
+      h = await startHerald({ backend });
+    });
+    after(() => h.stop());
+
+    const deliveredSms = async (to: string) => {
+      const r = await h.inject({
+        method: 'POST',
+        url: '/v1/messages',
+        headers: h.auth,
+        payload: { channel: 'sms', to, text: 'hi' },
+      });
+      const id = r.json().id as string;
+      await eventually(() => h.rt.store.messages.get(id).then((m) => (m?.state === 'delivered' ? m : undefined)));
+      return id;
+    };
+    const post = (provider: string, payload: object, headers: Record<string, string> = h.auth) =>
+      h.inject({ method: 'POST', url: `/v1/providers/${provider}/events`, headers, payload });
+    const suppressed = async () =>
+      (await h.inject({ url: '/v1/suppressions', headers: h.auth }))
+        .json()
+        .items.map((s: { recipient: string }) => s.recipient);
+
+    test('without a key nobody can post to outbox-email, and an SMS id sent there is refused', async () => {
+      const id = await deliveredSms('+79001112233');
+      const anon = await post('outbox-email', { ID: id, STATUS: 'REJECTED' }, {});
+      assert.equal(anon.statusCode, 401);
+      const keyed = await post('outbox-email', { ID: id, STATUS: 'REJECTED' });
+      assert.equal(keyed.statusCode, 404, keyed.body);
+      assert.equal(keyed.json().error.code, 'HERALD_UNKNOWN_MESSAGE');
+      assert.deepEqual(await suppressed(), [], 'the SMS recipient is not suppressed');
+      const next = await deliveredSms('+79001112233');
+      assert.equal((await h.rt.store.messages.get(next))?.state, 'delivered', 'their next message is delivered');
+    });
+
+    test('the outbox that carried a message takes its receipt with a key', async () => {
+      const id = await deliveredSms('+79001112244');
+      const r = await post('outbox-sms', { ID: id, STATUS: 'DELIVERED' });
+      assert.equal(r.statusCode, 200, r.body);
+      assert.deepEqual(r.json(), { received: 1, changed: 0, unchanged: 1 });
     });
   });
 }

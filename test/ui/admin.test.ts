@@ -276,7 +276,7 @@ void describe('admin UI', () => {
     assert.equal(await row.count(), 0);
   });
 
-  void test('a scheduled campaign can be cancelled; a queued message can be cancelled', async () => {
+  void test('a scheduled campaign can be cancelled; a queued message can be cancelled, a sent one not', async () => {
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
     const later = new Date(Date.now() + 2 * 86_400_000).toISOString();
     const c = await post('/v1/campaigns', { name: 'Tomorrow', text: 'Hi', startAt: tomorrow, endAt: later });
@@ -299,6 +299,14 @@ void describe('admin UI', () => {
     // The page reloads the message after the notice: wait for the new state, do not race it.
     await page.locator('.page-header .badge', { hasText: 'cancelled' }).waitFor({ timeout: 5000 });
     await page.getByRole('button', { name: 'Cancel message' }).waitFor({ state: 'detached', timeout: 5000 });
+    assert.equal(await page.getByRole('button', { name: 'Cancel message' }).count(), 0);
+
+    // A message a provider already has (`sent`, waiting for its receipt) offers no Cancel.
+    const taken = await post('/v1/messages', { channel: 'webhook', url: `${sink.url}/taken`, sendAt: later });
+    for (const to of ['sending', 'sent'] as const)
+      await h.rt.store.messages.changeState(taken.id, { to, at: Date.now(), source: 'test', type: to });
+    await page.goto(`${h.url}/admin/messages/${taken.id}`);
+    await page.locator('.page-header .badge', { hasText: 'sent' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Cancel message' }).count(), 0);
   });
 

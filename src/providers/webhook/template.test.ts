@@ -26,3 +26,9 @@ test('values are URL-encoded; the default fills unmatched keys', () => {
   );
   assert.equal(renderPostbackUrl('http://x/?p={__proto__}', {}, 'd'), 'http://x/?p=d');
 });
+
+test('a lone surrogate never throws: it is encoded as U+FFFD', () => {
+  assert.equal(renderPostbackUrl('http://x/?a={a}', { a: 'x\uD800y' }, ''), 'http://x/?a=x%EF%BF%BDy');
+  assert.equal(renderPostbackUrl('http://x/?a={a}', { a: ['\uDC00'] }, ''), 'http://x/?a=%5B%22%5Cudc00%22%5D');
+  assert.equal(renderPostbackUrl('http://x/?a={a}', {}, '\uD83D'), 'http://x/?a=%EF%BF%BD');
+});

@@ -10,6 +10,8 @@ import { Link } from '../router.tsx';
 export function MessagePage(props: { id: string }) {
   const api = useApi();
   const open = (s: string) => !FINAL_STATES.has(s);
+  // Only a queued message can be cancelled: once a provider may have it, Herald cannot take it back.
+  const cancellable = (s: string) => s === 'queued';
   const msg = useLoad(() => api.get<MessageDetail>(`/v1/messages/${props.id}`), [props.id], 5000);
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<unknown>();
@@ -53,7 +55,7 @@ export function MessagePage(props: { id: string }) {
         }
         actions={
           <>
-            {open(m.state) && (
+            {cancellable(m.state) && (
               <button type="button" className="btn btn-danger" disabled={busy} onClick={() => void act('cancel')}>
                 Cancel message
               </button>

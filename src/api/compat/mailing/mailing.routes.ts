@@ -5,7 +5,9 @@ import { AppError } from '../../../errors/app-error.ts';
 import { applyReceipts } from '../../../services/receipts.ts';
 import { findIdByProviderMessageId } from '../../../store/provider-ids.ts';
 import type { AppDeps } from '../../deps.ts';
+import { Type } from '@sinclair/typebox';
 import { inTheirWords, objectBody, readBodiesAsJson, simpleErrorHandler } from '../common.ts';
+import { documentOnly, MailingSend, MailingView, MailingWebhook, SimpleError } from '../schemas.ts';
 import { mailingStatus, webhookTarget } from './status.ts';
 
 /** Seed 000 sends no subject; the delivery service still needs one. */
@@ -42,9 +44,17 @@ export function mailingRoutes(deps: AppDeps) {
   return async (app: FastifyInstance) => {
     readBodiesAsJson(app, { parse: true });
     app.setErrorHandler(simpleErrorHandler);
+    documentOnly(app);
     const tags = ['compat: mailing (seed 000)'];
+    const errors = { 400: SimpleError, 401: SimpleError };
+    const sendSchema = {
+      tags,
+      summary: 'Queue an e-mail (seed 000)',
+      body: MailingSend,
+      response: { 202: MailingView, ...errors },
+    };
 
-    app.post('/send', { schema: { tags, summary: 'Queue an e-mail (seed 000)' } }, async (req, reply) => {
+    app.post('/send', { schema: sendSchema }, async (req, reply) => {
       const body = objectBody(req.body);
       if (typeof body === 'string') throw bad(body);
       const [msg] = inTheirWords(
@@ -68,7 +78,14 @@ export function mailingRoutes(deps: AppDeps) {
 
     app.get<{ Params: { id: string } }>(
       '/status/:id',
-      { schema: { tags, summary: 'Status of a queued e-mail (seed 000)' } },
+      {
+        schema: {
+          tags,
+          summary: 'Status of a queued e-mail (seed 000)',
+          params: Type.Object({ id: Type.String({ description: 'request_id' }) }),
+          response: { 200: MailingView, 401: SimpleError, 404: SimpleError },
+        },
+      },
       async (req) => {
         const id = req.params.id.toLowerCase();
         const m = isUuid(id) ? await deps.store.messages.get(id) : undefined;
@@ -79,7 +96,14 @@ export function mailingRoutes(deps: AppDeps) {
 
     app.post(
       '/status-webhook',
-      { schema: { tags, summary: "The delivery service's status callback (seed 000)" } },
+      {
+        schema: {
+          tags,
+          summary: "The delivery service's status callback (seed 000)",
+          body: MailingWebhook,
+          response: { 200: MailingView, ...errors, 404: SimpleError },
+        },
+      },
       async (req) => {
         const body = objectBody(req.body);
         if (typeof body === 'string') throw bad(body);

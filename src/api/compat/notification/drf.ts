@@ -3,8 +3,9 @@
  * `{"field": ["message"]}` (400), `{"detail": "…"}` for everything else, DRF's own wording, and
  * its date-time and time formats.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../../errors/app-error.ts';
+import { JsonBodyError } from '../../plugins/json-body.ts';
 
 export type FieldErrors = Record<string, string[]>;
 
@@ -121,6 +122,7 @@ export function parseTime(v: unknown): string | undefined {
 export function drfErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (err instanceof DrfValidation) return reply.status(400).send(err.fields);
   if (err instanceof DrfError) return reply.status(err.status).send({ detail: err.message });
+  if (err instanceof JsonBodyError) return reply.status(400).send({ detail: `JSON parse error - ${err.reason}` });
   if (err instanceof AppError) {
     if (err.code === 'HERALD_UNAUTHORIZED')
       return reply.status(401).send({ detail: 'Authentication credentials were not provided.' });
@@ -138,9 +140,4 @@ export function drfErrorHandler(err: FastifyError, req: FastifyRequest, reply: F
     return reply.status(e.statusCode).send({ detail: e.message });
   req.log.error({ err }, 'unhandled error in the seed 003 compatibility API');
   return reply.status(500).send({ detail: 'A server error occurred.' });
-}
-
-/** Validation is ours (DRF wording); the route schemas only document the API. */
-export function documentOnlySchemas(app: FastifyInstance): void {
-  app.setValidatorCompiler(() => () => true);
 }

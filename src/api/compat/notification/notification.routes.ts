@@ -12,7 +12,8 @@ import type { Campaign } from '../../../campaigns/model.ts';
 import { isUuid } from '../../../domain/ids.ts';
 import type { AppDeps } from '../../deps.ts';
 import { campaignService } from '../../routes/campaigns/campaigns.routes.ts';
-import { DrfError, DrfValidation, drfErrorHandler, documentOnlySchemas, NOT_FOUND } from './drf.ts';
+import { documentOnly } from '../schemas.ts';
+import { DrfError, DrfValidation, drfErrorHandler, NOT_FOUND } from './drf.ts';
 import { clientInput, clientView, mailingInput, mailingView, messageView } from './views.ts';
 
 /** Lists answer plain arrays like the seed (no pagination), capped at this many items. */
@@ -84,7 +85,7 @@ export function notificationCompatRoutes(deps: AppDeps) {
 async function plugin(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const svc = campaignService(deps);
   app.setErrorHandler(drfErrorHandler);
-  documentOnlySchemas(app);
+  documentOnly(app);
   await app.register(formbody);
   const known: { re: RegExp; methods: string[] }[] = [];
 

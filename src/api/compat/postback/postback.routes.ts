@@ -38,7 +38,8 @@ export function postbackRoutes(deps: AppDeps, paths: readonly string[]): Fastify
         url,
         {
           schema: {
-            tags: ['postbacks'],
+            tags: url === '/v1/postbacks' ? ['postbacks'] : ['compat: postback (seed 004)'],
+            operationId: url === '/v1/postbacks' ? 'createPostbacks' : undefined,
             summary:
               url === '/v1/postbacks' ? 'Accept postbacks (seed 004)' : `Accept postbacks (seed 004 path ${url})`,
             body: PostbackBody,

@@ -4,6 +4,9 @@
  * no entry for notifications; a batch of notifications only answers nothing at all (§6).
  */
 
+import { describeField } from '../../../errors/validation.ts';
+import { inputProblem } from '../../plugins/input-limits.ts';
+
 export type RpcId = string | number | null;
 
 export interface RpcError {
@@ -94,6 +97,12 @@ async function handleOne(
     return failure(id, RpcCodes.invalidRequest, 'Invalid Request: method must be a string');
   if ('params' in r && (typeof r.params !== 'object' || r.params === null)) {
     return failure(id, RpcCodes.invalidRequest, 'Invalid Request: params must be an object or an array');
+  }
+  // Text Herald cannot store (NUL, lone surrogates) or nesting too deep: the params are invalid.
+  const limit = inputProblem(r.params);
+  if (limit) {
+    const where = describeField(`/params${limit.path}`);
+    return hasId ? failure(id, RpcCodes.invalidParams, `Invalid params: ${where} ${limit.message}`) : undefined;
   }
   // A well-formed request without an id is a notification: run it, never answer (§4.1), errors included.
   const method = methods.get(r.method);

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.ts';
+import { Type } from '@sinclair/typebox';
 import { describeError, readBodiesAsJson } from '../common.ts';
+import { documentOnly, RpcAnswer, RpcBody } from '../schemas.ts';
 import { handleRpc, RpcCodes, type RpcMethod } from './jsonrpc.ts';
 import { postmasterMethods } from './postmaster.methods.ts';
 
@@ -45,11 +47,24 @@ export function postmasterRoutes(deps: AppDeps, opts: { anyPath?: boolean } = {}
   return async (app: FastifyInstance) => {
     readBodiesAsJson(app, { parse: false });
     app.setErrorHandler(rpcErrorHandler);
+    documentOnly(app);
     const schema = {
       tags: ['compat: postmaster (seed 001)'],
       summary: 'JSON-RPC 2.0: Postmaster.Enqueue, Postmaster.UpdatePrefs, Postmaster.GetLastEmail',
+      description:
+        'One request or a batch. Notifications (no id) are answered 204. Errors before the JSON-RPC layer ' +
+        '(no API key, a body too large) are JSON-RPC errors with id null.',
+      body: RpcBody,
+      response: {
+        200: RpcAnswer,
+        204: Type.Null({ description: 'Notifications only: nothing to answer' }),
+        400: RpcAnswer,
+        401: RpcAnswer,
+        405: RpcAnswer,
+      },
     };
-    if (opts.anyPath) app.all('*', { schema: { ...schema, hide: true } }, rpcHandler(methods));
+    // The separate listener is not documented (and GET may not carry a body schema).
+    if (opts.anyPath) app.all('*', { schema: { hide: true } }, rpcHandler(methods));
     else app.post('/rpc', { schema }, rpcHandler(methods));
   };
 }

@@ -3,7 +3,9 @@ import type { Config } from '../../../config/config.ts';
 import { isUuid } from '../../../domain/ids.ts';
 import { AppError } from '../../../errors/app-error.ts';
 import type { AppDeps } from '../../deps.ts';
+import { Type } from '@sinclair/typebox';
 import { field, inTheirWords, objectBody, readBodiesAsJson, simpleErrorHandler } from '../common.ts';
+import { documentOnly, SimpleError, SmsAccepted, SmsSend, SmsStatus } from '../schemas.ts';
 import { smsProxyStatus } from './status.ts';
 
 /**
@@ -27,11 +29,19 @@ export function smsProxyRoutes(deps: AppDeps) {
   return async (app: FastifyInstance) => {
     readBodiesAsJson(app, { parse: true });
     app.setErrorHandler(simpleErrorHandler);
+    documentOnly(app);
     const tags = ['compat: SMS proxy (seed 002)'];
 
     app.post(
       '/sms',
-      { schema: { tags, summary: 'Queue an SMS for the next batch (seed 002)' } },
+      {
+        schema: {
+          tags,
+          summary: 'Queue an SMS for the next batch (seed 002)',
+          body: SmsSend,
+          response: { 202: SmsAccepted, 400: SimpleError, 401: SimpleError },
+        },
+      },
       async (req, reply) => {
         const body = objectBody(req.body);
         if (typeof body === 'string') throw bad(body);
@@ -50,7 +60,14 @@ export function smsProxyRoutes(deps: AppDeps) {
 
     app.get<{ Params: { id: string } }>(
       '/sms/:id',
-      { schema: { tags, summary: 'Status of an SMS (seed 002); NOT_FOUND (200) for an unknown id' } },
+      {
+        schema: {
+          tags,
+          summary: 'Status of an SMS (seed 002); NOT_FOUND (200) for an unknown id',
+          params: Type.Object({ id: Type.String({ description: 'The id POST /sms answered' }) }),
+          response: { 200: SmsStatus, 401: SimpleError },
+        },
+      },
       async (req) => {
         const id = req.params.id.toLowerCase();
         const m = isUuid(id) ? await deps.store.messages.get(id) : undefined;

@@ -2,8 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { campaignFields, fieldsOf, type CampaignInput } from '../../../campaigns/input.ts';
 import { CampaignService } from '../../../campaigns/service.ts';
-import type { Problem } from '../../../domain/compose.ts';
-import { AppError } from '../../../errors/app-error.ts';
+import { invalidRequest } from '../../../errors/validation.ts';
 import type { AppDeps } from '../../deps.ts';
 import { ErrorSchema, MessageSchema } from '../messages/schemas.ts';
 import { messageView } from '../messages/views.ts';
@@ -23,14 +22,6 @@ import {
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 const tags = ['campaigns'];
 
-function invalid(problems: Problem[]): AppError {
-  return new AppError(
-    'HERALD_VALIDATION',
-    `The campaign is not valid: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
-    problems,
-  );
-}
-
 /** The service the runtime built (its changes kick the scheduler), or one of our own (API-only tests). */
 export function campaignService(deps: AppDeps): CampaignService {
   return deps.campaigns ?? new CampaignService(deps);
@@ -41,8 +32,8 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     const svc = campaignService(deps);
     const fields = (input: CampaignInput, base?: Parameters<typeof campaignFields>[1]) => {
-      const f = campaignFields(input, base, svc.providerChannel);
-      if (Array.isArray(f)) throw invalid(f);
+      const f = campaignFields(input, base, svc.providerChannel, deps.clock.now());
+      if (Array.isArray(f)) throw invalidRequest(f);
       return f;
     };
 

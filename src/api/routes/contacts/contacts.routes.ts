@@ -3,8 +3,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { contactFields } from '../../../campaigns/input.ts';
 import type { ContactFilter } from '../../../campaigns/model.ts';
-import type { Problem } from '../../../domain/compose.ts';
 import { AppError, coerceError } from '../../../errors/app-error.ts';
+import { invalidRequest } from '../../../errors/validation.ts';
 import type { AppDeps } from '../../deps.ts';
 import { ErrorSchema } from '../messages/schemas.ts';
 import { importContacts } from './import.ts';
@@ -20,14 +20,6 @@ import {
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 const tags = ['contacts'];
-
-export function invalid(problems: Problem[]): AppError {
-  return new AppError(
-    'HERALD_VALIDATION',
-    `The contact is not valid: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
-    problems,
-  );
-}
 
 /** Contacts: CRUD, filtered list with cursor pagination, matching count, streamed bulk import. */
 export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
@@ -49,7 +41,7 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       },
       async (req, reply) => {
         const c = contactFields(req.body, undefined);
-        if (Array.isArray(c)) throw invalid(c);
+        if (Array.isArray(c)) throw invalidRequest(c);
         const [r] = await deps.store.contacts.insertMany([c], deps.clock.now());
         if (r!.kind === 'duplicate') throw new AppError('HERALD_CONFLICT', `A contact with phone ${r!.phone} exists`);
         return reply.status(201).send(contactView((await deps.store.contacts.get(r!.id))!));
@@ -154,7 +146,7 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         const current = await deps.store.contacts.get(req.params.id);
         if (!current) throw new AppError('HERALD_NOT_FOUND', `No contact ${req.params.id}`);
         const c = contactFields(req.body, current);
-        if (Array.isArray(c)) throw invalid(c);
+        if (Array.isArray(c)) throw invalidRequest(c);
         const r = await deps.store.contacts.update(req.params.id, c, deps.clock.now());
         if (r.kind === 'not_found') throw new AppError('HERALD_NOT_FOUND', `No contact ${req.params.id}`);
         if (r.kind === 'duplicate') throw new AppError('HERALD_CONFLICT', `A contact with phone ${c.phone} exists`);

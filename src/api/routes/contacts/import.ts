@@ -10,7 +10,9 @@ import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { contactFields, type ContactInput } from '../../../campaigns/input.ts';
 import type { NewContact } from '../../../campaigns/model.ts';
+import { problemSentence } from '../../../errors/validation.ts';
 import type { Store } from '../../../store/store.ts';
+import { inputProblem } from '../../plugins/input-limits.ts';
 
 export interface ImportReport {
   accepted: number;
@@ -112,6 +114,8 @@ export async function importContacts(
   };
   const take = async (row: number, input: ContactInput | string) => {
     if (typeof input === 'string') return reject(row, input);
+    const limit = inputProblem(input);
+    if (limit) return reject(row, problemSentence(limit));
     const c = contactFields(input, undefined);
     if (Array.isArray(c)) return reject(row, c.map((p) => `${p.path.slice(1)} ${p.message}`).join('; '));
     batch.push({ row, contact: c });

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../deps.ts';
+import { ErrorSchema } from '../../openapi/schema-kit.ts';
 
 /** Liveness and readiness, without auth (load balancers and orchestrators call these). */
 export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
@@ -10,7 +11,9 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['health'],
+          operationId: 'healthz',
           summary: 'The process is alive',
+          security: [],
           response: { 200: Type.Object({ ok: Type.Boolean() }) },
         },
       },
@@ -21,7 +24,9 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['health'],
+          operationId: 'readyz',
           summary: 'The database answers and its schema is current',
+          security: [],
           response: {
             200: Type.Object({ ok: Type.Boolean(), schema: Type.Integer(), latest: Type.Integer() }),
             503: Type.Object({ ok: Type.Boolean(), reason: Type.String() }),
@@ -48,7 +53,20 @@ export function metricsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/metrics',
-      { schema: { tags: ['health'], summary: 'Prometheus metrics', produces: ['text/plain'] } },
+      {
+        schema: {
+          tags: ['health'],
+          operationId: 'metrics',
+          summary: 'Prometheus metrics',
+          response: {
+            200: {
+              description: 'The Prometheus text exposition format',
+              content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: Type.String() } },
+            },
+            401: ErrorSchema,
+          },
+        },
+      },
       async (_req, reply) => {
         const depth = await deps.store.messages.countByState();
         deps.metrics.queueDepth.reset();

@@ -1,9 +1,12 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ChangeResult } from '../../../store/store.ts';
 import { AppError } from '../../../errors/app-error.ts';
+import { useJsonParser } from '../../plugins/json-body.ts';
 import type { AppDeps } from '../../deps.ts';
 import {
   AcceptedSchema,
+  batchInputSchema,
   ErrorSchema,
   IdempotencyHeaders,
   IdParams,
@@ -17,6 +20,12 @@ import { messageDetailView, messageView } from './views.ts';
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 export const MAX_BATCH = 1000;
 
+/** The message after cancel or retry (both throw for an unknown id). */
+function changed(r: ChangeResult) {
+  if (r.kind === 'not_found') throw new AppError('HERALD_NOT_FOUND');
+  return messageView(r.message);
+}
+
 /** The native message API: accept, batch, read, list, cancel, retry. */
 export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -25,6 +34,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['messages'],
+          operationId: 'createMessage',
           summary: 'Accept one message',
           description:
             'Answers 202 after the message is committed. A repeated Idempotency-Key returns the first message.',
@@ -47,12 +57,10 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['messages'],
+          operationId: 'createMessageBatch',
           summary: `Accept up to ${MAX_BATCH} messages in one transaction`,
           description: 'All-or-nothing validation: one bad message rejects the whole request. Ids come back in order.',
-          body: Type.Object(
-            { messages: Type.Array(MessageInputSchema, { minItems: 1, maxItems: MAX_BATCH }) },
-            { additionalProperties: false },
-          ),
+          body: batchInputSchema(MAX_BATCH),
           response: { 202: Type.Object({ ids: Type.Array(Type.String()), count: Type.Integer() }), ...errors },
         },
       },
@@ -68,6 +76,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['messages'],
+          operationId: 'getMessage',
           summary: 'A message with its attempts and events',
           params: IdParams,
           response: { 200: MessageDetailSchema, ...errors },
@@ -85,6 +94,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['messages'],
+          operationId: 'listMessages',
           summary: 'List messages, newest first',
           description:
             'Filter by state, channel, provider, recipient, campaign and creation time; follow nextCursor for the next page.',
@@ -117,44 +127,50 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       },
     );
 
-    app.post(
-      '/v1/messages/:id/cancel',
-      {
-        schema: {
-          tags: ['messages'],
-          summary: 'Cancel a message that is not yet final',
-          params: IdParams,
-          response: { 200: MessageSchema, ...errors },
+    // Cancel and retry take no body, an empty one (even with a JSON content type) or a JSON object.
+    await app.register(async (scope) => {
+      const actions = scope.withTypeProvider<TypeBoxTypeProvider>();
+      useJsonParser(scope, { allowEmpty: true });
+      actions.addHook('preValidation', async (req) => {
+        req.body ??= {};
+      });
+      actions.post(
+        '/v1/messages/:id/cancel',
+        {
+          schema: {
+            tags: ['messages'],
+            operationId: 'cancelMessage',
+            summary: 'Cancel a queued message',
+            description:
+              'Only while the message is `queued`: once a provider may have it (`sending`, `sent`, …) the answer is 409 ' +
+              '`HERALD_INVALID_STATE`. The body is optional.',
+            'x-optional-body': true,
+            params: IdParams,
+            body: Type.Object({}, { additionalProperties: false }),
+            response: { 200: MessageSchema, ...errors },
+          },
         },
-      },
-      async (req) => {
-        const r = await deps.messages.cancel(req.params.id);
-        if (r.kind === 'not_found') throw new AppError('HERALD_NOT_FOUND');
-        return messageView(r.message);
-      },
-    );
-
-    app.post(
-      '/v1/messages/:id/retry',
-      {
-        schema: {
-          tags: ['messages'],
-          summary: 'Re-queue a failed, expired or bounced message with a fresh attempt budget',
-          params: IdParams,
-          body: Type.Optional(
-            Type.Object(
-              { maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) },
+        async (req) => changed(await deps.messages.cancel(req.params.id)),
+      );
+      actions.post(
+        '/v1/messages/:id/retry',
+        {
+          schema: {
+            tags: ['messages'],
+            operationId: 'retryMessage',
+            summary: 'Re-queue a failed, expired or bounced message with a fresh attempt budget',
+            description: 'Any other state is 409 `HERALD_INVALID_STATE`. The body is optional.',
+            'x-optional-body': true,
+            params: IdParams,
+            body: Type.Object(
+              { maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'New budget' })) },
               { additionalProperties: false },
             ),
-          ),
-          response: { 200: MessageSchema, ...errors },
+            response: { 200: MessageSchema, ...errors },
+          },
         },
-      },
-      async (req) => {
-        const r = await deps.messages.retry(req.params.id, req.body?.maxAttempts);
-        if (r.kind === 'not_found') throw new AppError('HERALD_NOT_FOUND');
-        return messageView(r.message);
-      },
-    );
+        async (req) => changed(await deps.messages.retry(req.params.id, req.body.maxAttempts)),
+      );
+    });
   };
 }

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Named, StringEnum } from '../../openapi/schema-kit.ts';
 import { CHANNELS } from '../../../domain/message.ts';
 import { MESSAGE_STATES } from '../../../domain/states.ts';
 import { UUID_PATTERN } from '../../../domain/ids.ts';
@@ -6,52 +7,123 @@ import { UUID_PATTERN } from '../../../domain/ids.ts';
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const NStr = (description?: string) => Nullable(Type.String(description ? { description } : {}));
 
-export const ErrorSchema = Type.Object(
-  {
-    error: Type.Object({
-      code: Type.String({ description: 'Stable error code (docs/errors.md)' }),
-      message: Type.String(),
-      details: Type.Optional(Type.Unknown()),
-    }),
-  },
-  { $id: 'Error', description: 'The one error shape of the native API' },
+export { ErrorSchema } from '../../openapi/schema-kit.ts';
+
+const EMAIL_EXAMPLE = {
+  channel: 'email',
+  to: 'ann@example.com',
+  from: 'shop@example.com',
+  subject: 'Your order',
+  text: 'Shipped!',
+} as const;
+const SMS_EXAMPLE = { channel: 'sms', to: '+79001234567', text: 'Your code is 1234' } as const;
+const WEBHOOK_EXAMPLE = { channel: 'webhook', url: 'https://example.com/hook', body: { order: 42 } } as const;
+
+/** Fields every channel takes. */
+const commonInput = {
+  priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 9, description: '0–9, higher first (0)' })),
+  sendAt: Type.Optional(Type.String({ format: 'date-time', description: 'Not before this time' })),
+  notAfter: Type.Optional(Type.String({ format: 'date-time', description: 'Expire if not sent by then' })),
+  categories: Type.Optional(Type.Integer({ minimum: 0, description: 'Category bit flags (docs/preferences.md)' })),
+  uniqueId: Type.Optional(Type.String({ maxLength: 256, description: 'For "the last message of this kind"' })),
+  metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Any JSON object, kept' })),
+  maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Attempt budget' })),
+};
+const provider = Type.Optional(
+  Type.String({ maxLength: 128, description: 'Use this configured provider instead of the channel route' }),
 );
 
-export const MessageInputSchema = Type.Object(
+export const EmailMessageInput = Type.Object(
   {
-    channel: Type.Union(
-      CHANNELS.map((c) => Type.Literal(c)),
-      { description: 'email needs to, from, subject and text or html; sms needs to and text; webhook needs url' },
-    ),
-    to: Type.Optional(Type.String({ maxLength: 320, description: 'E-mail address or phone number' })),
-    from: Type.Optional(Type.String({ maxLength: 320 })),
-    subject: Type.Optional(Type.String({ maxLength: 998 })),
-    text: Type.Optional(Type.String({ maxLength: 1_000_000 })),
-    html: Type.Optional(Type.String({ maxLength: 2_000_000 })),
-    method: Type.Optional(
-      Type.Union([Type.Literal('GET'), Type.Literal('POST'), Type.Literal('PUT')], {
-        description: 'webhook: HTTP method (POST)',
+    channel: Type.Literal('email'),
+    to: Type.String({ maxLength: 320, description: 'Recipient e-mail address' }),
+    from: Type.String({ maxLength: 320, description: 'Sender e-mail address' }),
+    subject: Type.String({ minLength: 1, maxLength: 998 }),
+    text: Type.Optional(Type.String({ maxLength: 1_000_000, description: 'Plain text (text or html is required)' })),
+    html: Type.Optional(Type.String({ maxLength: 2_000_000, description: 'HTML (text or html is required)' })),
+    provider,
+    ...commonInput,
+  },
+  { $id: 'EmailMessageInput', title: 'E-mail', additionalProperties: false, examples: [EMAIL_EXAMPLE] },
+);
+
+export const SmsMessageInput = Type.Object(
+  {
+    channel: Type.Literal('sms'),
+    to: Type.String({ maxLength: 32, description: 'Phone number: digits, optionally with a leading +' }),
+    text: Type.String({ minLength: 1, maxLength: 1_000_000 }),
+    from: Type.Optional(Type.String({ maxLength: 320, description: 'Sender id, where the provider takes one' })),
+    provider,
+    ...commonInput,
+  },
+  { $id: 'SmsMessageInput', title: 'SMS', additionalProperties: false, examples: [SMS_EXAMPLE] },
+);
+
+export const WebhookMessageInput = Type.Object(
+  {
+    channel: Type.Literal('webhook'),
+    url: Type.String({ maxLength: 8192, description: 'Target URL (http or https)' }),
+    method: Type.Optional(StringEnum(['GET', 'POST', 'PUT'], { description: 'HTTP method (POST)' })),
+    headers: Type.Optional(
+      Type.Unsafe<Record<string, string>>({
+        type: 'object',
+        description: 'Request headers to send',
+        propertyNames: { pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", 'x-expected': 'an HTTP header name' },
+        additionalProperties: { type: 'string', maxLength: 8192 },
       }),
     ),
-    url: Type.Optional(Type.String({ maxLength: 8192, description: 'webhook: target URL (http or https)' })),
-    headers: Type.Optional(
-      Type.Record(Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$" }), Type.String({ maxLength: 8192 })),
-    ),
-    body: Type.Optional(Type.Unknown({ description: 'webhook: any JSON, sent as the request body (POST/PUT)' })),
-    secret: Type.Optional(
-      Type.String({ minLength: 8, description: 'webhook: sign with Standard Webhooks (whsec_… or text)' }),
-    ),
-    priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 9, description: '0–9, higher first (0)' })),
-    sendAt: Type.Optional(Type.String({ format: 'date-time', description: 'Not before this time' })),
-    notAfter: Type.Optional(Type.String({ format: 'date-time', description: 'Expire if not sent by then' })),
-    categories: Type.Optional(Type.Integer({ minimum: 0, description: 'Category bit flags' })),
-    uniqueId: Type.Optional(Type.String({ maxLength: 256 })),
-    provider: Type.Optional(Type.String({ maxLength: 128, description: 'e-mail/SMS: use this provider' })),
-    metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    body: Type.Optional(Type.Unknown({ description: 'Any JSON, sent as the request body (POST/PUT)' })),
+    secret: Type.Optional(Type.String({ minLength: 8, description: 'Sign with Standard Webhooks (whsec_… or text)' })),
+    ...commonInput,
   },
-  { additionalProperties: false },
+  { $id: 'WebhookMessageInput', title: 'Webhook', additionalProperties: false, examples: [WEBHOOK_EXAMPLE] },
 );
+
+/**
+ * One message: a `oneOf` by `channel`. Ajv's discriminator checks only the branch the channel
+ * names (precise errors); `mapping` is for documentation tools (the validator drops it).
+ */
+const messageInput = {
+  type: 'object',
+  required: ['channel'],
+  oneOf: [Type.Ref('EmailMessageInput'), Type.Ref('SmsMessageInput'), Type.Ref('WebhookMessageInput')],
+  discriminator: {
+    propertyName: 'channel',
+    mapping: {
+      email: '#/components/schemas/EmailMessageInput',
+      sms: '#/components/schemas/SmsMessageInput',
+      webhook: '#/components/schemas/WebhookMessageInput',
+    },
+  },
+};
+type MessageInputType =
+  Static<typeof EmailMessageInput> | Static<typeof SmsMessageInput> | Static<typeof WebhookMessageInput>;
+
+/** One message (POST /v1/messages), with an example per channel. */
+export const MessageInputSchema = Type.Unsafe<MessageInputType>({
+  ...messageInput,
+  'x-examples': {
+    email: { summary: 'An e-mail', value: EMAIL_EXAMPLE },
+    sms: { summary: 'An SMS', value: SMS_EXAMPLE },
+    webhook: { summary: 'A webhook', value: WEBHOOK_EXAMPLE },
+  },
+});
+
+/** Up to 1000 messages (POST /v1/messages/batch). */
+export function batchInputSchema(maxItems: number) {
+  return Type.Object(
+    { messages: Type.Array(Type.Unsafe<MessageInputType>(messageInput), { minItems: 1, maxItems }) },
+    {
+      additionalProperties: false,
+      'x-examples': {
+        mixed: {
+          summary: 'One message per channel',
+          value: { messages: [EMAIL_EXAMPLE, SMS_EXAMPLE, WEBHOOK_EXAMPLE] },
+        },
+      },
+    },
+  );
+}
 export type MessageInputBody = Static<typeof MessageInputSchema>;
 
 export const AcceptedSchema = Type.Object({ id: Type.String(), state: Type.String() });
@@ -61,7 +133,7 @@ export const AttemptSchema = Type.Object({
   provider: NStr(),
   startedAt: Type.String({ format: 'date-time' }),
   durationMs: Type.Integer(),
-  outcome: Type.String({ description: 'ok | transient | permanent' }),
+  outcome: StringEnum(['ok', 'transient', 'permanent']),
   statusCode: Type.Union([Type.Integer(), Type.Null()]),
   response: NStr('Response excerpt (capped)'),
   error: NStr(),
@@ -78,8 +150,8 @@ export const EventSchema = Type.Object({
 
 const messageFields = {
   id: Type.String(),
-  channel: Type.String(),
-  state: Type.Union(MESSAGE_STATES.map((s) => Type.Literal(s))),
+  channel: StringEnum(CHANNELS),
+  state: StringEnum(MESSAGE_STATES),
   reason: NStr(),
   provider: NStr(),
   lane: Type.String(),
@@ -122,25 +194,30 @@ const messageFields = {
   updatedAt: Type.String({ format: 'date-time' }),
 };
 
-export const MessageSchema = Type.Object(messageFields);
-export const MessageDetailSchema = Type.Object({
-  ...messageFields,
-  attempts: Type.Array(AttemptSchema),
-  events: Type.Array(EventSchema),
+export const MessageDefinition = Type.Object(messageFields, { $id: 'Message', title: 'Message' });
+export const MessageSchema = Named(MessageDefinition);
+export const MessageDetailDefinition = Type.Object(
+  { ...messageFields, attempts: Type.Array(AttemptSchema), events: Type.Array(EventSchema) },
+  { $id: 'MessageDetail', title: 'Message with attempts and events' },
+);
+export const MessageDetailSchema = Named(MessageDetailDefinition);
+
+export const IdParams = Type.Object({
+  id: Type.String({ format: 'uuid', pattern: UUID_PATTERN, description: 'Message id (UUIDv7)' }),
 });
 
-export const IdParams = Type.Object({ id: Type.String({ pattern: UUID_PATTERN, description: 'Message id (UUIDv7)' }) });
-
 export const ListQuery = Type.Object({
-  state: Type.Optional(Type.Union(MESSAGE_STATES.map((s) => Type.Literal(s)))),
-  channel: Type.Optional(Type.Union(CHANNELS.map((c) => Type.Literal(c)))),
+  state: Type.Optional(StringEnum(MESSAGE_STATES)),
+  channel: Type.Optional(StringEnum(CHANNELS)),
   provider: Type.Optional(Type.String()),
   recipient: Type.Optional(Type.String()),
   campaignId: Type.Optional(Type.String()),
   since: Type.Optional(Type.String({ format: 'date-time', description: 'Created at or after' })),
   until: Type.Optional(Type.String({ format: 'date-time', description: 'Created before' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-  cursor: Type.Optional(Type.String({ pattern: UUID_PATTERN, description: 'nextCursor of the previous page' })),
+  cursor: Type.Optional(
+    Type.String({ format: 'uuid', pattern: UUID_PATTERN, description: 'nextCursor of the previous page' }),
+  ),
 });
 
 export const IdempotencyHeaders = Type.Object({
