@@ -1,34 +1,50 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcess } from '../helpers/cli.ts';
 
 const UNITS_DIR = join(import.meta.dirname, '..', '..', 'deploy', 'systemd');
+/** Herald's long-running units and the role each runs. */
 const UNITS = { 'herald.service': 'serve', 'herald-api.service': 'api', 'herald-worker.service': 'worker' };
+/** Every unit file in deploy/systemd (the backup service and its timer too). */
+const ALL = readdirSync(UNITS_DIR).filter((f) => /\.(service|timer)$/.test(f));
 const SYSTEM_UNITS = ['/usr/lib/systemd/system', '/lib/systemd/system'].find((d) => existsSync(d));
 /** systemd's tools, and the system units that `--root` needs beside ours. */
 const HAVE = (tool: string) => !!SYSTEM_UNITS && ['/usr/bin', '/bin'].some((d) => existsSync(join(d, tool)));
 
 /**
  * A root for `systemd-analyze --root`: the machine's own system units (sysinit.target and the
- * rest that ours are ordered against), ours in /etc/systemd/system, and an executable at
- * /usr/local/bin/herald where `npm install -g` puts the command (verify checks ExecStart exists).
+ * rest that ours are ordered against), ours in /etc/systemd/system, and executables where
+ * ExecStart= expects them (verify checks that they exist): /usr/local/bin/herald, where
+ * `npm install -g` puts the command, and /bin/sh for the backup.
  */
 function rootWith(units: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'herald-systemd-'));
   mkdirSync(join(root, 'usr/local/bin'), { recursive: true });
   mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
   cpSync(SYSTEM_UNITS!, join(root, 'usr/lib/systemd/system'), { recursive: true });
-  writeFileSync(join(root, 'usr/local/bin/herald'), '#!/bin/sh\n');
-  chmodSync(join(root, 'usr/local/bin/herald'), 0o755);
+  mkdirSync(join(root, 'bin'));
+  for (const exe of ['usr/local/bin/herald', 'bin/sh']) {
+    writeFileSync(join(root, exe), '#!/bin/sh\n');
+    chmodSync(join(root, exe), 0o755);
+  }
   for (const [name, text] of Object.entries(units)) writeFileSync(join(root, 'etc/systemd/system', name), text);
   return root;
 }
 
 const unitText = (name: string) => readFileSync(join(UNITS_DIR, name), 'utf8');
-const ours = () => Object.fromEntries(Object.keys(UNITS).map((n) => [n, unitText(n)]));
+const ours = () => Object.fromEntries(ALL.map((n) => [n, unitText(n)]));
 
 async function verify(units: Record<string, string>) {
   const root = rootWith(units);
@@ -50,6 +66,13 @@ function section(text: string, name: string): string[] {
 void describe('systemd units (deploy/systemd)', () => {
   void test('systemd-analyze verify finds nothing to say about them', async (t) => {
     if (!HAVE('systemd-analyze')) return t.skip('systemd-analyze is not installed here');
+    assert.deepEqual(ALL.sort(), [
+      'herald-api.service',
+      'herald-backup.service',
+      'herald-backup.timer',
+      'herald-worker.service',
+      'herald.service',
+    ]);
     const r = await verify(ours());
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr.trim(), '', 'no warnings either');
@@ -88,7 +111,7 @@ void describe('systemd units (deploy/systemd)', () => {
     }
   });
 
-  void test('the three share one sandbox, line for line', () => {
+  void test('all share one sandbox, line for line', () => {
     const sandbox = (name: string) => {
       const lines = section(unitText(name), 'Service');
       return lines.slice(lines.indexOf('NoNewPrivileges=yes'));
@@ -96,12 +119,13 @@ void describe('systemd units (deploy/systemd)', () => {
     assert.ok(sandbox('herald.service').length > 15);
     assert.deepEqual(sandbox('herald-api.service'), sandbox('herald.service'));
     assert.deepEqual(sandbox('herald-worker.service'), sandbox('herald.service'));
+    assert.deepEqual(sandbox('herald-backup.service'), sandbox('herald.service'));
   });
 
   void test('systemd-analyze security rates their exposure "OK" (below 2.0 of 10)', async (t) => {
     if (!HAVE('systemd-analyze')) return t.skip('systemd-analyze is not installed here');
     const root = rootWith(ours());
-    for (const name of Object.keys(UNITS)) {
+    for (const name of ALL.filter((n) => n.endsWith('.service'))) {
       const r = await runProcess(
         'systemd-analyze',
         ['security', '--offline=yes', `--root=${root}`, join(root, 'etc/systemd/system', name)],

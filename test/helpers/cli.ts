@@ -83,6 +83,12 @@ async function ended(run: CliRun): Promise<{ code: number | null; stdout: string
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
+/** Herald's API address from its "Herald API listening" log line. */
+export async function listeningAt(run: CliRun, timeoutMs = 60_000): Promise<string> {
+  const m = await run.waitFor(/"address":"(http:\/\/[^"]+)","docs"/, 'stdout', timeoutMs);
+  return m[1]!;
+}
+
 /** A fresh SQLite database URL. */
 export function freshSqliteUrl(): string {
   return `sqlite:${join(mkdtempSync(join(tmpdir(), 'herald-cli-')), 'h.db')}`;

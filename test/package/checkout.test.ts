@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { runProcess, startProcess } from '../helpers/cli.ts';
-import { ENGINES_MIN, listeningAt, mustRun, olderSystemNode, operatorEnv, ROOT } from './npm.ts';
+import { listeningAt, runProcess, startProcess } from '../helpers/cli.ts';
+import { ENGINES_MIN, mustRun, olderSystemNode, operatorEnv, ROOT } from './npm.ts';
 
 const NODE_24 = dirname(process.execPath);
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { runProcess, type CliRun } from '../helpers/cli.ts';
+import { runProcess } from '../helpers/cli.ts';
 
 /** The checkout these tests run in. */
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -58,10 +58,4 @@ function older(a: string, b: string): boolean {
   const [x, y] = [a, b].map((v) => v.split('.').map(Number));
   for (let i = 0; i < 3; i++) if (x![i] !== y![i]) return x![i]! < y![i]!;
   return false;
-}
-
-/** Herald's API address from its "Herald API listening" log line. */
-export async function listeningAt(run: CliRun, timeoutMs = 60_000): Promise<string> {
-  const m = await run.waitFor(/"address":"(http:\/\/[^"]+)","docs"/, 'stdout', timeoutMs);
-  return m[1]!;
 }

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { startProcess, runProcess } from '../helpers/cli.ts';
+import { listeningAt, startProcess, runProcess } from '../helpers/cli.ts';
 import { eventually } from '../helpers/herald.ts';
 import { startSink } from '../helpers/http-sink.ts';
 import { launch, watchErrors } from '../ui/browser.ts';
-import { ENGINES_MIN, listeningAt, mustRun, olderSystemNode, operatorEnv, registryNode, ROOT } from './npm.ts';
+import { ENGINES_MIN, mustRun, olderSystemNode, operatorEnv, registryNode, ROOT } from './npm.ts';
 
 const KEY = 'hk_package_test_0123456789abcdef';
 const NODE_24 = dirname(process.execPath);
