@@ -11,7 +11,7 @@
  *   BENCH_FANOUT_NODE_FLAGS='' …                     (Node flags of the fan-out process; default Herald's own)
  *   BENCH_DEBUG=1 …                                  (progress and memory on stderr)
  *
- * Prints a markdown section (bench/run.ts collects it).
+ * Prints a markdown table, or with `--json` one `BENCH_RESULT [...]` line (bench/run.ts's fan-out section).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,9 +27,9 @@ import { CampaignService } from '../src/campaigns/service.ts';
 import type { NewContact } from '../src/campaigns/model.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { HERALD_NODE_FLAGS } from '../src/node-flags.ts';
+import { PG_URL, dropSchema } from './lib/pg.ts';
 
 const N = Number(process.env.BENCH_CAMPAIGN_CONTACTS ?? 1_000_000);
-const PG_URL = process.env.HERALD_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const BACKENDS = (process.env.BENCH_CAMPAIGN_BACKENDS ?? 'sqlite,postgres').split(',');
 const ZONES = ['Europe/Moscow', 'Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'UTC'];
 
@@ -126,7 +126,7 @@ async function fanout(where: Where): Promise<void> {
 
 function child(where: Where): Promise<{ ms: number; messages: number; rssMb: number }> {
   return new Promise((resolve, reject) => {
-    const flags = (process.env.BENCH_FANOUT_NODE_FLAGS ?? HERALD_NODE_FLAGS.join(' ')).split(' ').filter(Boolean);
+    const flags = fanoutFlags().split(' ').filter(Boolean);
     const p = spawn(process.execPath, [...flags, fileURLToPath(import.meta.url), '--fanout', JSON.stringify(where)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -138,44 +138,45 @@ function child(where: Where): Promise<{ ms: number; messages: number; rssMb: num
   });
 }
 
-async function dropSchema(schema: string): Promise<void> {
-  const pg = (await import('pg')).default;
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await c.end();
+export interface FanoutResult {
+  backend: string;
+  contacts: number;
+  fanoutMs: number;
+  rssMb: number;
+  loadMs: number;
 }
 
+/** The Node flags of the fan-out process (BENCH_FANOUT_NODE_FLAGS, default Herald's own). */
+const fanoutFlags = (): string => process.env.BENCH_FANOUT_NODE_FLAGS ?? HERALD_NODE_FLAGS.join(' ');
+
 async function main(): Promise<void> {
-  const rows: string[] = [];
+  const results: FanoutResult[] = [];
   for (const backend of BACKENDS) {
     const where: Where =
       backend === 'sqlite'
         ? { url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'herald-fanout-')), 'bench.db')}` }
         : { url: PG_URL, schema: `bench_fanout_${randomBytes(4).toString('hex')}` };
-    const loadMs = await load(where);
-    const r = await child(where);
-    if (r.messages !== N) throw new Error(`${backend}: ${r.messages} messages for ${N} contacts`);
-    rows.push(
-      `| ${backend} | ${N.toLocaleString('en-US')} | ${(r.ms / 1000).toFixed(1)} s | ${Math.round(
-        (N / r.ms) * 1000,
-      ).toLocaleString('en-US')} | ${Math.round(r.rssMb)} MB | ${(loadMs / 1000).toFixed(1)} s |`,
-    );
-    if (where.schema) await dropSchema(where.schema);
+    try {
+      const loadMs = await load(where);
+      const r = await child(where);
+      if (r.messages !== N) throw new Error(`${backend}: ${r.messages} messages for ${N} contacts`);
+      results.push({ backend, contacts: N, fanoutMs: r.ms, rssMb: r.rssMb, loadMs });
+    } finally {
+      if (where.schema) await dropSchema(where.schema);
+    }
   }
+  // `--json`: one line for bench/run.ts; else a markdown table.
+  if (process.argv.includes('--json')) return void process.stdout.write(`BENCH_RESULT ${JSON.stringify(results)}\n`);
   console.log(
     [
-      '## Campaign fan-out',
-      '',
-      'One campaign (SMS, a template with an attribute, a 09:00–21:00 local window over five time zones) to',
-      'every contact: time from its start to every message queued, through the scheduler (pages of 2,000',
-      'contacts, each page and its checkpoint in one transaction), and the peak RSS of that process.',
-      'Goal on SQLite for 1,000,000 contacts: under 30 s and 300 MB.' +
-        ` Fan-out process flags: \`${process.env.BENCH_FANOUT_NODE_FLAGS ?? HERALD_NODE_FLAGS.join(' ')}\` (Herald's own).`,
-      '',
       '| store | contacts | fan-out | messages/s | peak RSS (fan-out process) | loading the contacts |',
       '| --- | --- | --- | --- | --- | --- |',
-      ...rows,
+      ...results.map(
+        (r) =>
+          `| ${r.backend} | ${r.contacts.toLocaleString('en-US')} | ${(r.fanoutMs / 1000).toFixed(1)} s | ${Math.round(
+            (r.contacts / r.fanoutMs) * 1000,
+          ).toLocaleString('en-US')} | ${Math.round(r.rssMb)} MB | ${(r.loadMs / 1000).toFixed(1)} s |`,
+      ),
     ].join('\n'),
   );
 }
