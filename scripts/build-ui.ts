@@ -50,19 +50,27 @@ export async function buildUi(opts: { force?: boolean; quiet?: boolean; outDir?:
   return true;
 }
 
+/**
+ * `npm start`'s and `npm test`'s step (scripts/prestart.js, pretest): builds when stale, and only
+ * warns when it cannot. Herald runs without the UI (/admin then says how to get it), e.g. in a
+ * checkout installed without dev dependencies.
+ */
+export async function buildUiOrWarn(): Promise<void> {
+  try {
+    if (!(await buildUi())) console.log('admin UI is up to date (ui/dist)');
+  } catch (err) {
+    if (err instanceof NoVite) console.error(`admin UI not built: ${err.message}.`);
+    else console.error('admin UI build failed:', err);
+    console.error('Herald will start without the admin UI; /admin says how to get it.');
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const force = process.argv.includes('--force');
-  buildUi({ force }).then(
-    (built) => {
-      if (!built) console.log('admin UI is up to date (ui/dist)');
-    },
-    (err: unknown) => {
-      // `npm run build:ui` fails loudly; as prestart it only warns: Herald runs without the UI
-      // (/admin then says how to get it), e.g. where dev dependencies were not installed.
-      if (err instanceof NoVite) console.error(`admin UI not built: ${err.message}.`);
-      else console.error('admin UI build failed:', err);
-      if (force) process.exitCode = 1;
-      else console.error('Herald will start without the admin UI; /admin says how to get it.');
-    },
-  );
+  if (process.argv.includes('--force')) {
+    // `npm run build:ui` fails loudly.
+    buildUi({ force: true }).catch((err: unknown) => {
+      console.error('admin UI build failed:', err);
+      process.exitCode = 1;
+    });
+  } else void buildUiOrWarn();
 }
