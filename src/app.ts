@@ -23,6 +23,9 @@ import { suppressionRoutes } from './api/routes/suppressions/suppressions.routes
 import { outboxRoutes } from './providers/outbox/outbox.routes.ts';
 import { receiptRoutes } from './providers/receipts/receipts.routes.ts';
 import { providersRoutes } from './providers/stats/providers.routes.ts';
+import { templateRoutes } from './api/routes/templates/templates.routes.ts';
+import { TemplateService } from './templates/service.ts';
+import { unsubscribeRoutes } from './unsubscribe/unsubscribe.routes.ts';
 
 export type { AppDeps } from './api/deps.ts';
 
@@ -33,6 +36,7 @@ export type { AppDeps } from './api/deps.ts';
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Typed as Fastify's base logger so the instance keeps Fastify's default generics.
   const loggerInstance: FastifyBaseLogger = deps.logger;
+  deps = { ...deps, templates: deps.templates ?? new TemplateService(deps) };
   const app = Fastify({
     loggerInstance,
     // Per-request log lines cost ingest throughput; delivery attempts are logged by the worker.
@@ -56,6 +60,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Provider receipts: the provider's own check (signature, password), else an API key (receipts/access.ts).
   if (deps.providers) await app.register(receiptRoutes({ ...deps, providers: deps.providers, authenticate }));
   await app.register(uiRoutes);
+  // Unsubscribe links: no API key (the signed token is the credential).
+  if (deps.unsubscribe) await app.register(unsubscribeRoutes(deps.unsubscribe));
 
   // HERALD_COMPAT_AUTH=false: the replaced systems' clients send no key (private network only; docs/compat/).
   if (!deps.config.compatAuth) await app.register(legacyCompatRoutes(deps));
@@ -66,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     secured.addHook('onRequest', authenticate);
     await secured.register(metricsRoutes(deps));
     await secured.register(messageRoutes(deps));
+    await secured.register(templateRoutes({ ...deps, templates: deps.templates! }));
     await secured.register(contactRoutes(deps));
     await secured.register(campaignRoutes(deps));
     await secured.register(statsRoutes(deps));

@@ -20,6 +20,7 @@ import { openStore } from './store/open-store.ts';
 import { StatsRepo } from './store/stats.repo.ts';
 import { StatsRecorder } from './stats/recorder.ts';
 import type { Store } from './store/store.ts';
+import { createUnsubscribeKit } from './unsubscribe/setup.ts';
 
 export type Role = 'api' | 'worker';
 
@@ -73,7 +74,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   stats.start();
   // Preferences and the suppression list: checked at ingest (once per group) and again before each provider call.
   const screen = new RecipientScreen({ store });
-  const providers = createProviderHub({ config, store, clock, logger, metrics });
+  const unsubscribe = await createUnsubscribeKit(config, store, clock);
+  const providers = createProviderHub({ config, store, clock, logger, metrics, mail: unsubscribe.mail });
   // Accepted messages count under the provider that will carry them: the one named, else the route's first.
   const providerOf = (channel: Channel, provider?: string): string =>
     provider ?? (channel === 'webhook' ? 'webhook' : (providers.set.routes[channel][0] ?? channel));
@@ -112,7 +114,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   };
   if (opts.roles.includes('api')) {
     rt.generatedKey = await bootstrapApiKey(store, config.apiKey, clock.now());
-    rt.app = await buildApp({ config, store, clock, logger, metrics, ingest, messages, providers, campaigns, stats });
+    rt.app = await buildApp({
+      ...{ config, store, clock, logger, metrics, ingest, messages, providers, campaigns, stats },
+      unsubscribe,
+    });
     if (config.rpcPort) {
       rt.rpcApp = await buildRpcApp({ config, store, clock, logger, metrics, ingest, messages, providers });
     }
@@ -137,10 +142,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       metrics,
       maxAttempts: (channel, provider) => messages.defaultMaxAttempts(channel, provider),
       onMessages: () => worker.wake(),
-      onAccepted: (channel, provider, n) => {
+      onAccepted: (channel, provider, n, segments) => {
         const label = providerOf(channel, provider);
         metrics.accepted.inc({ channel, provider: label }, n);
-        stats.accepted(channel, label, n);
+        stats.accepted(channel, label, n, segments);
       },
     });
     campaigns.onChange(() => scheduler.kick());

@@ -7,6 +7,8 @@ import type { Ingest } from '../queue/ingest.ts';
 import type { MessageService } from '../services/messages.ts';
 import type { CampaignService } from '../campaigns/service.ts';
 import type { StatsRecorder } from '../stats/recorder.ts';
+import type { TemplateService } from '../templates/service.ts';
+import type { UnsubscribeKit } from '../unsubscribe/setup.ts';
 import type { Store } from '../store/store.ts';
 
 /** What the HTTP layer is built from (passed by hand: no container). */
@@ -24,4 +26,8 @@ export interface AppDeps {
   providers?: ProviderHub;
   /** Dashboard counters: flushed before /v1/stats reads; receipts may count into it (absent: reads only). */
   stats?: StatsRecorder;
+  /** Unsubscribe links: token signer and opt-out use case (absent: /u/{token} is not served). */
+  unsubscribe?: Pick<UnsubscribeKit, 'tokens' | 'service'>;
+  /** Stored templates (absent: buildApp makes one). */
+  templates?: TemplateService;
 }

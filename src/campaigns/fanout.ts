@@ -11,6 +11,9 @@ import type { NewMessage } from '../domain/message.ts';
 import type { Store } from '../store/store.ts';
 import type { Campaign, Contact } from './model.ts';
 import { renderTemplate } from './template.ts';
+import { countSegments } from '../providers/sms/segments.ts';
+import { contactData, renderVersion } from '../templates/service.ts';
+import type { TemplateVersion } from '../templates/model.ts';
 import { openingsAt } from './window.ts';
 
 export interface FanoutDeps {
@@ -23,7 +26,7 @@ export interface FanoutDeps {
 }
 
 export type FanoutStep =
-  | { kind: 'written'; messages: number; expired: number; done: boolean }
+  | { kind: 'written'; messages: number; expired: number; done: boolean; segments: number }
   /** The campaign is not running (paused, cancelled, gone) or its fan-out is complete. */
   | { kind: 'idle' }
   /** Another fan-out advanced the checkpoint first: nothing written. */
@@ -34,6 +37,38 @@ export const EXPIRED_BEFORE_WINDOW = 'the local-time window does not open before
 
 class CheckpointMoved extends Error {}
 
+/** A campaign's content for one contact, or why it cannot be rendered. */
+export type ContactContent = { subject?: string; text?: string; html?: string } | { problem: string };
+
+/**
+ * How a campaign renders each contact: its stored template version (Liquid, the contact's
+ * attributes as data; a variable a contact lacks fails that contact's message, not the page),
+ * else its own subject/text/html with `{placeholders}`.
+ */
+export function campaignRenderer(
+  c: Campaign,
+  version: TemplateVersion | undefined,
+): (contact: Contact) => ContactContent {
+  if (c.template) {
+    return (contact) => {
+      if (!version) return { problem: `template ${c.template!.id} version ${c.template!.version} no longer exists` };
+      const r = renderVersion(version, c.template!.locale ?? contactLocale(contact), contactData(contact));
+      return 'problems' in r ? { problem: `the contact's template data ${r.problems.join('; ')}` } : r;
+    };
+  }
+  return (contact) => ({
+    subject: c.subject != null ? renderTemplate(c.subject, contact) : undefined,
+    text: c.text ? renderTemplate(c.text, contact) : undefined,
+    html: c.html != null ? renderTemplate(c.html, contact) : undefined,
+  });
+}
+
+/** A contact's locale attribute (`locale` or `language`), which picks the template variant. */
+function contactLocale(contact: Contact): string | undefined {
+  const v = contact.attributes.locale ?? contact.attributes.language;
+  return typeof v === 'string' ? v : undefined;
+}
+
 /** Builds the message of one contact: due at the next opening of its window, never after the end. */
 export function campaignMessage(
   c: Campaign,
@@ -41,16 +76,21 @@ export function campaignMessage(
   due: number,
   now: number,
   maxAttempts: number,
+  content: ContactContent = campaignRenderer(c, undefined)(contact),
 ): NewMessage {
   const late = due >= c.endAt;
+  const failed = 'problem' in content ? content.problem : undefined;
+  const body = 'problem' in content ? {} : content;
   return {
     channel: c.channel,
     recipient: (c.channel === 'sms' ? contact.phone : contact.email) ?? '',
     sender: c.sender ?? undefined,
-    subject: c.subject != null ? renderTemplate(c.subject, contact) : undefined,
-    text: renderTemplate(c.text, contact),
+    subject: body.subject,
+    text: body.text,
+    html: body.html,
+    segments: c.channel === 'sms' ? countSegments(body.text ?? '').segments : undefined,
     priority: c.priority,
-    categories: 0,
+    categories: c.categories,
     provider: c.provider ?? undefined,
     // The lane rule of composeMessage: the provider's name, else the channel's route.
     lane: c.provider ?? c.channel,
@@ -59,8 +99,8 @@ export function campaignMessage(
     maxAttempts,
     campaignId: c.id,
     contactId: contact.id,
-    state: late ? 'expired' : undefined,
-    reason: late ? EXPIRED_BEFORE_WINDOW : undefined,
+    state: failed ? 'failed' : late ? 'expired' : undefined,
+    reason: failed ?? (late ? EXPIRED_BEFORE_WINDOW : undefined),
   };
 }
 
@@ -75,8 +115,10 @@ export async function fanoutPage(deps: FanoutDeps, campaignId: string): Promise<
     c.checkpoint ?? undefined,
   );
   const opening = openingsAt(now, c.window);
+  const version = c.template ? await deps.store.templates.version(c.template.id, c.template.version) : undefined;
+  const render = campaignRenderer(c, version);
   const messages = page.items.map((contact) =>
-    campaignMessage(c, contact, opening(contact.timezone), now, deps.maxAttempts),
+    campaignMessage(c, contact, opening(contact.timezone), now, deps.maxAttempts, render(contact)),
   );
   const last = page.items.length > 0 ? page.items[page.items.length - 1]!.id : c.checkpoint;
   const done = page.nextCursor === null;
@@ -92,5 +134,6 @@ export async function fanoutPage(deps: FanoutDeps, campaignId: string): Promise<
     throw err;
   }
   const expired = messages.filter((m) => m.state === 'expired').length;
-  return { kind: 'written', messages: messages.length, expired, done };
+  const segments = messages.reduce((n, m) => n + (m.segments ?? 0), 0);
+  return { kind: 'written', messages: messages.length, expired, done, segments };
 }

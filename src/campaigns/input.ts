@@ -11,10 +11,12 @@ import {
   type Campaign,
   type CampaignChannel,
   type CampaignFields,
+  type CampaignTemplate,
   type LocalWindow,
   type NewContact,
 } from './model.ts';
 import { checkWindow } from './window.ts';
+import { carriesReservedBit } from '../domain/categories.ts';
 
 export interface CampaignInput {
   name?: string | null | undefined;
@@ -23,6 +25,10 @@ export interface CampaignInput {
   from?: string | null | undefined;
   subject?: string | null | undefined;
   text?: string | undefined;
+  html?: string | null | undefined;
+  /** Already resolved by the service (the template exists; its version is pinned). */
+  template?: CampaignTemplate | null | undefined;
+  categories?: number | undefined;
   filter?: { operatorCodes?: string[] | undefined; tags?: string[] | undefined } | undefined;
   startAt?: string | undefined;
   endAt?: string | undefined;
@@ -62,6 +68,9 @@ export function campaignFields(
     sender: input.from !== undefined ? input.from : (base?.sender ?? null),
     subject: input.subject !== undefined ? input.subject : (base?.subject ?? null),
     text: input.text ?? base?.text ?? '',
+    html: input.html !== undefined ? input.html || null : (base?.html ?? null),
+    template: input.template !== undefined ? input.template : (base?.template ?? null),
+    categories: input.categories ?? base?.categories ?? 0,
     filter: {
       operatorCodes: input.filter?.operatorCodes ?? base?.filter.operatorCodes ?? [],
       tags: input.filter?.tags ?? base?.filter.tags ?? [],
@@ -72,7 +81,11 @@ export function campaignFields(
     priority: input.priority ?? base?.priority ?? 0,
   };
   if (!CAMPAIGN_CHANNELS.includes(f.channel)) bad('channel', 'must be sms or email');
-  if (!f.text.trim()) bad('text', 'is required');
+  if (!f.template && !f.text.trim() && !(f.channel === 'email' && f.html?.trim()))
+    bad('text', f.channel === 'email' ? 'is required (or html, or a template)' : 'is required (or a template)');
+  if (f.html && f.channel !== 'email') bad('html', 'only e-mail campaigns have an HTML body');
+  if (!Number.isInteger(f.categories) || f.categories < 0) bad('categories', 'must be a non-negative integer');
+  else if (carriesReservedBit(f.categories)) bad('categories', 'bit 1 is reserved and must never be set');
   if (f.startAt >= f.endAt) bad('endAt', 'must be after startAt');
   else if (now !== undefined && input.endAt !== undefined && f.endAt <= now)
     bad('endAt', `is already past (${new Date(f.endAt).toISOString()}): the campaign would send nothing`);
@@ -85,7 +98,7 @@ export function campaignFields(
   if (!Number.isInteger(f.priority) || f.priority < 0 || f.priority > 9) bad('priority', 'must be 0–9');
   if (f.channel === 'email') {
     if (!f.sender || !EMAIL_RE.test(f.sender)) bad('from', 'e-mail campaigns need a From address');
-    if (!f.subject) bad('subject', 'e-mail campaigns need a subject');
+    if (!f.subject && !f.template) bad('subject', 'e-mail campaigns need a subject (or a template)');
   }
   if (f.provider != null) {
     const ch = providerChannel(f.provider);
@@ -135,6 +148,10 @@ function normalisePhone(p: string | null): string | null {
 
 /** The fields of a stored campaign, to merge a PATCH over. */
 export function fieldsOf(c: Campaign): CampaignFields {
-  const { name, channel, provider, sender, subject, text, filter, startAt, endAt, window, priority } = c;
-  return { name, channel, provider, sender, subject, text, filter, startAt, endAt, window, priority };
+  const { name, channel, provider, sender, subject, text, html, template, categories } = c;
+  const { filter, startAt, endAt, window, priority } = c;
+  return {
+    ...{ name, channel, provider, sender, subject, text, html, template, categories },
+    ...{ filter, startAt, endAt, window, priority },
+  };
 }

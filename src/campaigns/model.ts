@@ -30,6 +30,12 @@ export type CampaignChannel = (typeof CAMPAIGN_CHANNELS)[number];
 export const CAMPAIGN_STATES = ['scheduled', 'running', 'paused', 'finished', 'cancelled'] as const;
 export type CampaignState = (typeof CAMPAIGN_STATES)[number];
 
+export interface CampaignTemplate {
+  id: string;
+  version: number;
+  locale: string | null;
+}
+
 /** A daily local-time window, `HH:MM` each; `from > to` crosses midnight. */
 export interface LocalWindow {
   from: string;
@@ -46,6 +52,12 @@ export interface Campaign {
   /** E-mail subject (a template like the text). */
   subject: string | null;
   text: string;
+  /** E-mail: the HTML body (a template like the text); the text part is made from it when text is empty. */
+  html: string | null;
+  /** A stored template rendered for each contact instead of subject/text/html (version pinned at create). */
+  template: CampaignTemplate | null;
+  /** Category flags of its messages: e-mails in a category carry one-click unsubscribe. */
+  categories: number;
   filter: { operatorCodes: string[]; tags: string[] };
   startAt: number;
   endAt: number;
@@ -71,6 +83,9 @@ export type CampaignFields = Pick<
   | 'sender'
   | 'subject'
   | 'text'
+  | 'html'
+  | 'template'
+  | 'categories'
   | 'filter'
   | 'startAt'
   | 'endAt'

@@ -22,7 +22,7 @@ export interface SchedulerDeps {
   logger: Logger;
   metrics?: Metrics | undefined;
   /** Counts fanned-out messages as accepted (metrics, dashboard), like Ingest does for API messages. */
-  onAccepted?: ((channel: Channel, provider: string | undefined, n: number) => void) | undefined;
+  onAccepted?: ((channel: Channel, provider: string | undefined, n: number, segments: number) => void) | undefined;
   /** Attempt budget of a campaign's messages: a number, or per channel and provider (MessageService.defaultMaxAttempts). */
   maxAttempts: number | ((channel: Channel, provider?: string) => number);
   /** Idle poll interval (real time). */
@@ -178,7 +178,7 @@ export class CampaignScheduler {
       );
       if (step.kind !== 'written') return;
       report.written += step.messages;
-      this.d.onAccepted?.(c.channel, c.provider ?? undefined, step.messages);
+      this.d.onAccepted?.(c.channel, c.provider ?? undefined, step.messages, step.segments);
       if (step.messages > step.expired) this.d.onMessages?.();
       done = step.done;
     }

@@ -73,6 +73,14 @@ export class CampaignService {
       throw new AppError('HERALD_INVALID_STATE', `Campaign ${id} is ${before.state}; it can no longer change`);
     if (before.state !== 'scheduled' && f.channel !== before.channel)
       throw new AppError('HERALD_INVALID_STATE', 'The channel of a started campaign cannot change');
+    if (
+      before.state !== 'scheduled' &&
+      (f.html !== before.html || JSON.stringify(f.template) !== JSON.stringify(before.template))
+    )
+      throw new AppError(
+        'HERALD_INVALID_STATE',
+        'The HTML body and template of a started campaign cannot change (its messages are rendered); cancel it and create another',
+      );
     let after = (await this.store.campaigns.update(id, f, now))!;
     if (before.state === 'scheduled') {
       if (after.startAt <= now && now < after.endAt)

@@ -3,6 +3,7 @@ import { EnvReader, readEnv, type EnvSettings } from './env.ts';
 import { readConfigFile } from './file.ts';
 import { parseProviderSection, type ProviderConfig } from './providers.ts';
 import { Sources, type Env } from './sources.ts';
+import { readContentConfig, type ContentConfig } from './content.ts';
 
 /**
  * The only reader of process.env and of the providers file (HERALD_CONFIG): environment settings
@@ -14,6 +15,8 @@ export type { BreakerSettings, RetryPolicy } from './env.ts';
 export type { ProviderConfig } from './providers.ts';
 
 export type Config = EnvSettings & {
+  /** SMS segment limit, public URL, unsubscribe links, Message-ID domain (config/content.ts). */
+  content: ContentConfig;
   providers: ProviderConfig[];
   /** Per channel: provider names in failover order. */
   routes: Partial<Record<Channel, string[]>>;
@@ -31,9 +34,14 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const src = new Sources(env);
-  const settings = readEnv(new EnvReader(src));
+  const r = new EnvReader(src);
+  const settings = readEnv(r);
   const file = settings.configFile ? readConfigFile(settings.configFile, src) : {};
-  const config: Config = { ...settings, ...parseProviderSection(file, settings.worker.retry, src.problems) };
+  const config: Config = {
+    ...settings,
+    content: readContentConfig(r, settings),
+    ...parseProviderSection(file, settings.worker.retry, src.problems),
+  };
   if (src.problems.length > 0) throw new ConfigError(src.redactedProblems());
   return deepFreeze(config);
 }

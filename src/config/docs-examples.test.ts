@@ -8,8 +8,16 @@ import { loadConfig } from './config.ts';
 
 const DOCS = join(import.meta.dirname, '..', '..', 'docs');
 
+/** A DKIM private key file for docs/providers/smtp.md (the option names a file that must hold a key). */
+const dkimKeyFile = join(mkdtempSync(join(tmpdir(), 'herald-dkim-')), 'dkim.pem');
+writeFileSync(
+  dkimKeyFile,
+  generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
+);
+
 /** Values for the variables the examples use; any other `${VAR}` gets a plain string. */
 const VALUES: Record<string, string> = {
+  DKIM_KEY_FILE: dkimKeyFile,
   API_BASE: 'https://mail-gateway.example.com',
   SENDGRID_WEBHOOK_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
     .publicKey.export({ format: 'der', type: 'spki' })

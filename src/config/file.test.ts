@@ -135,7 +135,7 @@ routes:
     `${path}: "provider" is not a section of the providers file (known: providers, routes) (did you mean "providers"?)`,
     `${path}: "route" is not a section of the providers file (known: providers, routes) (did you mean "routes"?)`,
     'providers[mail].channel must be email or sms (did you mean "email"?)',
-    'providers[relay].type "smpt" is not a known provider type (known: fbrq, http, outbox, sendgrid, sms-batch, smtp, twilio) (did you mean "smtp"?)',
+    'providers[relay].type "smpt" is not a known provider type (known: fbrq, http, mailgun, outbox, postmark, sendgrid, ses, sms-batch, smtp, twilio) (did you mean "smtp"?)',
     'providers[gw].tokne is not an option of this provider type (did you mean "token"?)',
     'providers[gw].concurency is not an option of this provider type (did you mean "concurrency"?)',
     'routes.emial: only email and sms have routes (did you mean "email"?)',

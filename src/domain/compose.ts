@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Channel, HttpMethod, NewMessage, WebhookPayload } from './message.ts';
+import type { Channel, EmailExtras, HttpMethod, NewMessage, WebhookPayload } from './message.ts';
 import { renderPostbackUrl } from '../providers/webhook/template.ts';
 import { webhookLane } from './lanes.ts';
 import { carriesReservedBit } from './categories.ts';
+import { countSegments } from '../providers/sms/segments.ts';
+import { headerProblem } from '../providers/email/headers.ts';
 
 /** A message as a client describes it (the native API's `POST /v1/messages` body). */
 export interface MessageInput {
@@ -12,6 +14,10 @@ export interface MessageInput {
   subject?: string | undefined;
   text?: string | undefined;
   html?: string | undefined;
+  /** E-mail: display names and Reply-To. */
+  fromName?: string | undefined;
+  toName?: string | undefined;
+  replyTo?: string | undefined;
   method?: HttpMethod | undefined;
   url?: string | undefined;
   headers?: Record<string, string> | undefined;
@@ -34,6 +40,8 @@ export interface ComposeContext {
   postbackDefaultValue: string;
   /** The channel of each configured provider, by name. */
   providerChannel(name: string): Channel | undefined;
+  /** Longest SMS in parts (HERALD_SMS_MAX_SEGMENTS). */
+  smsMaxSegments: number;
 }
 
 export interface Problem {
@@ -87,6 +95,7 @@ export function composeMessage(input: MessageInput, ctx: ComposeContext, at = ''
         subject: input.subject,
         text: input.text,
         html: input.html,
+        email: emailExtras(input, bad),
         lane: input.provider ?? 'email',
       };
       break;
@@ -96,7 +105,21 @@ export function composeMessage(input: MessageInput, ctx: ComposeContext, at = ''
       if (!to) bad('to', 'is required');
       else if (!PHONE_RE.test(to)) bad('to', 'must be a phone number: digits, optionally with a leading +');
       if (!input.text) bad('text', 'is required for SMS');
-      msg = { ...common, recipient: to ?? '', sender: input.from, text: input.text, lane: input.provider ?? 'sms' };
+      const parts = countSegments(input.text ?? '');
+      if (parts.segments > ctx.smsMaxSegments)
+        bad(
+          'text',
+          `is ${parts.segments} SMS segments (${parts.encoding}, ${parts.units} units); ` +
+            `the limit is ${ctx.smsMaxSegments} (HERALD_SMS_MAX_SEGMENTS)`,
+        );
+      msg = {
+        ...common,
+        recipient: to ?? '',
+        sender: input.from,
+        text: input.text,
+        segments: parts.segments,
+        lane: input.provider ?? 'sms',
+      };
       break;
     }
     case 'webhook': {
@@ -147,6 +170,29 @@ export function composePostbacks(
     });
   });
   return problems.length > 0 ? problems : out;
+}
+
+/** Display names, Reply-To and allow-listed headers of an e-mail; undefined when there are none. */
+function emailExtras(input: MessageInput, bad: (f: string, m: string) => void): EmailExtras | undefined {
+  const extras: EmailExtras = {};
+  for (const key of ['fromName', 'toName'] as const) {
+    const v = input[key];
+    if (v === undefined) continue;
+    if (/[\r\n]/.test(v)) bad(key, 'must not contain line breaks');
+    else extras[key] = v;
+  }
+  if (input.replyTo !== undefined) {
+    if (!EMAIL_RE.test(input.replyTo)) bad('replyTo', 'must be an e-mail address');
+    else extras.replyTo = input.replyTo;
+  }
+  if (input.headers) {
+    for (const [name, value] of Object.entries(input.headers)) {
+      const problem = headerProblem(name, value);
+      if (problem) bad(`headers/${name}`, problem);
+    }
+    if (Object.keys(input.headers).length > 0) extras.headers = input.headers;
+  }
+  return Object.keys(extras).length > 0 ? extras : undefined;
 }
 
 function checkUrl(raw: string | undefined, field: string, bad: (f: string, m: string) => void): URL | undefined {

@@ -19,6 +19,15 @@ export interface WebhookPayload {
   postback?: Record<string, unknown>;
 }
 
+/** What an e-mail carries besides address, subject and bodies. */
+export interface EmailExtras {
+  fromName?: string;
+  toName?: string;
+  replyTo?: string;
+  /** Extra headers, already checked against the allow-list (domain/email-headers.ts). */
+  headers?: Record<string, string>;
+}
+
 /** Engagement flags (bitmask), recorded after delivery without changing the state. */
 export const Engagement = { opened: 1, clicked: 2, spam: 4, unsubscribed: 8 } as const;
 
@@ -32,6 +41,10 @@ export interface NewMessage {
   text?: string | undefined;
   html?: string | undefined;
   payload?: WebhookPayload | undefined;
+  /** E-mail: display names, Reply-To, extra headers (stored in the payload column). */
+  email?: EmailExtras | undefined;
+  /** SMS: the parts the text takes (providers/sms/segments.ts). */
+  segments?: number | undefined;
   priority: number;
   categories: number;
   uniqueId?: string | undefined;
@@ -63,6 +76,8 @@ export interface Message {
   text: string | null;
   html: string | null;
   payload: WebhookPayload | null;
+  email: EmailExtras | null;
+  segments: number | null;
   priority: number;
   categories: number;
   uniqueId: string | null;

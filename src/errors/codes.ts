@@ -26,6 +26,8 @@ export const ErrorCodes = {
     status: 404,
     message: 'A receipt names a message Herald does not know, or one this provider did not carry; nothing was applied',
   },
+  HERALD_BAD_TOKEN: { status: 403, message: 'The unsubscribe link is not valid' },
+  HERALD_TOKEN_EXPIRED: { status: 410, message: 'The unsubscribe link has expired' },
   HERALD_UNAVAILABLE: { status: 503, message: 'Herald is not ready (database unreachable or shutting down)' },
   HERALD_INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -7,6 +7,7 @@ import { OUTBOX_TYPE } from './outbox/outbox.provider.ts';
 import type { Provider } from './provider.ts';
 import type { ProviderContext, ReceiptSource } from './registry.ts';
 import { PROVIDER_TYPES } from './types.ts';
+import type { MailContext } from './email/mail.ts';
 
 export type BuiltProvider = Provider & Partial<ReceiptSource>;
 
@@ -28,9 +29,15 @@ export function defaultOutboxName(channel: Channel): string {
  * for each channel that has none, with a warning: nothing of that channel leaves the machine.
  * Config validation has already checked types and options, so a failure here is a bug.
  */
-export function buildProviders(deps: { config: Config; store: Store; clock: Clock; logger: Logger }): ProviderSet {
+export function buildProviders(deps: {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  mail?: MailContext | undefined;
+}): ProviderSet {
   const { config, logger } = deps;
-  const ctx: ProviderContext = { config, store: deps.store, clock: deps.clock, logger };
+  const ctx: ProviderContext = { config, store: deps.store, clock: deps.clock, logger, mail: deps.mail };
   const byName: ProviderSet['byName'] = new Map();
   for (const cfg of config.providers) {
     const type = PROVIDER_TYPES[cfg.type];

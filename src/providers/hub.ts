@@ -6,6 +6,7 @@ import type { Store } from '../store/store.ts';
 import { buildProviders, type ProviderSet } from './build.ts';
 import { ProviderRouter } from './provider.router.ts';
 import { ProviderStats } from './stats/provider-stats.ts';
+import type { MailContext } from './email/mail.ts';
 
 /** The e-mail/SMS provider side of one Herald process: the providers, their router and call stats. */
 export interface ProviderHub {
@@ -21,6 +22,8 @@ export function createProviderHub(deps: {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** E-mail providers' Message-ID domain and unsubscribe links. */
+  mail?: MailContext;
 }): ProviderHub {
   const logger = deps.logger.child({ component: 'providers' });
   const set = buildProviders({ ...deps, logger });

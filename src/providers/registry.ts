@@ -4,6 +4,7 @@ import type { Clock } from '../domain/clock.ts';
 import type { Store } from '../store/store.ts';
 import type { ProviderSchema } from './options.ts';
 import type { Provider, Receipt } from './provider.ts';
+import type { MailContext } from './email/mail.ts';
 
 /** What a provider factory may use. */
 export interface ProviderContext {
@@ -11,6 +12,8 @@ export interface ProviderContext {
   clock: Clock;
   logger: Logger;
   store: Store;
+  /** E-mail providers: Message-ID domain and List-Unsubscribe links (absent in unit tests). */
+  mail?: MailContext | undefined;
 }
 
 /** A receipt request as the receipts endpoint hands it to a provider: raw body kept for signatures. */

@@ -6,6 +6,9 @@ import { outboxSchema } from './outbox/outbox.options.ts';
 import { fbrqSchema } from './sms/fbrq/fbrq.options.ts';
 import { smsBatchSchema } from './sms/sms-batch/sms-batch.options.ts';
 import { twilioSchema } from './sms/twilio/twilio.options.ts';
+import { sesSchema } from './email/ses/ses.options.ts';
+import { mailgunSchema } from './email/mailgun/mailgun.options.ts';
+import { postmarkSchema } from './email/postmark/postmark.options.ts';
 
 /**
  * The options of every provider type, by type name: what the configuration checks a provider
@@ -14,8 +17,9 @@ import { twilioSchema } from './sms/twilio/twilio.options.ts';
  * `<type>.provider.ts` to types.ts; schemas.test.ts keeps the two lists in step.
  */
 export const PROVIDER_SCHEMAS: Readonly<Record<string, ProviderSchema>> = Object.fromEntries(
-  [outboxSchema, smtpSchema, httpEmailSchema, fbrqSchema, smsBatchSchema, twilioSchema, sendgridSchema].map((s) => [
-    s.type,
-    s,
-  ]),
+  [
+    ...[outboxSchema, smtpSchema, httpEmailSchema, fbrqSchema, smsBatchSchema, twilioSchema, sendgridSchema],
+    // SMTP relays with their own receipts (issue 15).
+    ...[sesSchema, mailgunSchema, postmarkSchema],
+  ].map((s) => [s.type, s]),
 );

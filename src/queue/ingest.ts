@@ -64,7 +64,7 @@ export class Ingest {
       const m = messages[i]!;
       const provider = this.providerOf(m);
       this.metrics.accepted.inc({ channel: m.channel, provider });
-      this.stats?.accepted(m.channel, provider);
+      this.stats?.accepted(m.channel, provider, 1, m.segments ?? 0);
     });
     if (created > 0) this.notify();
     return results;

@@ -38,6 +38,7 @@ export class MessageService {
       maxAttemptsFor: (channel, provider) => this.defaultMaxAttempts(channel, provider),
       postbackDefaultValue: this.config.postbackDefaultValue,
       providerChannel: (name) => this.config.providers.find((p) => p.name === name)?.channel,
+      smsMaxSegments: this.config.content.smsMaxSegments,
     };
   }
 
@@ -130,6 +131,7 @@ function notCancellable(state: string): AppError {
   );
 }
 
-function validation(problems: Problem[]): AppError {
+/** HERALD_VALIDATION listing every problem (the one sentence per problem of api/plugins). */
+export function validation(problems: Problem[]): AppError {
   return invalidRequest(problems);
 }

@@ -39,6 +39,24 @@ export class SuppressionService {
   }
 }
 
+/** Adds a recipient to the suppression list (an existing entry stands). Webhook recipients never are. */
+export async function suppressRecipient(
+  store: Pick<Store, 'suppressions'>,
+  m: Pick<Message, 'channel' | 'recipient' | 'id'>,
+  why: string,
+  source: SuppressionSource,
+  at: number,
+): Promise<Suppression | undefined> {
+  if (m.channel === 'webhook') return undefined;
+  const r = await store.suppressions.add({
+    recipient: recipientKey(m.recipient),
+    reason: `${why} (message ${m.id})`,
+    source,
+    createdAt: at,
+  });
+  return r.created ? r.entry : undefined;
+}
+
 /** Which receipts suppress their recipient: a bounce, or a spam report. Pure, for the unit test. */
 export function autoSuppressKind(receipt: {
   to?: string | undefined;

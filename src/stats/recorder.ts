@@ -58,9 +58,11 @@ export class StatsRecorder {
     await this.flush();
   }
 
-  /** `n` messages committed by ingestion. */
-  accepted(channel: string, provider: string, n = 1): void {
-    this.cell(channel, provider).accepted += n;
+  /** `n` messages committed by ingestion, taking `segments` SMS parts in all. */
+  accepted(channel: string, provider: string, n = 1, segments = 0): void {
+    const c = this.cell(channel, provider);
+    c.accepted += n;
+    c.segments += segments;
   }
 
   /**
@@ -113,6 +115,7 @@ export class StatsRecorder {
     c.delivered += d.delivered;
     c.failed += d.failed;
     c.retried += d.retried;
+    c.segments += d.segments;
     c.latencyMsSum += d.latencyMsSum;
     d.latency.forEach((n, i) => (c.latency[i]! += n));
   }
@@ -131,6 +134,7 @@ export class StatsRecorder {
         delivered: 0,
         failed: 0,
         retried: 0,
+        segments: 0,
         latencyMsSum: 0,
         latency: DELIVERY_LATENCY_BUCKETS_MS.map(() => 0),
       };

@@ -121,6 +121,12 @@ export function campaignFromRow(r: Selectable<CampaignsTable>): Campaign {
     sender: r.sender,
     subject: r.subject,
     text: r.text,
+    html: r.html,
+    template:
+      r.template_id && r.template_version != null
+        ? { id: r.template_id, version: r.template_version, locale: r.template_locale }
+        : null,
+    categories: Number(r.categories ?? 0),
     filter: JSON.parse(r.filter) as Campaign['filter'],
     startAt: Number(r.start_at),
     endAt: Number(r.end_at),
@@ -145,6 +151,13 @@ function rowFields(f: Partial<CampaignFields>): Updateable<CampaignsTable> {
   if (f.sender !== undefined) set.sender = f.sender;
   if (f.subject !== undefined) set.subject = f.subject;
   if (f.text !== undefined) set.text = f.text;
+  if (f.html !== undefined) set.html = f.html;
+  if (f.categories !== undefined) set.categories = f.categories;
+  if (f.template !== undefined) {
+    set.template_id = f.template?.id ?? null;
+    set.template_version = f.template?.version ?? null;
+    set.template_locale = f.template?.locale ?? null;
+  }
   if (f.filter !== undefined) set.filter = JSON.stringify(f.filter);
   if (f.startAt !== undefined) set.start_at = f.startAt;
   if (f.endAt !== undefined) set.end_at = f.endAt;
@@ -173,6 +186,11 @@ export class KyselyCampaignRepo implements CampaignRepo {
       sender: f.sender,
       subject: f.subject,
       text: f.text,
+      html: f.html,
+      template_id: f.template?.id ?? null,
+      template_version: f.template?.version ?? null,
+      template_locale: f.template?.locale ?? null,
+      categories: f.categories,
       filter: JSON.stringify(f.filter),
       start_at: f.startAt,
       end_at: f.endAt,

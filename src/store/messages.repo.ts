@@ -18,7 +18,7 @@ import type {
 } from './store.ts';
 import type { Message } from '../domain/message.ts';
 
-const MESSAGE_COLUMNS = 32;
+const MESSAGE_COLUMNS = 33;
 
 /** The SQLite form of one completion (the same columns as the batched PostgreSQL statement). */
 const COMPLETE_ONE_SQL = `UPDATE messages SET

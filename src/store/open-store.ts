@@ -7,6 +7,10 @@ import { KyselyApiKeyRepo } from './api-keys.repo.ts';
 import { KyselyCampaignRepo } from './campaigns.repo.ts';
 import { KyselyContactRepo } from './contacts.repo.ts';
 import { KyselyMessageRepo } from './messages.repo.ts';
+import { KyselyTemplateRepo } from './templates.repo.ts';
+import { KyselySettingsRepo } from './settings.repo.ts';
+import { KyselySuppressionRepo } from './suppressions.repo.ts';
+import { KyselyPreferenceRepo } from './preferences.repo.ts';
 import { migratePostgres, migrateSqlite, postgresMigrationStatus, sqliteMigrationStatus } from './migrator.ts';
 import { openSqlite, wrapNodeSqlite } from './node-sqlite-driver.ts';
 import type { Database } from './schema.ts';
@@ -41,6 +45,10 @@ function buildStore(
     apiKeys: new KyselyApiKeyRepo(db),
     contacts: new KyselyContactRepo(db, caps),
     campaigns: new KyselyCampaignRepo(db, caps),
+    templates: new KyselyTemplateRepo(db),
+    settings: new KyselySettingsRepo(db),
+    suppressions: new KyselySuppressionRepo(db),
+    preferences: new KyselyPreferenceRepo(db),
     migrate: () => ops.migrate(),
     migrationStatus: () => ops.status(),
     async ping() {

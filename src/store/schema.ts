@@ -15,6 +15,8 @@ export interface MessagesTable {
   body_text: string | null;
   body_html: string | null;
   payload: string | null;
+  /** SMS parts (migration 0007). */
+  segments: number | null;
   priority: number;
   categories: number;
   unique_id: string | null;
@@ -116,6 +118,32 @@ export interface CampaignsTable {
   updated_at: number;
   started_at: number | null;
   finished_at: number | null;
+  /** Migration 0007: an e-mail campaign's HTML, its pinned template, its category flags. */
+  html: string | null;
+  template_id: string | null;
+  template_version: number | null;
+  template_locale: string | null;
+  categories: number;
+}
+
+/** Stored templates (migration 0007); `latest` is the newest version number. */
+export interface TemplatesTable {
+  id: string;
+  name: string;
+  channel: string;
+  description: string | null;
+  latest: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Immutable template versions; `variants` is JSON `{locale: {subject?, text?, html?, body?}}`. */
+export interface TemplateVersionsTable {
+  template_id: string;
+  version: number;
+  default_locale: string;
+  variants: string;
+  created_at: number;
 }
 
 /** What the `outbox` provider "delivered" (migration 0002). */
@@ -171,6 +199,8 @@ export interface StatsMinuteTable extends LatencyBuckets {
   delivered: number;
   failed: number;
   retried: number;
+  /** SMS parts accepted (migration 0007). */
+  segments: number;
 }
 
 /** Opt-out category flags per normalised recipient (migration 0003). */
@@ -188,6 +218,13 @@ export interface SuppressionsTable {
   created_at: number;
 }
 
+/** Values made once and kept (migration 0007). */
+export interface SettingsTable {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
 export interface Database {
   messages: MessagesTable;
   attempts: AttemptsTable;
@@ -200,6 +237,9 @@ export interface Database {
   provider_stats: ProviderStatsTable;
   contacts: ContactsTable;
   campaigns: CampaignsTable;
+  templates: TemplatesTable;
+  template_versions: TemplateVersionsTable;
+  herald_settings: SettingsTable;
   stats_minute: StatsMinuteTable;
   /** Same columns; `minute` is the hour's first minute. */
   stats_hour: StatsMinuteTable;

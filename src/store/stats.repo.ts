@@ -13,12 +13,14 @@ export interface StatsDelta {
   delivered: number;
   failed: number;
   retried: number;
+  /** SMS parts of the accepted messages (cost proxy). */
+  segments: number;
   latencyMsSum: number;
   /** Counts per DELIVERY_LATENCY_BUCKETS_MS bucket (same length). */
   latency: number[];
 }
 
-export const COUNTERS = ['accepted', 'sent', 'delivered', 'failed', 'retried'] as const;
+export const COUNTERS = ['accepted', 'sent', 'delivered', 'failed', 'retried', 'segments'] as const;
 export type Counter = (typeof COUNTERS)[number];
 export type Counts = Record<Counter, number>;
 
@@ -64,6 +66,7 @@ function rowOf(d: StatsDelta, minute: number): StatsMinuteTable {
     delivered: d.delivered,
     failed: d.failed,
     retried: d.retried,
+    segments: d.segments,
     latency_ms_sum: d.latencyMsSum,
     ...(Object.fromEntries(LAT_COLS.map((c, j) => [c, d.latency[j] ?? 0])) as Record<LatCol, number>),
   };

@@ -6,6 +6,10 @@ import type { Channel } from '../domain/message.ts';
 import type { MessageState } from '../domain/states.ts';
 import type { ContactRepo } from './contacts.repo.ts';
 import type { CampaignRepo } from './campaigns.repo.ts';
+import type { TemplateRepo } from './templates.repo.ts';
+import type { KyselySettingsRepo } from './settings.repo.ts';
+import type { KyselySuppressionRepo } from './suppressions.repo.ts';
+import type { KyselyPreferenceRepo } from './preferences.repo.ts';
 
 /** Result of inserting one message. */
 export type InsertResult =
@@ -144,6 +148,14 @@ export interface Store {
   readonly contacts: ContactRepo;
   /** Campaigns, their bulk message operations, and the scheduler's leader lock. */
   readonly campaigns: CampaignRepo;
+  /** Stored templates and their versions. */
+  readonly templates: TemplateRepo;
+  /** Values made once and shared by every process (generated secrets). */
+  readonly settings: KyselySettingsRepo;
+  /** The suppression list (keys normalised by callers: recipientKey). */
+  readonly suppressions: KyselySuppressionRepo;
+  /** Opt-out category flags per recipient (keys normalised by callers). */
+  readonly preferences: KyselyPreferenceRepo;
   /** Runs pending migrations (serialised between processes); refuses a database newer than the code. */
   migrate(): Promise<MigrationStatus>;
   migrationStatus(): Promise<MigrationStatus>;

@@ -3,7 +3,7 @@ import { chunk } from './rows.ts';
 import type { Database, SuppressionsTable } from './schema.ts';
 import type { Page } from './store.ts';
 
-export type SuppressionSource = 'api' | 'bounce' | 'spam';
+export type SuppressionSource = 'api' | 'bounce' | 'spam' | 'unsubscribe';
 
 export interface Suppression {
   /** The normalised recipient (recipientKey). */

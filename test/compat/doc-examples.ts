@@ -139,14 +139,22 @@ const substitute = (s: string, vars: Record<string, string>) =>
 export async function runDoc(
   file: string,
   h: TestHerald,
-  opts: { inject?: TestHerald['inject']; directive?: (words: string[]) => Promise<void> } = {},
+  opts: {
+    inject?: TestHerald['inject'];
+    /** Runs a `doc-test:` directive; it may set variables (`$TOKEN`) for the commands that follow. */
+    directive?: (words: string[], vars: Record<string, string>) => Promise<void>;
+  } = {},
 ): Promise<number> {
   const examples = parseDoc(file);
   assert.ok(examples.length > 0, `${file} has no examples`);
   const vars: Record<string, string> = {};
   const inject = opts.inject ?? h.inject;
   for (const ex of examples) {
-    if (ex.before) await opts.directive!(ex.before.map((w) => substitute(w, vars)));
+    if (ex.before)
+      await opts.directive!(
+        ex.before.map((w) => substitute(w, vars)),
+        vars,
+      );
     const headers = Object.fromEntries(Object.entries(ex.headers).map(([k, v]) => [k, substitute(v, vars)]));
     const res = await inject({
       method: ex.method as 'GET',

@@ -49,6 +49,8 @@ export function message(channel: Channel, recipient: string, over: Partial<Messa
     text: 'Your code is 1234',
     html: null,
     payload: null,
+    email: null,
+    segments: null,
     priority: 0,
     categories: 0,
     uniqueId: null,

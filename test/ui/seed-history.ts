@@ -35,6 +35,7 @@ export async function seedHistory(store: Store, now: number): Promise<void> {
         delivered,
         failed,
         retried,
+        segments: l.channel === 'sms' ? Math.round(accepted * 1.3) : 0,
         latencyMsSum: delivered * 380,
         latency,
       });

@@ -13,6 +13,8 @@ import { Providers } from './pages/Providers.tsx';
 import { Outbox } from './pages/Outbox.tsx';
 import { Icon } from './components/icons.tsx';
 import { OutboxItem } from './pages/OutboxItem.tsx';
+import { Templates } from './pages/Templates.tsx';
+import { TemplatePage } from './pages/TemplatePage.tsx';
 
 export function App() {
   const { key, notice, signIn, signOut } = useStoredKey();
@@ -85,6 +87,7 @@ const NAV = [
   { to: '/', label: 'Dashboard', icon: 'dashboard' },
   { to: '/messages', label: 'Messages', icon: 'messages' },
   { to: '/campaigns', label: 'Campaigns', icon: 'campaigns' },
+  { to: '/templates', label: 'Templates', icon: 'templates' },
   { to: '/contacts', label: 'Contacts', icon: 'contacts' },
   { to: '/providers', label: 'Providers', icon: 'providers' },
   { to: '/outbox', label: 'Outbox', icon: 'outbox' },
@@ -164,6 +167,8 @@ function Page(props: { path: string; query: URLSearchParams }) {
   if (p === '/campaigns/new') return <CampaignForm />;
   if ((m = match('/campaigns/:id/edit', p))) return <CampaignForm id={m.id!} />;
   if ((m = match('/campaigns/:id', p))) return <CampaignPage id={m.id!} />;
+  if (p === '/templates') return <Templates />;
+  if ((m = match('/templates/:id', p))) return <TemplatePage id={m.id!} />;
   if (p === '/contacts') return <Contacts query={props.query} />;
   if (p === '/providers') return <Providers />;
   if (p === '/outbox') return <Outbox query={props.query} />;

@@ -25,6 +25,9 @@ export interface Campaign {
   from: string | null;
   subject: string | null;
   text: string;
+  html: string | null;
+  template: { id: string; version: number; locale: string | null } | null;
+  categories: number;
   filter: CampaignFilter;
   startAt: string;
   endAt: string;

@@ -12,6 +12,9 @@ export interface Message {
   subject: string | null;
   text: string | null;
   html: string | null;
+  email: { fromName?: string; toName?: string; replyTo?: string; headers?: Record<string, string> } | null;
+  /** SMS: parts the text takes. */
+  segments: number | null;
   webhook: {
     method: string;
     url: string;
@@ -82,6 +85,7 @@ export interface Timeseries {
     delivered: number[];
     failed: number[];
     retried: number[];
+    segments: number[];
   }[];
 }
 
@@ -100,6 +104,7 @@ export interface Totals {
   delivered: number;
   failed: number;
   retried: number;
+  segments: number;
   latency: Latency;
 }
 

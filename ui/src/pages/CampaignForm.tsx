@@ -1,12 +1,14 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { ApiError } from '../api.ts';
 import { useApi } from '../session.tsx';
 import { useDebounced, useLoad } from '../hooks.ts';
-import { renderTemplate, splitList, type Campaign, type Contact } from '../campaigns.ts';
+import { splitList, type Campaign, type Contact } from '../campaigns.ts';
 import { ErrorBox, Field, LoadProblem, Loading, PageHeader } from '../components/ui.tsx';
 import { fmtNum, fromLocalInput, toLocalInput } from '../format.ts';
 import { Link, navigate } from '../router.tsx';
 import { contactQuery, countBody, type ContactPage } from './contacts-api.ts';
+import { fieldErrors } from './form-errors.ts';
+import { CampaignPreview } from './CampaignPreview.tsx';
+import type { Template } from '../templates.ts';
 
 interface Draft {
   name: string;
@@ -15,6 +17,9 @@ interface Draft {
   from: string;
   subject: string;
   text: string;
+  html: string;
+  templateId: string;
+  categories: string;
   operatorCodes: string;
   tags: string;
   startAt: string;
@@ -34,6 +39,9 @@ function blank(): Draft {
     from: '',
     subject: '',
     text: '',
+    html: '',
+    templateId: '',
+    categories: '0',
     operatorCodes: '',
     tags: '',
     startAt: toLocalInput(new Date(now).toISOString()),
@@ -53,6 +61,9 @@ function fromCampaign(c: Campaign): Draft {
     from: c.from ?? '',
     subject: c.subject ?? '',
     text: c.text,
+    html: c.html ?? '',
+    templateId: c.template?.id ?? '',
+    categories: String(c.categories),
     operatorCodes: c.filter.operatorCodes.join(', '),
     tags: c.filter.tags.join(', '),
     startAt: toLocalInput(c.startAt),
@@ -64,31 +75,24 @@ function fromCampaign(c: Campaign): Draft {
   };
 }
 
-function toBody(d: Draft, editing: boolean) {
+/** The API body; an unchanged template is left out (sending it again would re-pin it to the newest version). */
+function toBody(d: Draft, editing: boolean, before?: Campaign) {
+  const template =
+    editing && d.templateId === (before?.template?.id ?? '') ? undefined : d.templateId ? { id: d.templateId } : null;
   return {
     name: d.name.trim() || null,
     channel: editing ? undefined : d.channel,
     provider: d.provider.trim() || null,
-    ...(d.channel === 'email' ? { from: d.from.trim() || null, subject: d.subject || null } : {}),
+    ...(d.channel === 'email' ? { from: d.from.trim() || null, subject: d.subject || null, html: d.html || null } : {}),
     text: d.text,
+    template,
+    categories: Number(d.categories) || 0,
     filter: { operatorCodes: splitList(d.operatorCodes), tags: splitList(d.tags) },
     startAt: fromLocalInput(d.startAt),
     endAt: fromLocalInput(d.endAt),
     window: d.useWindow ? { from: d.windowFrom, to: d.windowTo } : null,
     priority: Number(d.priority) || 0,
   };
-}
-
-/** Field errors from the API's validation details (paths like /endAt, /window/from). */
-function fieldErrors(e: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (e instanceof ApiError && Array.isArray(e.details)) {
-    for (const d of e.details as { path?: string; message?: string }[]) {
-      const key = (d.path ?? '').replace(/^\//, '').split('/')[0] || 'form';
-      out[key] = out[key] ? `${out[key]}; ${d.message}` : (d.message ?? 'is invalid');
-    }
-  }
-  return out;
 }
 
 export function CampaignForm(props: { id?: string }) {
@@ -121,13 +125,15 @@ export function CampaignForm(props: { id?: string }) {
     [filterKey],
   );
   const sampleContact: Partial<Contact> | undefined = sample.data?.items[0];
+  const templates = useLoad(() => api.get<{ items: Template[] }>('/v1/templates', { limit: 200 }), []);
+  const channelTemplates = templates.data?.items.filter((t) => t.channel === draft.channel) ?? [];
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setSaving(true);
     setError(undefined);
     try {
-      const body = toBody(draft, editing);
+      const body = toBody(draft, editing, existing.data);
       const c = editing
         ? await api.patch<Campaign>(`/v1/campaigns/${props.id}`, body)
         : await api.post<Campaign>('/v1/campaigns', body);
@@ -176,6 +182,21 @@ export function CampaignForm(props: { id?: string }) {
                 <option value="email">E-mail</option>
               </select>
             </Field>
+            <Field
+              label="Template"
+              id="templateId"
+              error={errs.template}
+              hint={<Link to="/templates">Manage templates</Link>}
+            >
+              <select id="templateId" value={draft.templateId} onChange={(e) => set('templateId', e.target.value)}>
+                <option value="">None: write the content here</option>
+                {channelTemplates.map((t) => (
+                  <option key={t.id} value={t.id}>
+                    {t.name} (v{t.latest})
+                  </option>
+                ))}
+              </select>
+            </Field>
             {draft.channel === 'email' && (
               <>
                 <Field label="From" id="from" error={errs.from}>
@@ -187,32 +208,68 @@ export function CampaignForm(props: { id?: string }) {
                     onChange={(e) => set('from', e.target.value)}
                   />
                 </Field>
-                <Field label="Subject" id="subject" error={errs.subject}>
-                  <input id="subject" value={draft.subject} onChange={(e) => set('subject', e.target.value)} />
+                {!draft.templateId && (
+                  <Field label="Subject" id="subject" error={errs.subject}>
+                    <input id="subject" value={draft.subject} onChange={(e) => set('subject', e.target.value)} />
+                  </Field>
+                )}
+                <Field
+                  label="Categories"
+                  id="categories"
+                  error={errs.categories}
+                  hint="Bit flags; e-mails in a category carry one-click unsubscribe."
+                >
+                  <input
+                    id="categories"
+                    type="number"
+                    min={0}
+                    value={draft.categories}
+                    onChange={(e) => set('categories', e.target.value)}
+                  />
                 </Field>
               </>
             )}
-            <div className="wide">
-              <Field
-                label="Text"
-                id="text"
-                error={errs.text}
-                hint={
-                  <>
-                    Placeholders: <code>{'{phone}'}</code> <code>{'{email}'}</code> <code>{'{tag}'}</code>{' '}
-                    <code>{'{operatorCode}'}</code> <code>{'{attributes.name}'}</code>
-                  </>
-                }
-              >
-                <textarea
+            {!draft.templateId && draft.channel === 'email' && (
+              <div className="wide">
+                <Field
+                  label="HTML"
+                  id="html"
+                  error={errs.html}
+                  hint="Optional; the text part is made from it when Text is empty."
+                >
+                  <textarea
+                    id="html"
+                    className="code"
+                    rows={8}
+                    value={draft.html}
+                    onChange={(e) => set('html', e.target.value)}
+                  />
+                </Field>
+              </div>
+            )}
+            {!draft.templateId && (
+              <div className="wide">
+                <Field
+                  label="Text"
                   id="text"
-                  value={draft.text}
-                  required
-                  aria-describedby={describe('text') ?? 'text-hint'}
-                  onChange={(e) => set('text', e.target.value)}
-                />
-              </Field>
-            </div>
+                  error={errs.text}
+                  hint={
+                    <>
+                      Placeholders: <code>{'{phone}'}</code> <code>{'{email}'}</code> <code>{'{tag}'}</code>{' '}
+                      <code>{'{operatorCode}'}</code> <code>{'{attributes.name}'}</code>
+                    </>
+                  }
+                >
+                  <textarea
+                    id="text"
+                    value={draft.text}
+                    required={draft.channel === 'sms'}
+                    aria-describedby={describe('text') ?? 'text-hint'}
+                    onChange={(e) => set('text', e.target.value)}
+                  />
+                </Field>
+              </div>
+            )}
             <Field label="Operator codes" id="operatorCodes" hint="Comma-separated; empty = any." error={errs.filter}>
               <input
                 id="operatorCodes"
@@ -303,32 +360,7 @@ export function CampaignForm(props: { id?: string }) {
               </p>
             )}
           </section>
-          <section className="card" aria-labelledby="preview">
-            <h2 id="preview">Preview</h2>
-            {sampleContact ? (
-              <p className="muted small">
-                For {sampleContact.phone ?? sampleContact.email}
-                {sampleContact.tag ? ` (${sampleContact.tag})` : ''}
-              </p>
-            ) : (
-              <p className="muted small">No matching contact to preview with; placeholders show empty.</p>
-            )}
-            {draft.channel === 'email' && draft.subject && (
-              <p>
-                <strong>{renderTemplate(draft.subject, sampleContact ?? {})}</strong>
-              </p>
-            )}
-            <div className="preview" data-testid="preview">
-              {draft.text ? (
-                renderTemplate(draft.text, sampleContact ?? {})
-              ) : (
-                <span className="muted">The text shows here.</span>
-              )}
-            </div>
-            {draft.channel === 'sms' && draft.text && (
-              <p className="muted small">{renderTemplate(draft.text, sampleContact ?? {}).length} characters</p>
-            )}
-          </section>
+          <CampaignPreview draft={draft} contact={sampleContact} />
         </aside>
       </form>
     </>

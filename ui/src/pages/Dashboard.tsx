@@ -91,6 +91,12 @@ export function Dashboard() {
         />
         <Stat label="Retrying · 1 h" value={fmtNum(t?.retried)} hint="transient failures, tried again" tone="retried" />
         <Stat
+          testId="stat-segments"
+          label="SMS segments · 1 h"
+          value={fmtNum(t?.segments)}
+          hint="parts of the SMS accepted: what carriers bill"
+        />
+        <Stat
           label="Latency p50 · 1 h"
           value={fmtMs(t?.latency.p50Ms)}
           hint={

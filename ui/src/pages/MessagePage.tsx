@@ -81,12 +81,36 @@ export function MessagePage(props: { id: string }) {
           <dl className="kv">
             <div>
               <dt>To</dt>
-              <dd className="mono">{m.to}</dd>
+              <dd className="mono">{m.email?.toName ? `${m.email.toName} <${m.to}>` : m.to}</dd>
             </div>
             {m.from && (
               <div>
                 <dt>From</dt>
-                <dd className="mono">{m.from}</dd>
+                <dd className="mono">{m.email?.fromName ? `${m.email.fromName} <${m.from}>` : m.from}</dd>
+              </div>
+            )}
+            {m.email?.replyTo && (
+              <div>
+                <dt>Reply-To</dt>
+                <dd className="mono">{m.email.replyTo}</dd>
+              </div>
+            )}
+            {m.email?.headers && (
+              <div>
+                <dt>Headers</dt>
+                <dd className="mono">
+                  {Object.entries(m.email.headers)
+                    .map(([k, v]) => `${k}: ${v}`)
+                    .join('\n')}
+                </dd>
+              </div>
+            )}
+            {m.segments !== null && (
+              <div>
+                <dt>Segments</dt>
+                <dd data-testid="segments">
+                  {m.segments} SMS part{m.segments === 1 ? '' : 's'}
+                </dd>
               </div>
             )}
             {m.subject && (

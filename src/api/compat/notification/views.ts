@@ -102,6 +102,9 @@ export function mailingInput(raw: unknown, base: CampaignFields | undefined, par
     sender: base?.sender ?? null,
     subject: null,
     text: text ?? base?.text ?? '',
+    html: null,
+    template: null,
+    categories: base?.categories ?? 0,
     filter: {
       tags: tag !== undefined ? (tag ? [tag] : []) : partial ? (base?.filter.tags ?? []) : [],
       operatorCodes: code !== undefined ? (code ? [code] : []) : partial ? (base?.filter.operatorCodes ?? []) : [],

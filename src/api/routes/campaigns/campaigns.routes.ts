@@ -3,6 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { campaignFields, fieldsOf, type CampaignInput } from '../../../campaigns/input.ts';
 import { CampaignService } from '../../../campaigns/service.ts';
 import { invalidRequest } from '../../../errors/validation.ts';
+import type { CampaignTemplate } from '../../../campaigns/model.ts';
+import type { TemplateRef } from '../../../templates/service.ts';
 import type { AppDeps } from '../../deps.ts';
 import { ErrorSchema, MessageSchema } from '../messages/schemas.ts';
 import { messageView } from '../messages/views.ts';
@@ -22,6 +24,23 @@ import {
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 const tags = ['campaigns'];
 
+/** Resolves a campaign's template reference and pins its version (the newest unless one is named). */
+async function pinTemplate(deps: AppDeps, ref: TemplateRef, channel: string): Promise<CampaignTemplate> {
+  const found = await deps.templates?.get(ref.id, ref.version).catch(() => undefined);
+  if (!found)
+    throw invalidRequest([
+      { path: '/template/id', message: `no template ${ref.id}${ref.version ? ` version ${ref.version}` : ''}` },
+    ]);
+  if (found.template.channel !== channel)
+    throw invalidRequest([
+      {
+        path: '/template/id',
+        message: `template ${found.template.name} is for ${found.template.channel}, not ${channel}`,
+      },
+    ]);
+  return { id: found.template.id, version: found.version.version, locale: ref.locale ?? null };
+}
+
 /** The service the runtime built (its changes kick the scheduler), or one of our own (API-only tests). */
 export function campaignService(deps: AppDeps): CampaignService {
   return deps.campaigns ?? new CampaignService(deps);
@@ -31,8 +50,11 @@ export function campaignService(deps: AppDeps): CampaignService {
 export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     const svc = campaignService(deps);
-    const fields = (input: CampaignInput, base?: Parameters<typeof campaignFields>[1]) => {
-      const f = campaignFields(input, base, svc.providerChannel, deps.clock.now());
+    type Body = Omit<CampaignInput, 'template'> & { template?: TemplateRef | null | undefined };
+    const fields = async (input: Body, base?: Parameters<typeof campaignFields>[1]) => {
+      const channel = input.channel ?? base?.channel ?? 'sms';
+      const template = input.template ? await pinTemplate(deps, input.template, channel) : input.template;
+      const f = campaignFields({ ...input, template }, base, svc.providerChannel, deps.clock.now());
       if (Array.isArray(f)) throw invalidRequest(f);
       return f;
     };
@@ -51,7 +73,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           response: { 201: CampaignSchema, ...errors },
         },
       },
-      async (req, reply) => reply.status(201).send(campaignView(await svc.create(fields(req.body)))),
+      async (req, reply) => reply.status(201).send(campaignView(await svc.create(await fields(req.body)))),
     );
 
     app.get(
@@ -134,7 +156,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       },
       async (req) => {
         const current = await svc.get(req.params.id);
-        return campaignView(await svc.update(current.id, fields(req.body, fieldsOf(current))));
+        return campaignView(await svc.update(current.id, await fields(req.body, fieldsOf(current))));
       },
     );
 

@@ -25,10 +25,35 @@ const inputFields = {
   subject: Type.Optional(NStr({ maxLength: 998, description: 'E-mail subject (required for e-mail); a template' })),
   text: Type.Optional(
     Type.String({
-      minLength: 1,
       maxLength: 100_000,
-      description: 'Template: {phone} {email} {tag} {operatorCode} {timezone} {id} {attributes.key}',
+      description:
+        'Required unless a template (or, for e-mail, html) is given. Placeholders: {phone} {email} {tag} ' +
+        '{operatorCode} {timezone} {id} {attributes.key}',
     }),
+  ),
+  html: Type.Optional(
+    NStr({ maxLength: 2_000_000, description: 'E-mail: the HTML body, with the same {placeholders} as text' }),
+  ),
+  template: Type.Optional(
+    Type.Union(
+      [
+        Type.Object(
+          {
+            id: Type.String({ maxLength: 128, description: 'Template id or name' }),
+            version: Type.Optional(Type.Integer({ minimum: 1, description: 'Default: the newest, pinned at save' })),
+            locale: Type.Optional(
+              NStr({ maxLength: 35, description: "Default: each contact's `locale` attribute, else the template's" }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ],
+      { description: 'A stored template rendered for each contact (its attributes are the data; docs/templates.md)' },
+    ),
+  ),
+  categories: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'Category flags: e-mails in a category carry one-click unsubscribe' }),
   ),
   filter: Type.Optional(
     Type.Object(
@@ -51,11 +76,6 @@ const inputFields = {
 export const CampaignCreateSchema = Type.Object(
   {
     ...inputFields,
-    text: Type.String({
-      minLength: 1,
-      maxLength: 100_000,
-      description: 'Template: {phone} {email} {tag} {operatorCode} {timezone} {id} {attributes.key}',
-    }),
     startAt: Type.String({ format: 'date-time' }),
     endAt: Type.String({ format: 'date-time', description: 'Nothing is delivered after this' }),
   },
@@ -71,6 +91,9 @@ export const CampaignSchema = Type.Object({
   from: NStr(),
   subject: NStr(),
   text: Type.String(),
+  html: NStr(),
+  template: Type.Union([Type.Object({ id: Type.String(), version: Type.Integer(), locale: NStr() }), Type.Null()]),
+  categories: Type.Integer(),
   filter: Type.Object({ operatorCodes: Type.Array(Type.String()), tags: Type.Array(Type.String()) }),
   startAt: Type.String({ format: 'date-time' }),
   endAt: Type.String({ format: 'date-time' }),
@@ -125,6 +148,9 @@ export function campaignView(c: Campaign) {
     from: c.sender,
     subject: c.subject,
     text: c.text,
+    html: c.html,
+    template: c.template,
+    categories: c.categories,
     filter: c.filter,
     startAt: iso(c.startAt),
     endAt: iso(c.endAt),

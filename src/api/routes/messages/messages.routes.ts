@@ -44,7 +44,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (req, reply) => {
-        const msgs = deps.messages.compose([req.body]);
+        const msgs = deps.messages.compose(await deps.templates!.applyToInputs([req.body]));
         const key = req.headers['idempotency-key'];
         const [r] = await deps.messages.accept(msgs, key ? { key, body: req.body } : undefined);
         if (r!.kind === 'existing') reply.header('idempotent-replayed', 'true');
@@ -65,7 +65,8 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (req, reply) => {
-        const msgs = deps.messages.compose(req.body.messages, '/messages');
+        const inputs = await deps.templates!.applyToInputs(req.body.messages, '/messages');
+        const msgs = deps.messages.compose(inputs, '/messages');
         const results = await deps.messages.accept(msgs);
         return reply.status(202).send({ ids: results.map((r) => r.id), count: results.length });
       },

@@ -3,6 +3,7 @@ import { Named, StringEnum } from '../../openapi/schema-kit.ts';
 import { CHANNELS } from '../../../domain/message.ts';
 import { MESSAGE_STATES } from '../../../domain/states.ts';
 import { UUID_PATTERN } from '../../../domain/ids.ts';
+import { TemplateRefSchema } from '../templates/schemas.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const NStr = (description?: string) => Nullable(Type.String(description ? { description } : {}));
@@ -28,7 +29,17 @@ const commonInput = {
   uniqueId: Type.Optional(Type.String({ maxLength: 256, description: 'For "the last message of this kind"' })),
   metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Any JSON object, kept' })),
   maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Attempt budget' })),
+  /** A stored template rendered at accept time instead of literal content (docs/templates.md). */
+  template: Type.Optional(TemplateRefSchema),
 };
+/** Extra header names: what an HTTP or mail header name may be (the allow-list is checked later). */
+const headerRecord = (description: string) =>
+  Type.Unsafe<Record<string, string>>({
+    type: 'object',
+    description,
+    propertyNames: { pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", 'x-expected': 'an HTTP header name' },
+    additionalProperties: { type: 'string', maxLength: 8192 },
+  });
 const provider = Type.Optional(
   Type.String({ maxLength: 128, description: 'Use this configured provider instead of the channel route' }),
 );
@@ -38,9 +49,22 @@ export const EmailMessageInput = Type.Object(
     channel: Type.Literal('email'),
     to: Type.String({ maxLength: 320, description: 'Recipient e-mail address' }),
     from: Type.String({ maxLength: 320, description: 'Sender e-mail address' }),
-    subject: Type.String({ minLength: 1, maxLength: 998 }),
+    subject: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 998, description: 'Required unless a template gives it' }),
+    ),
     text: Type.Optional(Type.String({ maxLength: 1_000_000, description: 'Plain text (text or html is required)' })),
-    html: Type.Optional(Type.String({ maxLength: 2_000_000, description: 'HTML (text or html is required)' })),
+    html: Type.Optional(
+      Type.String({
+        maxLength: 2_000_000,
+        description: 'HTML (text or html is required); a text part is made from it',
+      }),
+    ),
+    fromName: Type.Optional(Type.String({ maxLength: 256, description: 'Display name of the sender' })),
+    toName: Type.Optional(Type.String({ maxLength: 256, description: 'Display name of the recipient' })),
+    replyTo: Type.Optional(Type.String({ maxLength: 320, description: 'Reply-To address' })),
+    headers: Type.Optional(
+      headerRecord('Extra headers: X-… and a short allow-list (docs/templates.md#e-mail-as-it-leaves-herald)'),
+    ),
     provider,
     ...commonInput,
   },
@@ -51,7 +75,9 @@ export const SmsMessageInput = Type.Object(
   {
     channel: Type.Literal('sms'),
     to: Type.String({ maxLength: 32, description: 'Phone number: digits, optionally with a leading +' }),
-    text: Type.String({ minLength: 1, maxLength: 1_000_000 }),
+    text: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 1_000_000, description: 'Required unless a template gives it' }),
+    ),
     from: Type.Optional(Type.String({ maxLength: 320, description: 'Sender id, where the provider takes one' })),
     provider,
     ...commonInput,
@@ -64,14 +90,7 @@ export const WebhookMessageInput = Type.Object(
     channel: Type.Literal('webhook'),
     url: Type.String({ maxLength: 8192, description: 'Target URL (http or https)' }),
     method: Type.Optional(StringEnum(['GET', 'POST', 'PUT'], { description: 'HTTP method (POST)' })),
-    headers: Type.Optional(
-      Type.Unsafe<Record<string, string>>({
-        type: 'object',
-        description: 'Request headers to send',
-        propertyNames: { pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", 'x-expected': 'an HTTP header name' },
-        additionalProperties: { type: 'string', maxLength: 8192 },
-      }),
-    ),
+    headers: Type.Optional(headerRecord('Request headers to send')),
     body: Type.Optional(Type.Unknown({ description: 'Any JSON, sent as the request body (POST/PUT)' })),
     secret: Type.Optional(Type.String({ minLength: 8, description: 'Sign with Standard Webhooks (whsec_… or text)' })),
     ...commonInput,
@@ -160,6 +179,18 @@ const messageFields = {
   subject: NStr(),
   text: NStr(),
   html: NStr(),
+  email: Type.Union([
+    Type.Object({
+      fromName: Type.Optional(Type.String()),
+      toName: Type.Optional(Type.String()),
+      replyTo: Type.Optional(Type.String()),
+      headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+    }),
+    Type.Null(),
+  ]),
+  segments: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'SMS: parts the text takes (GSM-7 153 / UCS-2 67 per part)',
+  }),
   webhook: Type.Union([
     Type.Object({
       method: Type.String(),

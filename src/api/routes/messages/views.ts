@@ -20,6 +20,8 @@ export function messageView(m: Message) {
     subject: m.subject,
     text: m.text,
     html: m.html,
+    email: m.email,
+    segments: m.segments,
     webhook: p
       ? {
           method: p.method,

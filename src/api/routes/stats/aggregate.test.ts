@@ -18,6 +18,7 @@ void test('densify fills gaps with zeros per key and ignores rows outside the wi
     delivered: 0,
     failed: 0,
     retried: 0,
+    segments: 0,
   });
   const s = densify(
     [row(60_000, 'sms', 2), row(180_000, 'email', 5), row(999_999, 'email', 7)],
@@ -54,11 +55,13 @@ void test('summarize and totalsBy add rows and estimate percentiles', () => {
     delivered: 1,
     failed: 1,
     retried: 0,
+    segments: 4,
     latencyMsSum: 1600,
     latency: lat,
   };
   const t = totalsBy([r, { ...r, provider: 'b' }], (x) => x.channel).get('sms')!;
   assert.equal(t.accepted, 6);
+  assert.equal(t.segments, 8);
   assert.equal(t.latency.count, 8);
   assert.equal(t.latency.meanMs, 400);
   assert.equal(t.latency.p50Ms, 375);

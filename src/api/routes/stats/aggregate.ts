@@ -10,6 +10,7 @@ export interface DenseSeries {
   delivered: number[];
   failed: number[];
   retried: number[];
+  segments: number[];
 }
 
 /** Bucket starts from `since` (aligned down) to before `until`. */
@@ -29,7 +30,10 @@ export function densify(rows: readonly SeriesRow[], starts: readonly number[]): 
     let s = byKey.get(r.key);
     if (!s) {
       const zeros = () => starts.map(() => 0);
-      s = { key: r.key, accepted: zeros(), sent: zeros(), delivered: zeros(), failed: zeros(), retried: zeros() };
+      s = {
+        key: r.key,
+        ...(Object.fromEntries(COUNTERS.map((c) => [c, zeros()])) as Record<Counter, number[]>),
+      };
       byKey.set(r.key, s);
     }
     for (const c of COUNTERS) s[c][i]! += r[c];
@@ -80,6 +84,10 @@ export function summarize(buckets: readonly number[], sumMs: number): LatencySum
   };
 }
 
+export function zeroCounts(): Record<Counter, number> {
+  return Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<Counter, number>;
+}
+
 export type Totals = Record<Counter, number> & { latency: LatencySummary };
 
 /** Sums rows by a key (channel, provider, or one total). */
@@ -90,7 +98,7 @@ export function totalsBy(rows: readonly TotalsRow[], key: (r: TotalsRow) => stri
     let a = acc.get(k);
     if (!a) {
       a = {
-        counts: { accepted: 0, sent: 0, delivered: 0, failed: 0, retried: 0 },
+        counts: zeroCounts(),
         buckets: DELIVERY_LATENCY_BUCKETS_MS.map(() => 0),
         sum: 0,
       };

@@ -37,6 +37,7 @@ export const TimeseriesSchema = Type.Object(
         delivered: Counts,
         failed: Counts,
         retried: Type.Array(Type.Integer(), { description: 'Transient failures scheduled for another attempt' }),
+        segments: Type.Array(Type.Integer(), { description: 'SMS parts of the accepted messages (a cost proxy)' }),
       }),
     ),
   },
@@ -62,6 +63,7 @@ const TotalsFields = {
   delivered: Type.Integer(),
   failed: Type.Integer(),
   retried: Type.Integer(),
+  segments: Type.Integer({ description: 'SMS parts of the accepted messages (a cost proxy)' }),
   latency: LatencySchema,
 };
 

@@ -3,7 +3,7 @@ import { AppError } from '../../../errors/app-error.ts';
 import { StatsRepo } from '../../../store/stats.repo.ts';
 import type { AppDeps } from '../../deps.ts';
 import { ErrorSchema } from '../messages/schemas.ts';
-import { bucketStarts, densify, summarize, totalsBy } from './aggregate.ts';
+import { bucketStarts, densify, summarize, totalsBy, zeroCounts } from './aggregate.ts';
 import { OverviewQuery, OverviewSchema, TimeseriesQuery, TimeseriesSchema } from './schemas.ts';
 
 const MINUTE = 60_000;
@@ -91,7 +91,7 @@ export function statsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         const since = now - (req.query.windowMinutes ?? 60) * MINUTE;
         const [rows, queue] = await Promise.all([repo.totals(since - (since % MINUTE), now + 1), queueDepth()]);
         const all = totalsBy(rows, () => 'all').get('all') ?? {
-          ...{ accepted: 0, sent: 0, delivered: 0, failed: 0, retried: 0 },
+          ...zeroCounts(),
           latency: summarize([], 0),
         };
         return {

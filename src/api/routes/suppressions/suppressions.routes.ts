@@ -8,12 +8,19 @@ import { ErrorSchema } from '../messages/schemas.ts';
 import { RecipientParams } from '../preferences/preferences.routes.ts';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema };
-const Source = Type.Union([Type.Literal('api'), Type.Literal('bounce'), Type.Literal('spam')]);
+const Source = Type.Union([
+  Type.Literal('api'),
+  Type.Literal('bounce'),
+  Type.Literal('spam'),
+  Type.Literal('unsubscribe'),
+]);
 
 const SuppressionSchema = Type.Object({
   recipient: Type.String(),
   reason: Type.Union([Type.String(), Type.Null()]),
-  source: Type.String({ description: 'api (added by a person), bounce or spam (added by a receipt)' }),
+  source: Type.String({
+    description: 'api (added by a person), bounce or spam (a receipt or SMTP reply), unsubscribe (a campaign link)',
+  }),
   createdAt: Type.String({ format: 'date-time' }),
 });
 

@@ -15,6 +15,7 @@ import { OptionReader } from '../../options.ts';
 import type { DeliveryResult, Provider, ProviderCapabilities } from '../../provider.ts';
 import type { ProviderType, ReceiptParse, ReceiptRequest, ReceiptSource } from '../../registry.ts';
 import { groupMessages } from './mail-body.ts';
+import type { MailContext } from '../mail.ts';
 import { parseSendgridEvents } from './receipts.ts';
 import { readSendgridOptions, sendgridSchema, type SendgridOptions } from './sendgrid.options.ts';
 
@@ -27,7 +28,7 @@ export const sendgridType: ProviderType = {
         { provider: cfg.name },
         'sendgrid provider without webhookPublicKey: Event Webhook posts are not verified',
       );
-    return new SendgridProvider(cfg, opts, ctx.clock);
+    return new SendgridProvider(cfg, opts, ctx.clock, ctx.mail);
   },
 };
 
@@ -45,11 +46,13 @@ export class SendgridProvider implements Provider, ReceiptSource {
   private readonly opts: SendgridOptions;
   private readonly agent: Agent;
   private readonly clock: Clock;
+  private readonly mail: MailContext | undefined;
 
-  constructor(cfg: ProviderConfig, opts: SendgridOptions, clock: Clock) {
+  constructor(cfg: ProviderConfig, opts: SendgridOptions, clock: Clock, mail?: MailContext) {
     this.name = cfg.name;
     this.opts = opts;
     this.clock = clock;
+    this.mail = mail;
     this.agent = createAgent(cfg);
     this.capabilities = {
       maxBatch: opts.batchSize,
@@ -61,7 +64,7 @@ export class SendgridProvider implements Provider, ReceiptSource {
 
   async send(batch: readonly Message[], signal: AbortSignal): Promise<DeliveryResult[]> {
     const results: (DeliveryResult | undefined)[] = batch.map((m) => this.precheck(m));
-    const groups = groupMessages(batch, this.opts.from, this.opts.batchSize, (i) => !results[i]);
+    const groups = groupMessages(batch, this.opts.from, this.opts.batchSize, (i) => !results[i], this.mail);
     await Promise.all(
       groups.map(async (g) => {
         const out = await this.sendGroup(g.indexes, g.body, signal, true);
