@@ -1,7 +1,12 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from './api/deps.ts';
-import { bearerAuth } from './api/plugins/auth.ts';
+import { accessOptions, installAccess, requireScope, withScope } from './api/plugins/auth.ts';
+import type { Authenticate } from './providers/receipts/access.ts';
+import { installAudit } from './auth/audit.ts';
+import { installHttpMetrics } from './api/plugins/http-metrics.ts';
+import { keyRoutes } from './api/routes/keys/keys.routes.ts';
+import { auditRoutes } from './api/routes/audit/audit.routes.ts';
 import { registerErrorHandling } from './api/plugins/errors.ts';
 import { checkRequestInput } from './api/plugins/input-limits.ts';
 import { useJsonParser } from './api/plugins/json-body.ts';
@@ -31,7 +36,7 @@ export type { AppDeps } from './api/deps.ts';
 
 /**
  * Builds the HTTP app without listening (tests call `app.inject()`; only main.ts listens).
- * Public: /healthz, /readyz, /docs, /openapi.json. Everything else needs an API key.
+ * Each route declares who may call it (config `scope`, src/auth/scopes.ts); installAccess applies it.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Typed as Fastify's base logger so the instance keeps Fastify's default generics.
@@ -45,6 +50,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  installAccess(app, accessOptions(deps));
+  installAudit(app, deps);
+  installHttpMetrics(app, deps.metrics, { logRequests: deps.config.logRequests });
   app.setValidatorCompiler(validatorCompiler(SHARED_SCHEMAS));
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   // JSON only, unless a route scope adds its own parser (form-encoded receipts): text/plain is a 415.
@@ -56,38 +64,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app, deps.config);
 
   await app.register(healthRoutes(deps));
-  const authenticate = bearerAuth(deps.store, deps.clock);
-  // Provider receipts: the provider's own check (signature, password), else an API key (receipts/access.ts).
+  await app.register(metricsRoutes(deps));
+  // Provider receipts: the provider's own check (signature, password), else a `providers` key (receipts/access.ts).
+  const authenticate: Authenticate = (req) => requireScope(req, 'providers');
   if (deps.providers) await app.register(receiptRoutes({ ...deps, providers: deps.providers, authenticate }));
-  await app.register(uiRoutes);
+  await app.register(withScope('public', uiRoutes));
   // Unsubscribe links: no API key (the signed token is the credential).
-  if (deps.unsubscribe) await app.register(unsubscribeRoutes(deps.unsubscribe));
-
-  // HERALD_COMPAT_AUTH=false: the replaced systems' clients send no key (private network only; docs/compat/).
-  if (!deps.config.compatAuth) await app.register(legacyCompatRoutes(deps));
-  if (!deps.config.compatAuth) await app.register(notificationCompatRoutes(deps));
-  if (!deps.config.compatAuth) await app.register(postbackRoutes(deps, SEED_POSTBACK_PATHS));
-  // Everything registered in this scope needs an API key.
-  await app.register(async (secured) => {
-    secured.addHook('onRequest', authenticate);
-    await secured.register(metricsRoutes(deps));
-    await secured.register(messageRoutes(deps));
-    await secured.register(templateRoutes({ ...deps, templates: deps.templates! }));
-    await secured.register(contactRoutes(deps));
-    await secured.register(campaignRoutes(deps));
-    await secured.register(statsRoutes(deps));
-    await secured.register(postbackRoutes(deps, ['/v1/postbacks']));
-    await secured.register(preferenceRoutes(deps));
-    await secured.register(suppressionRoutes(deps));
-    await secured.register(recipientRoutes(deps));
-    // Seeds 000–002 (/send, /status, /status-webhook, /rpc, /sms): keyed unless HERALD_COMPAT_AUTH=false.
-    if (deps.config.compatAuth) await secured.register(legacyCompatRoutes(deps));
-    // Seed 003 (/api/clients/, /api/mailings/, /api/messages/): the same rule.
-    if (deps.config.compatAuth) await secured.register(notificationCompatRoutes(deps));
-    // Seed 004 (/ingest.php, /i): the same rule.
-    if (deps.config.compatAuth) await secured.register(postbackRoutes(deps, SEED_POSTBACK_PATHS));
-    await secured.register(outboxRoutes(deps));
-    if (deps.providers) await secured.register(providersRoutes({ providers: deps.providers }));
-  });
+  if (deps.unsubscribe) await app.register(withScope('public', unsubscribeRoutes(deps.unsubscribe)));
+  await app.register(messageRoutes(deps));
+  await app.register(templateRoutes({ ...deps, templates: deps.templates! }));
+  await app.register(contactRoutes(deps));
+  await app.register(campaignRoutes(deps));
+  await app.register(statsRoutes(deps));
+  await app.register(postbackRoutes(deps, ['/v1/postbacks']));
+  await app.register(preferenceRoutes(deps));
+  await app.register(suppressionRoutes(deps));
+  await app.register(recipientRoutes(deps));
+  await app.register(keyRoutes(deps));
+  await app.register(auditRoutes(deps));
+  // The replaced systems' APIs (seeds 000–004): a `compat` key, or open (HERALD_COMPAT_AUTH=false,
+  // HERALD_COMPAT_ALLOW): docs/compat/.
+  await app.register(withScope('compat', legacyCompatRoutes(deps)));
+  await app.register(withScope('compat', notificationCompatRoutes(deps)));
+  await app.register(withScope('compat', postbackRoutes(deps, SEED_POSTBACK_PATHS)));
+  await app.register(outboxRoutes(deps));
+  if (deps.providers) await app.register(providersRoutes({ providers: deps.providers }));
   return app;
 }

@@ -16,6 +16,7 @@ Commands:
   api       the HTTP API only
   worker    the delivery workers only
   migrate   apply database migrations and exit
+  keys      create, list and revoke API keys in the database (herald keys help)
   fakes     start local fakes of every provider and print a matching HERALD_CONFIG (development;
             herald fakes --help)
   help      this text
@@ -40,6 +41,10 @@ async function main(argv: string[]): Promise<number> {
     // Loaded only when asked: the fakes live under test/ and use devDependencies.
     const { runFakes } = await import('./cli/fakes.ts');
     return runFakes(argv.slice(1));
+  }
+  if (command === 'keys') {
+    const { runKeys } = await import('./cli/keys.ts');
+    return runKeys(argv.slice(1));
   }
   if (command !== 'migrate' && !ROLES[command]) {
     throw new StartupError(`unknown command "${command}" (herald help lists them)`);
@@ -90,6 +95,17 @@ async function start(rt: Runtime, config: Readonly<Config>): Promise<void> {
       .listen({ port: config.port, host: config.host })
       .catch((err: unknown) => Promise.reject(listenError(err, 'PORT', config.host, config.port)));
     rt.logger.info({ address, docs: `${address}/docs` }, 'Herald API listening');
+  }
+  if (rt.opsApp) {
+    const port = config.metricsPort ?? config.port;
+    const address = await rt.opsApp
+      .listen({ port, host: config.host })
+      .catch((err: unknown) =>
+        Promise.reject(
+          listenError(err, config.metricsPort === undefined ? 'PORT' : 'HERALD_METRICS_PORT', config.host, port),
+        ),
+      );
+    rt.logger.info({ address }, 'worker metrics and health listening (/metrics, /healthz, /readyz)');
   }
   if (rt.rpcApp && config.rpcPort) {
     // Postmaster's JSON-RPC port (seed 001): keep it off the public network.

@@ -1,8 +1,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from 'pino';
+import { WEBHOOK_LANE_PREFIX } from './domain/lanes.ts';
+import { coerceError } from './errors/app-error.ts';
+import type { Store } from './store/store.ts';
 
 /**
- * Herald's Prometheus metrics, on a registry of their own (one per app, so tests stay apart).
- * Labels are bounded: channel, provider (configured names, `webhook` for all webhooks), state, lane.
+ * Herald's Prometheus metrics, on a registry of their own (one per process role set, so tests
+ * stay apart). Labels are bounded: channel, provider (configured names, `webhook` for all
+ * webhooks), state, lane (named providers and routes; the 50 busiest webhook origins, the rest
+ * `other`), route (the route pattern, never the raw URL), method, status.
+ * docs/metrics.md lists every series; deploy/grafana/herald.json charts them.
  */
 export interface Metrics {
   registry: Registry;
@@ -12,22 +19,50 @@ export interface Metrics {
   failed: Counter<'channel' | 'provider'>;
   retried: Counter<'channel' | 'provider'>;
   attemptSeconds: Histogram<'channel' | 'provider' | 'outcome'>;
+  /** Messages per non-final state; set at scrape time from one store method (zeros kept). */
   queueDepth: Gauge<'state'>;
-  laneInFlight: Gauge<'lane'>;
+  /** Provider calls in flight per lane (collected at scrape time from `lanes`). */
+  lanes: LaneInFlight;
   loopErrors: Counter<'loop'>;
   /** Provider calls (one per batch handed to a provider), by the call's outcome (ok | partial | transient | permanent). */
   providerCalls: Counter<'provider' | 'outcome'>;
   /** Messages in provider calls, by each message's outcome (ok | transient | permanent). */
   providerMessages: Counter<'provider' | 'outcome'>;
   providerCallSeconds: Histogram<'provider'>;
+  /** HTTP requests answered, by route pattern, method and status code. */
+  httpRequests: Counter<'route' | 'method' | 'status'>;
+  httpSeconds: Histogram<'route' | 'method'>;
 }
+
+/** prom-client defaults that are gauges named `_total` (promtool: "non-counter metrics should not have _total"). */
+const MISNAMED_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (opts.defaults) collectDefaultMetrics({ register: registry, prefix: 'herald_' });
+  if (opts.defaults) {
+    collectDefaultMetrics({ register: registry, prefix: 'herald_' });
+    // Their unsuffixed twins (by type) stay: herald_nodejs_active_handles{type} etc.
+    for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(`herald_${name}`);
+  }
   const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
     new Counter<L>({ name, help, labelNames, registers: [registry] });
   const byProvider: ('channel' | 'provider')[] = ['channel', 'provider'];
+  const lanes = new LaneInFlight();
+  new Gauge({
+    name: 'herald_lane_in_flight',
+    help: 'Provider calls in flight per lane (lane concurrency in use)',
+    labelNames: ['lane'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [lane, n] of lanes.snapshot()) this.set({ lane }, n);
+    },
+  });
   return {
     registry,
     accepted: counter('herald_messages_accepted_total', 'Messages accepted (committed) by the API', byProvider),
@@ -39,21 +74,16 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       name: 'herald_attempt_duration_seconds',
       help: 'Duration of one provider call',
       labelNames: ['channel', 'provider', 'outcome'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      buckets: SECONDS_BUCKETS,
       registers: [registry],
     }),
     queueDepth: new Gauge({
       name: 'herald_queue_depth',
-      help: 'Messages by state',
+      help: 'Messages in each non-final state (queued, sending, sent)',
       labelNames: ['state'],
       registers: [registry],
     }),
-    laneInFlight: new Gauge({
-      name: 'herald_lane_in_flight',
-      help: 'Provider calls in flight per lane (lane concurrency in use)',
-      labelNames: ['lane'],
-      registers: [registry],
-    }),
+    lanes,
     loopErrors: counter('herald_loop_errors_total', 'Errors caught by background loops', ['loop']),
     providerCalls: counter('herald_provider_calls_total', 'Calls to e-mail/SMS providers (one per batch)', [
       'provider',
@@ -67,8 +97,103 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       name: 'herald_provider_call_duration_seconds',
       help: 'Duration of one e-mail/SMS provider call (a whole batch)',
       labelNames: ['provider'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      buckets: SECONDS_BUCKETS,
+      registers: [registry],
+    }),
+    httpRequests: counter('herald_http_requests_total', 'HTTP requests answered', ['route', 'method', 'status']),
+    httpSeconds: new Histogram({
+      name: 'herald_http_request_duration_seconds',
+      help: 'Time from receiving an HTTP request to the end of its answer',
+      labelNames: ['route', 'method'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
   };
+}
+
+/** Webhook origins that keep a `lane` label of their own; the rest fold into `other`. */
+export const MAX_WEBHOOK_LANES = 50;
+const RANK_WINDOW_MS = 5 * 60_000;
+
+/**
+ * Calls in flight per delivery lane, with a bounded label set. Named lanes (providers, routes)
+ * are few and keep their names. Webhook lanes are one per destination origin, unbounded: the
+ * `MAX_WEBHOOK_LANES` origins with the most calls in the last ranking window (5 min) keep their
+ * own label, the others are summed under `other`. A lane with nothing in flight and no call in a
+ * whole window is forgotten, so its series disappears from the next scrape.
+ */
+export class LaneInFlight {
+  private readonly lanes = new Map<string, { active: number; calls: number }>();
+  private ranked = new Set<string>();
+  private windowStart: number;
+  private readonly now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+    this.windowStart = now();
+  }
+
+  started(lane: string): void {
+    const l = this.lanes.get(lane) ?? { active: 0, calls: 0 };
+    l.active++;
+    l.calls++;
+    this.lanes.set(lane, l);
+  }
+
+  ended(lane: string): void {
+    const l = this.lanes.get(lane);
+    if (l) l.active = Math.max(0, l.active - 1);
+  }
+
+  /** In-flight calls per label (what the gauge shows). */
+  snapshot(): Map<string, number> {
+    this.rotate();
+    const out = new Map<string, number>();
+    for (const [lane, l] of this.lanes) {
+      const label = this.label(lane);
+      out.set(label, (out.get(label) ?? 0) + l.active);
+    }
+    return out;
+  }
+
+  /** The label of a lane: its own name, or `other` for a webhook origin outside the busiest. */
+  label(lane: string): string {
+    if (!lane.startsWith(WEBHOOK_LANE_PREFIX) || this.ranked.has(lane)) return lane;
+    if (this.ranked.size < MAX_WEBHOOK_LANES) {
+      this.ranked.add(lane); // room left: admitted until the next ranking
+      return lane;
+    }
+    return 'other';
+  }
+
+  /** At the end of a window: rank webhook origins by its calls, drop lanes that went quiet. */
+  private rotate(): void {
+    const now = this.now();
+    if (now - this.windowStart < RANK_WINDOW_MS) return;
+    this.windowStart = now;
+    const webhooks = [...this.lanes].filter(([k, l]) => k.startsWith(WEBHOOK_LANE_PREFIX) && l.calls > 0);
+    webhooks.sort((a, b) => b[1].calls - a[1].calls);
+    this.ranked = new Set(webhooks.slice(0, MAX_WEBHOOK_LANES).map(([k]) => k));
+    for (const [k, l] of this.lanes) {
+      if (l.active === 0 && l.calls === 0) this.lanes.delete(k);
+      else l.calls = 0;
+    }
+  }
+}
+
+/**
+ * The text exposition, with queue depth read first from its one store method. When the database
+ * does not answer, the rest is still served (queue depth keeps its last values) and the failure is
+ * counted in herald_loop_errors_total{loop="queue_depth"}.
+ */
+export async function exposition(deps: { metrics: Metrics; store: Store; logger?: Logger }): Promise<string> {
+  const { metrics } = deps;
+  try {
+    const depth = await deps.store.stats.queueDepth();
+    for (const [state, n] of Object.entries(depth)) metrics.queueDepth.set({ state }, n);
+  } catch (err) {
+    metrics.loopErrors.inc({ loop: 'queue_depth' });
+    deps.logger?.warn({ err: coerceError(err) }, 'queue depth unavailable for /metrics');
+  }
+  return metrics.registry.metrics();
 }

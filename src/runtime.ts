@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
+import { buildOpsApp } from './api/ops-app.ts';
 import { buildRpcApp } from './api/compat/postmaster/rpc-server.ts';
 import { bootstrapApiKey } from './auth/api-keys.ts';
 import type { Config } from './config/config.ts';
@@ -17,7 +18,6 @@ import { CampaignScheduler } from './campaigns/scheduler.ts';
 import { CampaignService } from './campaigns/service.ts';
 import { RecipientScreen } from './services/screening.ts';
 import { openStore } from './store/open-store.ts';
-import { StatsRepo } from './store/stats.repo.ts';
 import { StatsRecorder } from './stats/recorder.ts';
 import type { Store } from './store/store.ts';
 import { createUnsubscribeKit } from './unsubscribe/setup.ts';
@@ -37,6 +37,8 @@ export interface Runtime {
   /** E-mail/SMS providers, their router and call stats. */
   providers: ProviderHub;
   app?: FastifyInstance;
+  /** A worker-only process's /metrics, /healthz, /readyz (main.ts listens on HERALD_METRICS_PORT or PORT). */
+  opsApp?: FastifyInstance;
   /** Postmaster's separate JSON-RPC listener, when HERALD_RPC_PORT is set (main.ts listens on it). */
   rpcApp?: FastifyInstance;
   worker?: Worker;
@@ -70,7 +72,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   const status = await store.migrate();
   logger.info({ schema: status.current, dialect: store.dialect }, 'database ready');
   const metrics = createMetrics({ defaults: opts.processMetrics ?? true });
-  const stats = new StatsRecorder({ sink: new StatsRepo(store.db, store.caps), clock, logger });
+  const stats = new StatsRecorder({
+    sink: store.stats,
+    clock,
+    logger,
+    onError: () => metrics.loopErrors.inc({ loop: 'stats' }),
+  });
   stats.start();
   // Preferences and the suppression list: checked at ingest (once per group) and again before each provider call.
   const screen = new RecipientScreen({ store });
@@ -103,6 +110,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     providers,
     stop: async () => {
       await rt.app?.close();
+      await rt.opsApp?.close();
       await rt.rpcApp?.close();
       await ingest.drain();
       await rt.scheduler?.stop();
@@ -113,7 +121,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     },
   };
   if (opts.roles.includes('api')) {
-    rt.generatedKey = await bootstrapApiKey(store, config.apiKey, clock.now());
+    const keys = await bootstrapApiKey(store, config.apiKey, clock.now());
+    rt.generatedKey = keys.generated;
+    for (const k of keys.revoked)
+      logger.warn({ keyId: k.id, prefix: k.prefix }, 'HERALD_API_KEY changed: the previous environment key is revoked');
+    if (keys.envKeyRevoked) logger.warn('HERALD_API_KEY holds a revoked key: it does not authenticate');
     rt.app = await buildApp({
       ...{ config, store, clock, logger, metrics, ingest, messages, providers, campaigns, stats },
       unsubscribe,
@@ -135,6 +147,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     });
     ingest.onCommitted(() => worker.wake());
     rt.worker = worker;
+    if (!rt.app) rt.opsApp = await buildOpsApp({ config, store, clock, logger, metrics });
     const scheduler = new CampaignScheduler({
       store,
       clock,

@@ -27,6 +27,8 @@ function worker(databaseUrl: string, env: Record<string, string> = {}): ChildPro
       HERALD_LEASE_MS: '1500',
       HERALD_POLL_MS: '20',
       HERALD_WEBHOOK_CONCURRENCY: '8',
+      // A worker serves /metrics: on any free port, so that two workers can run side by side.
+      PORT: '0',
       LOG_LEVEL: 'warn',
       ...env,
     },

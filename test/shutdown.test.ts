@@ -9,7 +9,7 @@ import { eventually } from './helpers/herald.ts';
 import { startSink } from './helpers/http-sink.ts';
 
 const MAIN = join(import.meta.dirname, '..', 'src', 'main.ts');
-const KEY = 'hk_shutdown_test_key';
+const KEY = 'hk_shutdown_test_key_0123456';
 
 /** `herald serve` as a real process: SIGTERM with deliveries in flight loses nothing accepted. */
 test('SIGTERM finishes or hands back in-flight work; a restart delivers the rest', { timeout: 60_000 }, async () => {

@@ -18,7 +18,7 @@ export const PEER = {
   bullmq: join(ROOT, 'bench', 'peers', 'bullmq.ts'),
   pgboss: join(ROOT, 'bench', 'peers', 'pgboss.ts'),
 };
-export const KEY = 'hk_bench_key';
+export const KEY = 'hk_bench_key_0123456789abcdef';
 /** Requests in flight to the sink, for every deliverer (Herald's webhook lane, the peers, the bare loops). */
 export const IN_FLIGHT = 32;
 
@@ -114,8 +114,8 @@ export async function startHerald(
       HERALD_WEBHOOK_CONCURRENCY: String(IN_FLIGHT),
       ...o.env,
     },
-    // The worker role has no HTTP listener: it is ready once started (rates count from the first delivery).
-    ready: role === 'worker' ? async () => true : answers(`${url}/healthz`),
+    // Every role answers /healthz on PORT (a worker's own listener: /metrics, /healthz, /readyz).
+    ready: answers(`${url}/healthz`),
   });
   return { proc, url };
 }

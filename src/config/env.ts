@@ -1,3 +1,4 @@
+import { keyProblem } from '../auth/api-keys.ts';
 import { parseCidrList, type Cidr } from './cidr.ts';
 import { parseDuration, parseSchedule } from './durations.ts';
 import type { Sources } from './sources.ts';
@@ -32,7 +33,7 @@ export function readEnv(r: EnvReader) {
     port: r.int('PORT', 3000, 0, 65535),
     host: r.str('HOST', '0.0.0.0'),
     databaseUrl: readDatabaseUrl(r),
-    apiKey: r.secret('HERALD_API_KEY'),
+    apiKey: readApiKey(r),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     /** The providers file (YAML or JSON), when one is named. */
     configFile: r.optional('HERALD_CONFIG'),
@@ -45,6 +46,13 @@ export function readEnv(r: EnvReader) {
     compatAuth: r.bool('HERALD_COMPAT_AUTH', true),
     /** Hard bounces and spam reports put the recipient on the suppression list (HERALD_AUTO_SUPPRESS, default true). */
     autoSuppress: r.bool('HERALD_AUTO_SUPPRESS', true),
+    /** Addresses that may call the compatibility APIs without a key (HERALD_COMPAT_ALLOW). */
+    compatAllow: parseCidrList(r.str('HERALD_COMPAT_ALLOW', ''), 'HERALD_COMPAT_ALLOW', r.problems),
+    /** Port of a worker-only process's /metrics, /healthz, /readyz (HERALD_METRICS_PORT; default PORT). */
+    metricsPort:
+      r.optional('HERALD_METRICS_PORT') === undefined ? undefined : r.int('HERALD_METRICS_PORT', 0, 0, 65535),
+    /** One log line per HTTP request (HERALD_LOG_REQUESTS, default false). */
+    logRequests: r.bool('HERALD_LOG_REQUESTS', false),
     worker: {
       maxInFlight: r.int('HERALD_WORKER_MAX_IN_FLIGHT', 1000, 1),
       leaseMs: r.duration('HERALD_LEASE_MS', 60_000),
@@ -78,6 +86,14 @@ function readRetryPolicy(r: EnvReader): RetryPolicy {
     r.problems,
   );
   return { scheduleMs, maxAttempts: r.int('HERALD_MAX_ATTEMPTS', scheduleMs.length, 1, 1000) };
+}
+
+/** The environment key: refused when too short to be a key (src/auth/api-keys.ts). */
+function readApiKey(r: EnvReader): string | undefined {
+  const key = r.secret('HERALD_API_KEY');
+  const problem = key === undefined ? undefined : keyProblem(key);
+  if (problem) r.problem(`HERALD_API_KEY ${problem}`);
+  return key;
 }
 
 function readDatabaseUrl(r: EnvReader): string {

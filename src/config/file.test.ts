@@ -95,10 +95,10 @@ test('*_FILE: a secret from a mounted file, one trailing newline trimmed; unread
   const c = loadConfig({
     HERALD_CONFIG: file(SMTP),
     SMTP_PASS_FILE: secretFile,
-    HERALD_API_KEY_FILE: file('hk_from_file\n', 'txt'),
+    HERALD_API_KEY_FILE: file('hk_from_file_0123456789abcdef\n', 'txt'),
   });
   assert.equal(c.providers[0]!.options.pass, 's3cret value\n');
-  assert.equal(c.apiKey, 'hk_from_file');
+  assert.equal(c.apiKey, 'hk_from_file_0123456789abcdef');
   assert.equal(
     loadConfig({ DATABASE_URL_FILE: file('postgres://u:p@db/h\r\n', 'txt') }).databaseUrl,
     'postgres://u:p@db/h',

@@ -16,6 +16,8 @@ export interface ProviderConfig {
   rateLimit: number | null;
   timeoutMs: number;
   retry: RetryPolicy;
+  /** Attempts of a message this provider gets before the next provider of its route takes over (default 2). */
+  attemptsBeforeFailover?: number;
   /** Type-specific options (url, baseUrl, token, batchSize, …), `${VAR}` already substituted. */
   options: Record<string, unknown>;
 }
@@ -86,6 +88,7 @@ function readCommonFields(p: Record<string, unknown>, i: number, defaultRetry: R
     rateLimit: num('rateLimit', null, 0.001),
     timeoutMs: num('timeoutMs', 15_000, 1)!,
     retry: { scheduleMs, maxAttempts: num('maxAttempts', defaultRetry.maxAttempts, 1)! },
+    attemptsBeforeFailover: Math.floor(num('attemptsBeforeFailover', 2, 1)!),
     options: Object.fromEntries(Object.entries(p).filter(([k]) => !COMMON_PROVIDER_KEYS.includes(k))),
   };
 }

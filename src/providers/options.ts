@@ -24,6 +24,7 @@ export const COMMON_PROVIDER_KEYS: readonly string[] = [
   'timeoutMs',
   'retrySchedule',
   'maxAttempts',
+  'attemptsBeforeFailover',
 ];
 
 /** Options any provider may have, read by the receipts endpoint (generic receipts' basic auth). */

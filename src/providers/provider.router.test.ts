@@ -41,7 +41,7 @@ function cfg(name: string, channel: Channel = 'email'): ProviderConfig {
   };
 }
 
-function router(providers: ReturnType<typeof fake>[], route = providers.map((p) => p.provider.name)) {
+function router(providers: ReturnType<typeof fake>[], route = providers.map((p) => p.provider.name), conf = config) {
   const set: ProviderSet = {
     byName: new Map(providers.map((p) => [p.provider.name, { provider: p.provider, config: cfg(p.provider.name) }])),
     routes: { email: route, sms: [] },
@@ -49,7 +49,7 @@ function router(providers: ReturnType<typeof fake>[], route = providers.map((p) 
   const clock = new ManualClock();
   const records: CallRecord[] = [];
   const stats = { record: (c: CallRecord) => void records.push(c), stop: async () => undefined };
-  const r = new ProviderRouter({ set, config, clock, logger: pino({ level: 'silent' }), stats });
+  const r = new ProviderRouter({ set, config: conf, clock, logger: pino({ level: 'silent' }), stats });
   return { r, clock, records };
 }
 
@@ -201,4 +201,52 @@ test("a provider's maxAttempts ends a transient failure on its last attempt", as
   const last = await r.deliver('email', [{ ...msg('x@y.io'), attempts: 1 }], signal);
   assert.equal(!last[0]!.ok && last[0]!.retry, 'permanent');
   assert.match(!last[0]!.ok ? last[0]!.reason : '', /gave up after 2 attempts \(a maxAttempts 2\): ECONNREFUSED/);
+});
+
+/** Breakers that never open here: the attempt rule alone. */
+const patient = { ...config, worker: { breaker: { ...breaker, failureThreshold: 100 } } } as unknown as Config;
+
+test('each provider of a route has attemptsBeforeFailover attempts of a message, then the next takes it', async () => {
+  const a = fake('a', () => down);
+  const b = fake('b', () => down);
+  const c = fake('c', () => down);
+  const { r } = router([a, b, c], undefined, patient);
+  const at = (attempts: number) => ({ ...msg(`n${attempts}@x.io`), attempts });
+  const seen: [string, string | undefined][] = [];
+  for (let n = 0; n < 6; n++) {
+    const [res] = await r.deliver('email', [at(n)], signal);
+    seen.push([res!.provider, res!.ok ? undefined : (res as { nextProvider?: string }).nextProvider]);
+  }
+  assert.deepEqual(seen, [
+    ['a', undefined],
+    ['a', 'b'],
+    ['b', undefined],
+    ['b', 'c'],
+    ['c', undefined],
+    ['c', undefined],
+  ]);
+});
+
+test('the share is per provider (attemptsBeforeFailover) and never more than its maxAttempts', async () => {
+  const a = fake('a', () => down);
+  const b = fake('b', () => down);
+  const set: ProviderSet = {
+    byName: new Map([
+      ['a', { provider: a.provider, config: { ...cfg('a'), attemptsBeforeFailover: 3 } }],
+      ['b', { provider: b.provider, config: { ...cfg('b'), attemptsBeforeFailover: 5 } }],
+    ]),
+    routes: { email: ['a', 'b'], sms: [] },
+  };
+  const stats = { record: () => undefined, stop: async () => undefined };
+  const r = new ProviderRouter({
+    set,
+    config: patient,
+    clock: new ManualClock(),
+    logger: pino({ level: 'silent' }),
+    stats,
+  });
+  const providerAt = async (attempts: number) =>
+    (await r.deliver('email', [{ ...msg('x@x.io'), attempts }], signal))[0]!.provider;
+  // cfg() gives maxAttempts 2: a's share is min(3, 2).
+  assert.deepEqual(await Promise.all([0, 1, 2, 3].map(providerAt)), ['a', 'a', 'b', 'b']);
 });

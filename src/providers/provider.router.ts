@@ -12,6 +12,9 @@ import type { ProviderStats } from './stats/provider-stats.ts';
 /** Where the router reports its calls (ProviderStats; a list in unit tests). */
 export type CallRecorder = Pick<ProviderStats, 'record' | 'stop'>;
 
+/** Attempts a provider of a route gets before the next one takes a message (per provider: `attemptsBeforeFailover`). */
+export const DEFAULT_ATTEMPTS_BEFORE_FAILOVER = 2;
+
 /** The pseudo-provider of `@test` recipients: nothing is sent, the message completes as delivered. */
 export const TEST_SINK = 'test-sink';
 
@@ -91,9 +94,45 @@ export class ProviderRouter implements Router {
         ? { ok: true, state: 'delivered', provider: TEST_SINK, response: '@test recipient: not sent anywhere' }
         : undefined,
     );
-    let todo = batch.flatMap((_, i) => (results[i] ? [] : [i]));
     const chain = this.chain(lane) ?? [];
-    for (let k = 0; k < chain.length && todo.length > 0 && !signal.aborted; k++) {
+    // Each message starts at the provider whose share of attempts it is in (attemptsBeforeFailover).
+    const groups = new Map<number, number[]>();
+    batch.forEach((m, i) => {
+      if (results[i]) return;
+      const k = this.providerIndex(chain, m.attempts);
+      groups.set(k, [...(groups.get(k) ?? []), i]);
+    });
+    for (const [from, todo] of groups) await this.walk(lane, chain, from, batch, todo, results, signal);
+    return results.map((r, i) => {
+      const m = batch[i]!;
+      if (!r)
+        return {
+          ok: false,
+          retry: 'transient',
+          blame: 'provider',
+          reason: signal.aborted
+            ? 'aborted before a provider could be called'
+            : `no provider of lane ${lane} is available`,
+          provider: chain[0] ?? lane,
+        };
+      return this.afterAttempt(chain, m, r);
+    });
+  }
+
+  /**
+   * Calls providers from `chain[from]` on: the next one is tried at once when this one's breaker is
+   * open, when it failed permanently through its own fault, or when its failure just opened its breaker.
+   */
+  private async walk(
+    lane: string,
+    chain: readonly string[],
+    from: number,
+    batch: readonly Message[],
+    todo: number[],
+    results: (RoutedResult | undefined)[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    for (let k = from; k < chain.length && todo.length > 0 && !signal.aborted; k++) {
       const name = chain[k]!;
       const last = k === chain.length - 1;
       const breaker = this.breakers.get(name)!;
@@ -115,29 +154,39 @@ export class ProviderRouter implements Router {
         this.logger.warn({ lane, provider: name, messages: next.length, next: chain[k + 1] }, 'failing over');
       todo = next;
     }
-    return results.map((r, i) =>
-      this.withinBudget(
-        batch[i]!,
-        r ?? {
-          ok: false,
-          retry: 'transient',
-          blame: 'provider',
-          reason: signal.aborted
-            ? 'aborted before a provider could be called'
-            : `no provider of lane ${lane} is available`,
-          provider: chain[0] ?? lane,
-        },
-      ),
-    );
   }
 
   /**
-   * A provider's own `maxAttempts` (e.g. sms-batch's "a failed batch is retried up to maxAttempts
-   * times") caps the message's budget, which the worker spends: a transient failure on the last
-   * attempt the provider allows becomes final here. The message's budget still caps it too.
+   * The provider of a route that takes a message's attempt number `attempts + 1`: the first
+   * provider has its `attemptsBeforeFailover` (default 2, at most its maxAttempts) first attempts,
+   * the next one the following share, and so on; the last provider keeps the rest.
    */
-  private withinBudget(m: Message, r: RoutedResult): RoutedResult {
+  private providerIndex(chain: readonly string[], attempts: number): number {
+    let used = 0;
+    for (let k = 0; k < chain.length - 1; k++) {
+      const cfg = this.set.byName.get(chain[k]!)?.config;
+      used += Math.min(
+        cfg?.attemptsBeforeFailover ?? DEFAULT_ATTEMPTS_BEFORE_FAILOVER,
+        cfg?.retry.maxAttempts ?? Infinity,
+      );
+      if (attempts < used) return k;
+    }
+    return Math.max(0, chain.length - 1);
+  }
+
+  /**
+   * A transient failure whose next attempt belongs to another provider of the route says so
+   * (`nextProvider`: the worker retries it without backoff). On the last provider, that provider's
+   * own `maxAttempts` (e.g. sms-batch's "a failed batch is retried up to maxAttempts times") caps
+   * the message's budget: a transient failure on the last attempt it allows becomes final.
+   */
+  private afterAttempt(chain: readonly string[], m: Message, r: RoutedResult): RoutedResult {
     if (r.ok || r.retry !== 'transient') return r;
+    const at = chain.indexOf(r.provider);
+    if (at >= 0 && at < chain.length - 1) {
+      const next = this.providerIndex(chain, m.attempts + 1);
+      return next > at ? { ...r, nextProvider: chain[next]! } : r;
+    }
     const max = this.set.byName.get(r.provider)?.config.retry.maxAttempts;
     const attempt = m.attempts + 1;
     if (max === undefined || attempt < max) return r;

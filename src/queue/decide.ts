@@ -46,7 +46,9 @@ export function decide(
     return { ...base, to: 'failed', reason: r.reason, event: { type: 'failed', source: r.provider, detail: r.reason } };
   }
   const policy = { ...ctx.settings.retry, maxAttempts: m.maxAttempts };
-  const delay = nextDelay(policy, number, r.retryAfterMs, ctx.random);
+  // Failing over to another provider needs no backoff: it is not the one that just failed.
+  const backoff = nextDelay(policy, number, r.retryAfterMs, ctx.random);
+  const delay = backoff !== undefined && r.nextProvider ? 0 : backoff;
   if (delay === undefined) {
     const reason = `gave up after ${number} attempt${number === 1 ? '' : 's'}: ${r.reason}`;
     return { ...base, to: 'failed', reason, event: { type: 'failed', source: r.provider, detail: reason } };
@@ -64,7 +66,7 @@ export function decide(
     event: {
       type: 'retry_scheduled',
       source: r.provider,
-      detail: `attempt ${number} failed (${r.reason}); next in ${delay} ms`,
+      detail: `attempt ${number} failed (${r.reason}); next ${r.nextProvider ? `on ${r.nextProvider} ` : ''}in ${delay} ms`,
     },
   };
 }

@@ -18,8 +18,11 @@ export interface LaneSettings {
   breaker: BreakerSettings;
 }
 
-/** A delivery result, with the provider that produced it (failover may pick another than asked). */
-export type RoutedResult = DeliveryResult & { provider: string };
+/**
+ * A delivery result, with the provider that produced it (failover may pick another than asked)
+ * and, for a transient failure, the other provider its next attempt goes to (retried without backoff).
+ */
+export type RoutedResult = DeliveryResult & { provider: string; nextProvider?: string };
 
 /**
  * Maps lanes to providers. A lane is `webhook:<origin>`, a provider name, or a channel route

@@ -217,10 +217,10 @@ export class Worker {
       if (wait > 0) return this.later(lane, wait);
       const batch = lane.take();
       lane.active++;
-      this.d.metrics.laneInFlight.set({ lane: lane.key }, lane.active);
+      this.d.metrics.lanes.started(lane.key);
       const call = this.send(lane, batch).finally(() => {
         lane.active--;
-        this.d.metrics.laneInFlight.set({ lane: lane.key }, lane.active);
+        this.d.metrics.lanes.ended(lane.key);
         this.inFlightCalls.delete(call);
         if (this.running || lane.buffer.length > 0) this.pump(lane);
         // Claim again only when a lane that was left out of claims (full) has room again: a claim

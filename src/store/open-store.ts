@@ -4,6 +4,9 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { CAPABILITIES, type Dialect } from './capabilities.ts';
 import { KyselyApiKeyRepo } from './api-keys.repo.ts';
+import { KyselyAuditRepo } from './audit.repo.ts';
+import { StatsRepo } from './stats.repo.ts';
+import { KyselyProviderStatsRepo } from './provider-stats.repo.ts';
 import { KyselyCampaignRepo } from './campaigns.repo.ts';
 import { KyselyContactRepo } from './contacts.repo.ts';
 import { KyselyMessageRepo } from './messages.repo.ts';
@@ -45,6 +48,9 @@ function buildStore(
     apiKeys: new KyselyApiKeyRepo(db),
     contacts: new KyselyContactRepo(db, caps),
     campaigns: new KyselyCampaignRepo(db, caps),
+    audit: new KyselyAuditRepo(db),
+    stats: new StatsRepo(db, caps),
+    providerStats: new KyselyProviderStatsRepo(db),
     templates: new KyselyTemplateRepo(db),
     settings: new KyselySettingsRepo(db),
     suppressions: new KyselySuppressionRepo(db),

@@ -74,6 +74,25 @@ export interface ApiKeysTable {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** Migration 0006: null = never expires. */
+  expires_at: number | null;
+  /** Migration 0006: 1 for the key that came from HERALD_API_KEY. */
+  env: number;
+  /** Migration 0006: id of the key that created this one (null: environment, generated or CLI). */
+  created_by: string | null;
+}
+
+/** Who did what to which object, when, from where (migration 0006). `detail` is JSON text. */
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  actor_id: string | null;
+  actor_name: string;
+  action: string;
+  object_type: string;
+  object_id: string | null;
+  address: string | null;
+  detail: string | null;
 }
 
 export interface MigrationsTable {
@@ -243,4 +262,5 @@ export interface Database {
   stats_minute: StatsMinuteTable;
   /** Same columns; `minute` is the hour's first minute. */
   stats_hour: StatsMinuteTable;
+  audit_log: AuditLogTable;
 }

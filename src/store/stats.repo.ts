@@ -2,6 +2,10 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { DELIVERY_LATENCY_BUCKETS_MS } from './migrations/0005-stats.ts';
 import type { Database, StatsMinuteTable } from './schema.ts';
 import type { Capabilities } from './capabilities.ts';
+import { FINAL_STATES, MESSAGE_STATES } from '../domain/states.ts';
+
+/** States a message can still leave: what "queue depth" counts. */
+export const OPEN_STATES = MESSAGE_STATES.filter((s) => !FINAL_STATES.has(s));
 
 /** Counters of one (minute, channel, provider) cell, as added by a flush. */
 export interface StatsDelta {
@@ -203,6 +207,14 @@ export class StatsRepo {
         latency: LAT_COLS.map(get),
       };
     });
+  }
+
+  /**
+   * Messages in each non-final state (queued, sending, sent), zeros included: the one source of
+   * queue depth (dashboard and herald_queue_depth). Each state is counted on the (state, id) index.
+   */
+  queueDepth(): Promise<Record<string, number>> {
+    return this.openDepth(OPEN_STATES);
   }
 
   /** Open-state depth, each counted on the (state, id) index: cost follows the open work, not the table. */

@@ -6,6 +6,10 @@ import type { Channel } from '../domain/message.ts';
 import type { MessageState } from '../domain/states.ts';
 import type { ContactRepo } from './contacts.repo.ts';
 import type { CampaignRepo } from './campaigns.repo.ts';
+import type { ApiKeyRepo } from './api-keys.repo.ts';
+import type { AuditRepo } from './audit.repo.ts';
+import type { StatsRepo } from './stats.repo.ts';
+import type { KyselyProviderStatsRepo } from './provider-stats.repo.ts';
 import type { TemplateRepo } from './templates.repo.ts';
 import type { KyselySettingsRepo } from './settings.repo.ts';
 import type { KyselySuppressionRepo } from './suppressions.repo.ts';
@@ -116,20 +120,7 @@ export interface MessageRepo {
   countByState(): Promise<Record<string, number>>;
 }
 
-export interface ApiKeyRecord {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  createdAt: number;
-}
-
-export interface ApiKeyRepo {
-  count(): Promise<number>;
-  insert(key: { id: string; name: string; prefix: string; hash: string; scopes: string[] }, now: number): Promise<void>;
-  /** The live key with this hash, if any. */
-  findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
-}
+export type { ApiKeyRecord, ApiKeyRepo } from './api-keys.repo.ts';
 
 export interface MigrationStatus {
   current: number;
@@ -148,6 +139,12 @@ export interface Store {
   readonly contacts: ContactRepo;
   /** Campaigns, their bulk message operations, and the scheduler's leader lock. */
   readonly campaigns: CampaignRepo;
+  /** Who did what, when, from where (`tx.audit.record(…)` commits with the change). */
+  readonly audit: AuditRepo;
+  /** Per-minute message counters (dashboard) and the queue depth. */
+  readonly stats: StatsRepo;
+  /** Per-minute provider call counters (GET /v1/providers). */
+  readonly providerStats: KyselyProviderStatsRepo;
   /** Stored templates and their versions. */
   readonly templates: TemplateRepo;
   /** Values made once and shared by every process (generated secrets). */

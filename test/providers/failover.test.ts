@@ -111,3 +111,66 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+for (const backend of BACKENDS) {
+  describe(`failover by attempts: ${backend}`, () => {
+    const cleanup: (() => Promise<void>)[] = [];
+    after(async () => {
+      for (const c of cleanup.reverse()) await c();
+    });
+
+    test('routes email: [mail, mail2, relay] with mail refusing connections: delivered by mail2', async () => {
+      const mail2 = await startSmtpFake();
+      cleanup.push(() => mail2.close());
+      const relay = await startSmtpFake();
+      cleanup.push(() => relay.close());
+      const down = await closedPort();
+      const h = await startHerald({
+        backend,
+        env: {
+          HERALD_CONFIG: writeHeraldConfig({
+            providers: [
+              { name: 'mail', channel: 'email', type: 'smtp', url: `smtp://127.0.0.1:${down}` },
+              { name: 'mail2', channel: 'email', type: 'smtp', url: mail2.url },
+              { name: 'relay', channel: 'email', type: 'smtp', url: relay.url },
+            ],
+            routes: { email: ['mail', 'mail2', 'relay'] },
+          }),
+          // The breaker would fail over too; a high threshold shows the attempt rule alone.
+          HERALD_BREAKER_THRESHOLD: '100',
+          HERALD_RETRY_SCHEDULE: '0,20ms',
+          HERALD_MAX_ATTEMPTS: '6',
+        },
+      });
+      cleanup.push(() => h.stop());
+      const r = await h.inject({
+        method: 'POST',
+        url: '/v1/messages',
+        headers: h.auth,
+        payload: { channel: 'email', to: 'ann@example.com', from: 'shop@example.com', subject: 'Hi', text: 'Body' },
+      });
+      assert.equal(r.statusCode, 202, r.body);
+      const id = r.json<{ id: string }>().id;
+      const m = await eventually(async () => {
+        const d = (await h.inject({ url: `/v1/messages/${id}`, headers: h.auth })).json<Detail>();
+        return ['sent', 'delivered', 'failed'].includes(d.state) ? d : undefined;
+      });
+      assert.equal(m.state, 'sent');
+      assert.equal(m.provider, 'mail2');
+      assert.deepEqual(
+        m.attempts.map((a) => [a.provider, a.outcome]),
+        [
+          ['mail', 'transient'],
+          ['mail', 'transient'],
+          ['mail2', 'ok'],
+        ],
+        'each attempt shows the provider it went to',
+      );
+      assert.deepEqual(
+        mail2.mails.map((x) => x.to[0]),
+        ['ann@example.com'],
+      );
+      assert.equal(relay.mails.length, 0);
+    });
+  });
+}

@@ -4,7 +4,11 @@ import pino from 'pino';
 import { ManualClock } from '../../src/domain/clock.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import type { DeliveryResult } from '../../src/providers/provider.ts';
-import { ProviderStats, quantile } from '../../src/providers/stats/provider-stats.ts';
+import { ProviderStats } from '../../src/providers/stats/provider-stats.ts';
+import { quantile as q } from '../../src/stats/quantile.ts';
+import { LATENCY_BUCKETS_MS } from '../../src/store/provider-stats.repo.ts';
+
+const quantile = (b: number[], x: number) => q(b, LATENCY_BUCKETS_MS, x);
 import type { Store } from '../../src/store/store.ts';
 import { BACKENDS, freshStore } from '../helpers/stores.ts';
 

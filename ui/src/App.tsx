@@ -13,6 +13,8 @@ import { Providers } from './pages/Providers.tsx';
 import { Outbox } from './pages/Outbox.tsx';
 import { Icon } from './components/icons.tsx';
 import { OutboxItem } from './pages/OutboxItem.tsx';
+import { Keys } from './pages/Keys.tsx';
+import { Audit } from './pages/Audit.tsx';
 import { Templates } from './pages/Templates.tsx';
 import { TemplatePage } from './pages/TemplatePage.tsx';
 
@@ -91,6 +93,8 @@ const NAV = [
   { to: '/contacts', label: 'Contacts', icon: 'contacts' },
   { to: '/providers', label: 'Providers', icon: 'providers' },
   { to: '/outbox', label: 'Outbox', icon: 'outbox' },
+  { to: '/keys', label: 'API keys', icon: 'keys' },
+  { to: '/audit', label: 'Audit log', icon: 'audit' },
 ];
 
 function Shell() {
@@ -173,6 +177,8 @@ function Page(props: { path: string; query: URLSearchParams }) {
   if (p === '/providers') return <Providers />;
   if (p === '/outbox') return <Outbox query={props.query} />;
   if ((m = match('/outbox/:id', p))) return <OutboxItem id={m.id!} />;
+  if (p === '/keys') return <Keys />;
+  if (p === '/audit') return <Audit query={props.query} />;
   return (
     <div className="state-box empty">
       <h1 id="page-title" tabIndex={-1}>

@@ -91,6 +91,8 @@ export async function verifyKey(key: string): Promise<{ ok: true } | { ok: false
     return { ok: true };
   } catch (err) {
     if (refused) return { ok: false, message: 'Herald refused this API key. Check it and try again.' };
+    // A valid key without messages:read: signed in; each page says which scope it lacks.
+    if (err instanceof ApiError && err.status === 403) return { ok: true };
     return { ok: false, message: err instanceof Error ? err.message : String(err) };
   }
 }

@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
 import { SECURITY_HEADERS } from '../ui-static.ts';
+import { scopeRoutes } from '../plugins/auth.ts';
 import { documentFor, operationIdFor } from './document.ts';
 
 const VERSION = '0.1.0';
@@ -105,11 +106,12 @@ export async function registerOpenApi(app: FastifyInstance, config: Pick<Config,
     ...doc,
     servers: [{ url: `${req.protocol}://${req.host}`, description: 'This Herald' }],
   });
-  const hide = { schema: { hide: true } };
+  const hide = { schema: { hide: true }, config: { scope: 'public' as const } };
   app.get('/openapi.json', hide, async (req) => withServer(nativeDoc(), req));
   app.get('/openapi-compat.json', hide, async (req) => withServer(compatDoc(), req));
 
   await app.register(async (scope) => {
+    scopeRoutes(scope, 'public');
     scope.addHook('onSend', async (_req, reply) => {
       reply.headers(SECURITY_HEADERS);
     });

@@ -1,40 +1,174 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { BlockList } from 'node:net';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RouteOptions } from 'fastify';
 import { hashKey } from '../../auth/api-keys.ts';
+import { blockListOf, type Cidr } from '../../config/cidr.ts';
+import { grants, type RouteAccess, type Scope } from '../../auth/scopes.ts';
 import type { Clock } from '../../domain/clock.ts';
-import { AppError } from '../../errors/app-error.ts';
-import type { ApiKeyRecord, Store } from '../../store/store.ts';
+import { AppError, coerceError } from '../../errors/app-error.ts';
+import type { ApiKeyRecord } from '../../store/api-keys.repo.ts';
+import type { Actor } from '../../store/audit.repo.ts';
+import type { Store } from '../../store/store.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** The key that authenticated this request (absent on public routes and open compat calls). */
     apiKey?: ApiKeyRecord;
+  }
+  interface FastifyInstance {
+    /** The app's access control (src/api/plugins/auth.ts); `requireScope` reaches it through here. */
+    access: Access;
   }
 }
 
-const CACHE_MS = 30_000;
+const CACHE_MS = 10_000;
 const CACHE_MAX = 1000;
 
+export interface AccessOptions {
+  store: Store;
+  clock: Clock;
+  /** HERALD_COMPAT_AUTH: false opens the `compat` routes to everyone. */
+  compatAuth: boolean;
+  /** HERALD_COMPAT_ALLOW: addresses that may call `compat` routes without a key. */
+  compatAllow?: BlockList | undefined;
+}
+
 /**
- * Bearer-key check for every API route (an onRequest hook). Known hashes are cached for 30 s so
- * ingestion does not read the key table on each request; a revoked key stops working within that.
- * Any failure is the same 401: nothing tells a wrong key from a missing one.
+ * Who may call what. Every route declares its access in its config (`scope`, src/auth/scopes.ts);
+ * one onRequest hook applies it, so no route can be reached by being registered in the wrong place.
+ * A route that declares nothing needs an admin key (fail closed).
+ *
+ * Keys are looked up by SHA-256 and cached for 10 s, so ingestion does not read the key table on
+ * each request: a revoked key stops at once in the process that revoked it and within 10 s in
+ * others. Any authentication failure is the same 401: nothing tells a wrong key from a missing one.
  */
-export function bearerAuth(store: Store, clock: Clock) {
-  const cache = new Map<string, { key: ApiKeyRecord; until: number }>();
-  return async function authenticate(req: FastifyRequest, _reply: FastifyReply): Promise<void> {
+export class Access {
+  private readonly o: AccessOptions;
+  private readonly cache = new Map<string, { key: ApiKeyRecord; until: number }>();
+
+  constructor(opts: AccessOptions) {
+    this.o = opts;
+  }
+
+  /** The onRequest hook: the matched route's declared access. Unmatched URLs go on to the 404 handler. */
+  readonly hook = async (req: FastifyRequest): Promise<void> => {
+    if (req.is404) return;
+    await this.enforce(req, req.routeOptions.config.scope ?? 'admin');
+  };
+
+  /** Applies one access rule to a request (throws 401/403 as AppError). */
+  async enforce(req: FastifyRequest, access: RouteAccess): Promise<void> {
+    if (access === 'public' || access === 'receipt') return;
+    if (access === 'compat' && (this.o.compatAllow?.check(req.ip) || !this.o.compatAuth)) return;
+    const key = await this.authenticate(req);
+    if (!grants(key.scopes, access)) {
+      throw new AppError(
+        'HERALD_FORBIDDEN',
+        `This API key lacks the scope "${access}" (it has: ${key.scopes.join(', ') || 'none'})`,
+        { required: access, granted: key.scopes },
+      );
+    }
+  }
+
+  /** The bearer key of the request, or a 401. Sets `req.apiKey`. */
+  async authenticate(req: FastifyRequest): Promise<ApiKeyRecord> {
     const header = req.headers.authorization;
     const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!m) throw new AppError('HERALD_UNAUTHORIZED');
     const hash = hashKey(m[1]!);
-    const now = clock.now();
-    const hit = cache.get(hash);
-    if (hit && hit.until > now) {
-      req.apiKey = hit.key;
-      return;
+    const now = this.o.clock.now();
+    const hit = this.cache.get(hash);
+    let key = hit && hit.until > now ? hit.key : undefined;
+    if (!key) {
+      key = await this.o.store.apiKeys.findByHash(hash);
+      if (!key) throw new AppError('HERALD_UNAUTHORIZED');
+      if (this.cache.size >= CACHE_MAX) this.cache.clear();
+      this.cache.set(hash, { key, until: now + CACHE_MS });
+      // Last use is written at most once per cache period per key and process.
+      await this.o.store.apiKeys.touch(key.id, now).catch((err: unknown) => {
+        req.log.warn({ err: coerceError(err) }, 'could not record the API key last use');
+      });
     }
-    const key = await store.apiKeys.findByHash(hash);
-    if (!key) throw new AppError('HERALD_UNAUTHORIZED');
-    if (cache.size >= CACHE_MAX) cache.clear();
-    cache.set(hash, { key, until: now + CACHE_MS });
+    if (key.expiresAt !== null && key.expiresAt <= now)
+      throw new AppError('HERALD_UNAUTHORIZED', 'This API key has expired');
     req.apiKey = key;
+    return key;
+  }
+
+  /** Forgets cached keys (after a revocation, so it takes effect at once here). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+}
+
+/**
+ * Inside a handler: requires a key with `scope` (e.g. receipts of a provider without its own
+ * signature need a `providers` key). The one function to call for a check a route config cannot express.
+ */
+export async function requireScope(req: FastifyRequest, scope: Scope): Promise<void> {
+  await req.server.access.enforce(req, scope);
+}
+
+/** Who made this request, for the audit log. */
+export function actorOf(req: FastifyRequest): Actor {
+  const k = req.apiKey;
+  return { id: k?.id ?? null, name: k?.name ?? 'anonymous', address: req.ip };
+}
+
+/** Installs access control on an app: the hook, `app.access`, and the route table for tests. */
+export function installAccess(app: FastifyInstance, opts: AccessOptions): Access {
+  const access = new Access(opts);
+  app.decorate('access', access);
+  const table: RouteOptions[] = [];
+  tables.set(app, table);
+  // Kept as given: scopes set by withScope's hook (which runs after this one) are read later.
+  app.addHook('onRoute', (r) => void table.push(r));
+  app.addHook('onRequest', access.hook);
+  return access;
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  scope: RouteAccess | undefined;
+}
+const tables = new WeakMap<FastifyInstance, RouteOptions[]>();
+
+/** Every route registered on an app built with installAccess, with its declared access. */
+export function routeTable(app: FastifyInstance): RouteEntry[] {
+  return (tables.get(app) ?? []).flatMap((r) =>
+    [r.method].flat().map((method) => ({ method, url: r.url, scope: r.config?.scope })),
+  );
+}
+
+/**
+ * Registers `plugin` so that every route in it has `access`, whatever the route says: for routes
+ * added by libraries (Swagger UI, static files) and for whole compatibility APIs (`compat`).
+ */
+export function withScope(access: RouteAccess, plugin: FastifyPluginAsync): FastifyPluginAsync {
+  return async (app) => {
+    scopeRoutes(app, access);
+    await app.register(plugin);
+  };
+}
+
+/** Gives every route registered from now on in this plugin scope `access` (see withScope). */
+export function scopeRoutes(app: FastifyInstance, access: RouteAccess): void {
+  app.addHook('onRoute', (r: RouteOptions) => {
+    r.config = { ...r.config, scope: access };
+  });
+}
+
+/** Access options from Herald's config. */
+export function accessOptions(deps: {
+  store: Store;
+  clock: Clock;
+  config: { compatAuth: boolean; compatAllow: readonly Cidr[] };
+}): AccessOptions {
+  const { compatAuth, compatAllow } = deps.config;
+  return {
+    store: deps.store,
+    clock: deps.clock,
+    compatAuth,
+    compatAllow: compatAllow.length > 0 ? blockListOf(compatAllow) : undefined,
   };
 }

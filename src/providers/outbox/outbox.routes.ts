@@ -49,6 +49,7 @@ export function outboxRoutes(deps: { store: Store }): FastifyPluginAsyncTypebox 
     app.get(
       '/v1/outbox',
       {
+        config: { scope: 'messages:read' },
         schema: {
           tags: ['outbox'],
           summary: 'Messages caught by the outbox provider, newest first',
@@ -75,6 +76,7 @@ export function outboxRoutes(deps: { store: Store }): FastifyPluginAsyncTypebox 
     app.get(
       '/v1/outbox/:id',
       {
+        config: { scope: 'messages:read' },
         schema: {
           tags: ['outbox'],
           summary: 'One caught message with its full content (text and html)',

@@ -11,7 +11,7 @@ import type { BuiltProvider, ProviderSet } from '../build.ts';
 import type { ReceiptRequest } from '../registry.ts';
 import { checkWebhookPassword } from './generic.ts';
 
-/** The API-key check of the native API (plugins/auth.ts bearerAuth), as an onRequest-style hook. */
+/** The API-key check of the native API: app.ts passes plugins/auth.ts `requireScope(req, 'providers')`. */
 export type Authenticate = (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
 /** How a provider's receipts are checked. */
@@ -45,7 +45,7 @@ export async function authorizeReceipt(
       reply.header('www-authenticate', `Basic realm="herald-${entry.config.name}"`);
       throw new AppError('HERALD_BAD_SIGNATURE');
     case 'api-key':
-      // The one place receipts meet API keys: issue 11 adds the `providers` scope here.
+      // The one place receipts meet API keys: a key with the `providers` scope (app.ts).
       reply.header('www-authenticate', 'Bearer');
       await authenticate(req, reply);
       reply.removeHeader('www-authenticate');

@@ -31,6 +31,7 @@ export function receiptRoutes(
     app.post(
       '/v1/providers/:name/events',
       {
+        config: { scope: 'receipt' },
         schema: {
           tags: ['providers'],
           operationId: 'postProviderReceipts',

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { CallAggregate } from '../../store/provider-stats.repo.ts';
+import { LATENCY_BUCKETS_MS, type CallAggregate } from '../../store/provider-stats.repo.ts';
+import { quantile } from '../../stats/quantile.ts';
 import type { ProviderHub } from '../hub.ts';
-import { quantile } from './provider-stats.ts';
 
 const NInt = Type.Union([Type.Integer(), Type.Null()]);
 const WindowStats = Type.Object({
@@ -34,9 +34,9 @@ function windowView(a: CallAggregate | undefined) {
     transientFailures: a?.transient ?? 0,
     permanentFailures: a?.permanent ?? 0,
     latencyMs: {
-      p50: a ? quantile(a.latency, 0.5) : null,
-      p95: a ? quantile(a.latency, 0.95) : null,
-      p99: a ? quantile(a.latency, 0.99) : null,
+      p50: a ? quantile(a.latency, LATENCY_BUCKETS_MS, 0.5) : null,
+      p95: a ? quantile(a.latency, LATENCY_BUCKETS_MS, 0.95) : null,
+      p99: a ? quantile(a.latency, LATENCY_BUCKETS_MS, 0.99) : null,
       mean: a && a.calls > 0 ? Math.round(a.latencyMsSum / a.calls) : null,
     },
   };
@@ -52,6 +52,7 @@ export function providersRoutes(deps: { providers: ProviderHub }): FastifyPlugin
     app.get(
       '/v1/providers',
       {
+        config: { scope: 'providers' },
         schema: {
           tags: ['providers'],
           summary: 'Providers with their health and call statistics',

@@ -6,6 +6,8 @@ const PATHS: Record<string, string> = {
   contacts: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21c0-4 4-6 8-6s8 2 8 6',
   providers: 'M4 8h13l-3-3M20 16H7l3 3',
   outbox: 'M3 13h5l2 3h4l2-3h5M5 5h14l2 8v6H3v-6z',
+  keys: 'M8 15a4 4 0 1 1 0-8 4 4 0 0 1 0 8zM12 11h9M18 11v3M21 11v2',
+  audit: 'M6 3h9l4 4v14H6zM9 11h7M9 15h7M9 7h3',
   templates: 'M5 3h10l4 4v14H5zM15 3v4h4M8 12h8M8 16h5',
 };
 

@@ -37,6 +37,7 @@ export function postbackRoutes(deps: AppDeps, paths: readonly string[]): Fastify
       app.post(
         url,
         {
+          config: { scope: 'messages:write' },
           schema: {
             tags: url === '/v1/postbacks' ? ['postbacks'] : ['compat: postback (seed 004)'],
             operationId: url === '/v1/postbacks' ? 'createPostbacks' : undefined,

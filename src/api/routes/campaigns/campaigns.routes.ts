@@ -62,6 +62,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/campaigns',
       {
+        config: { scope: 'campaigns', audit: 'campaign.create' },
         schema: {
           tags,
           summary: 'Create a campaign',
@@ -79,6 +80,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/campaigns',
       {
+        config: { scope: 'campaigns' },
         schema: {
           tags,
           summary: 'List campaigns, newest first',
@@ -101,6 +103,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/campaigns/stats',
       {
+        config: { scope: 'campaigns' },
         schema: {
           tags,
           summary: 'Every campaign with its message counts by state',
@@ -134,6 +137,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/campaigns/:id',
       {
+        config: { scope: 'campaigns' },
         schema: { tags, summary: 'A campaign', params: CampaignIdParams, response: { 200: CampaignSchema, ...errors } },
       },
       async (req) => campaignView(await svc.get(req.params.id)),
@@ -142,6 +146,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.patch(
       '/v1/campaigns/:id',
       {
+        config: { scope: 'campaigns', audit: 'campaign.update' },
         schema: {
           tags,
           summary: 'Change a campaign',
@@ -163,6 +168,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.delete(
       '/v1/campaigns/:id',
       {
+        config: { scope: 'campaigns', audit: 'campaign.delete' },
         schema: {
           tags,
           summary: 'Delete a campaign; its queued messages are cancelled (sent ones stay in the history)',
@@ -184,7 +190,10 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       }[action];
       app.post(
         `/v1/campaigns/:id/${action}`,
-        { schema: { tags, summary, params: CampaignIdParams, response: { 200: CampaignSchema, ...errors } } },
+        {
+          config: { scope: 'campaigns', audit: `campaign.${action}` },
+          schema: { tags, summary, params: CampaignIdParams, response: { 200: CampaignSchema, ...errors } },
+        },
         async (req) => campaignView(await svc[action](req.params.id)),
       );
     }
@@ -192,6 +201,7 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/campaigns/:id/stats',
       {
+        config: { scope: 'campaigns' },
         schema: {
           tags,
           summary: 'Statistics of one campaign, with its messages (paginated)',

@@ -32,6 +32,7 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/contacts',
       {
+        config: { scope: 'contacts' },
         schema: {
           tags,
           summary: 'Create a contact',
@@ -51,6 +52,7 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/contacts',
       {
+        config: { scope: 'contacts' },
         schema: {
           tags,
           summary: 'List contacts (oldest first) with filters',
@@ -80,6 +82,7 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/contacts/count',
       {
+        config: { scope: 'contacts' },
         schema: {
           tags,
           summary: 'Count the contacts a campaign filter matches',
@@ -94,6 +97,7 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/contacts/import',
       {
+        config: { scope: 'contacts', audit: 'contact.import' },
         schema: {
           tags,
           summary: 'Import contacts from CSV or NDJSON (streamed)',
@@ -123,7 +127,10 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
 
     app.get(
       '/v1/contacts/:id',
-      { schema: { tags, summary: 'A contact', params: ContactIdParams, response: { 200: ContactSchema, ...errors } } },
+      {
+        config: { scope: 'contacts' },
+        schema: { tags, summary: 'A contact', params: ContactIdParams, response: { 200: ContactSchema, ...errors } },
+      },
       async (req) => {
         const c = await deps.store.contacts.get(req.params.id);
         if (!c) throw new AppError('HERALD_NOT_FOUND', `No contact ${req.params.id}`);
@@ -134,6 +141,7 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.patch(
       '/v1/contacts/:id',
       {
+        config: { scope: 'contacts' },
         schema: {
           tags,
           summary: 'Change a contact (fields given replace the stored ones)',
@@ -157,6 +165,7 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.delete(
       '/v1/contacts/:id',
       {
+        config: { scope: 'contacts', audit: 'contact.delete' },
         schema: {
           tags,
           summary: 'Delete a contact (its messages stay)',

@@ -1,14 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../deps.ts';
+import { exposition } from '../../../metrics.ts';
 import { ErrorSchema } from '../../openapi/schema-kit.ts';
 
 /** Liveness and readiness, without auth (load balancers and orchestrators call these). */
-export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
+export function healthRoutes(deps: Pick<AppDeps, 'store'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/healthz',
       {
+        config: { scope: 'public' },
         schema: {
           tags: ['health'],
           operationId: 'healthz',
@@ -22,6 +24,7 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/readyz',
       {
+        config: { scope: 'public' },
         schema: {
           tags: ['health'],
           operationId: 'readyz',
@@ -48,12 +51,13 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   };
 }
 
-/** Prometheus metrics (needs the API key, like every API route). Queue depth is read at scrape time. */
-export function metricsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
+/** Prometheus metrics (a `metrics` key). Queue depth is read at scrape time. */
+export function metricsRoutes(deps: Pick<AppDeps, 'store' | 'metrics' | 'logger'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/metrics',
       {
+        config: { scope: 'metrics' },
         schema: {
           tags: ['health'],
           operationId: 'metrics',
@@ -64,15 +68,11 @@ export function metricsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
               content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: Type.String() } },
             },
             401: ErrorSchema,
+            403: ErrorSchema,
           },
         },
       },
-      async (_req, reply) => {
-        const depth = await deps.store.messages.countByState();
-        deps.metrics.queueDepth.reset();
-        for (const [state, n] of Object.entries(depth)) deps.metrics.queueDepth.set({ state }, n);
-        return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-      },
+      async (_req, reply) => reply.type(deps.metrics.registry.contentType).send(await exposition(deps)),
     );
   };
 }

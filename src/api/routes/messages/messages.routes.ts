@@ -32,6 +32,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/messages',
       {
+        config: { scope: 'messages:write' },
         schema: {
           tags: ['messages'],
           operationId: 'createMessage',
@@ -55,6 +56,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/messages/batch',
       {
+        config: { scope: 'messages:write' },
         schema: {
           tags: ['messages'],
           operationId: 'createMessageBatch',
@@ -75,6 +77,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/messages/:id',
       {
+        config: { scope: 'messages:read' },
         schema: {
           tags: ['messages'],
           operationId: 'getMessage',
@@ -93,6 +96,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/messages',
       {
+        config: { scope: 'messages:read' },
         schema: {
           tags: ['messages'],
           operationId: 'listMessages',
@@ -138,6 +142,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       actions.post(
         '/v1/messages/:id/cancel',
         {
+          config: { scope: 'messages:write', audit: 'message.cancel' },
           schema: {
             tags: ['messages'],
             operationId: 'cancelMessage',
@@ -156,6 +161,7 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       actions.post(
         '/v1/messages/:id/retry',
         {
+          config: { scope: 'messages:write', audit: 'message.retry' },
           schema: {
             tags: ['messages'],
             operationId: 'retryMessage',

@@ -39,6 +39,7 @@ export function preferenceRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/preferences/:recipient',
       {
+        config: { scope: 'contacts' },
         schema: {
           tags: ['preferences'],
           summary: "A recipient's opt-out category flags",
@@ -53,6 +54,7 @@ export function preferenceRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.put(
       '/v1/preferences/:recipient',
       {
+        config: { scope: 'contacts', audit: 'preference.set' },
         schema: {
           tags: ['preferences'],
           summary: "Replace a recipient's opt-out category flags",
@@ -83,6 +85,7 @@ export function preferenceRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.delete(
       '/v1/preferences/:recipient',
       {
+        config: { scope: 'contacts', audit: 'preference.clear' },
         schema: {
           tags: ['preferences'],
           summary: "Forget a recipient's preferences (they receive every category again)",

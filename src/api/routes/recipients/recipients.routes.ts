@@ -15,6 +15,7 @@ export function recipientRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/recipients/:recipient/last',
       {
+        config: { scope: 'contacts' },
         schema: {
           tags: ['messages'],
           summary: 'The newest message to a recipient with a given uniqueId',

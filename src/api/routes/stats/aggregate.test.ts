@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bucketStarts, densify, percentile, summarize, totalsBy } from './aggregate.ts';
+import { bucketStarts, densify, summarize, totalsBy } from './aggregate.ts';
+import { quantile } from '../../../stats/quantile.ts';
 import { DELIVERY_LATENCY_BUCKETS_MS } from '../../../store/migrations/0005-stats.ts';
 
+const percentile = (b: number[], q: number) => quantile(b, DELIVERY_LATENCY_BUCKETS_MS, q);
 const zeros = () => DELIVERY_LATENCY_BUCKETS_MS.map(() => 0);
 
 void test('bucketStarts aligns down and stops before until', () => {

@@ -1,4 +1,5 @@
 import { DELIVERY_LATENCY_BUCKETS_MS } from '../../../store/migrations/0005-stats.ts';
+import { quantile } from '../../../stats/quantile.ts';
 import { COUNTERS, type Counter, type SeriesRow, type TotalsRow } from '../../../store/stats.repo.ts';
 
 /** Pure shaping of stats rows for the API: dense series, totals, percentiles from bucket counts. */
@@ -50,37 +51,15 @@ export interface LatencySummary {
   p99Ms: number | null;
 }
 
-/**
- * Percentile estimate from bucket counts: linear interpolation inside the bucket that holds the
- * rank (as Prometheus' histogram_quantile). The open last bucket answers its lower bound.
- */
-export function percentile(buckets: readonly number[], q: number): number | null {
-  const total = buckets.reduce((a, b) => a + b, 0);
-  if (total === 0) return null;
-  const rank = q * total;
-  let seen = 0;
-  for (let i = 0; i < buckets.length; i++) {
-    const n = buckets[i]!;
-    if (n > 0 && seen + n >= rank) {
-      const lo = i === 0 ? 0 : DELIVERY_LATENCY_BUCKETS_MS[i - 1]!;
-      const hi = DELIVERY_LATENCY_BUCKETS_MS[i]!;
-      if (!Number.isFinite(hi)) return lo;
-      return Math.round(lo + ((hi - lo) * (rank - seen)) / n);
-    }
-    seen += n;
-  }
-  return DELIVERY_LATENCY_BUCKETS_MS[DELIVERY_LATENCY_BUCKETS_MS.length - 2]!;
-}
-
 export function summarize(buckets: readonly number[], sumMs: number): LatencySummary {
   const count = buckets.reduce((a, b) => a + b, 0);
   return {
     count,
     meanMs: count ? Math.round(sumMs / count) : null,
-    p50Ms: percentile(buckets, 0.5),
-    p90Ms: percentile(buckets, 0.9),
-    p95Ms: percentile(buckets, 0.95),
-    p99Ms: percentile(buckets, 0.99),
+    p50Ms: quantile(buckets, DELIVERY_LATENCY_BUCKETS_MS, 0.5),
+    p90Ms: quantile(buckets, DELIVERY_LATENCY_BUCKETS_MS, 0.9),
+    p95Ms: quantile(buckets, DELIVERY_LATENCY_BUCKETS_MS, 0.95),
+    p99Ms: quantile(buckets, DELIVERY_LATENCY_BUCKETS_MS, 0.99),
   };
 }
 

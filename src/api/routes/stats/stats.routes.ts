@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../../errors/app-error.ts';
-import { StatsRepo } from '../../../store/stats.repo.ts';
 import type { AppDeps } from '../../deps.ts';
 import { ErrorSchema } from '../messages/schemas.ts';
 import { bucketStarts, densify, summarize, totalsBy, zeroCounts } from './aggregate.ts';
@@ -12,8 +11,6 @@ const BUCKETS = {
   minute: { ms: MINUTE, span: HOUR, max: 1440 },
   hour: { ms: HOUR, span: 7 * 24 * HOUR, max: 24 * 31 },
 };
-/** Open states shown as queue depth; final states grow without bound and are counted by the series. */
-const OPEN_STATES = ['queued', 'sending', 'sent'] as const;
 const DEPTH_CACHE_MS = 2000;
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema };
@@ -25,12 +22,12 @@ const errors = { 400: ErrorSchema, 401: ErrorSchema };
  */
 export function statsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const repo = new StatsRepo(deps.store.db, deps.store.caps);
+    const repo = deps.store.stats;
     let depth: { at: number; value: Promise<Record<string, number>> } | null = null;
     const queueDepth = () => {
       const now = deps.clock.now();
       if (!depth || now - depth.at >= DEPTH_CACHE_MS) {
-        const value = repo.openDepth(OPEN_STATES);
+        const value = repo.queueDepth();
         depth = { at: now, value };
         value.catch(() => (depth = null));
       }
@@ -40,6 +37,7 @@ export function statsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/stats/timeseries',
       {
+        config: { scope: 'messages:read' },
         schema: {
           tags: ['stats'],
           summary: 'Message counters per minute or hour, by channel or provider',
@@ -78,6 +76,7 @@ export function statsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/stats/overview',
       {
+        config: { scope: 'messages:read' },
         schema: {
           tags: ['stats'],
           summary: 'Queue depth, totals and delivery latency percentiles',

@@ -38,6 +38,7 @@ export function suppressionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/suppressions',
       {
+        config: { scope: 'contacts' },
         schema: {
           tags: ['suppressions'],
           summary: 'The suppression list, newest first',
@@ -64,6 +65,7 @@ export function suppressionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/suppressions/:recipient',
       {
+        config: { scope: 'contacts' },
         schema: {
           tags: ['suppressions'],
           summary: 'One entry of the suppression list',
@@ -81,6 +83,7 @@ export function suppressionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/suppressions',
       {
+        config: { scope: 'contacts', audit: 'suppression.add' },
         schema: {
           tags: ['suppressions'],
           summary: 'Add a recipient to the suppression list',
@@ -108,6 +111,7 @@ export function suppressionRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.delete(
       '/v1/suppressions/:recipient',
       {
+        config: { scope: 'contacts', audit: 'suppression.remove' },
         schema: {
           tags: ['suppressions'],
           summary: 'Remove a recipient from the suppression list',

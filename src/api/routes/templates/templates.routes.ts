@@ -36,6 +36,7 @@ export function templateRoutes(deps: AppDeps & { templates: TemplateService }): 
     app.post(
       '/v1/templates',
       {
+        config: { scope: 'messages:write', audit: 'template.create' },
         schema: {
           tags,
           summary: 'Create a template (version 1)',
@@ -52,6 +53,7 @@ export function templateRoutes(deps: AppDeps & { templates: TemplateService }): 
     app.get(
       '/v1/templates',
       {
+        config: { scope: 'messages:read' },
         schema: {
           tags,
           summary: 'List templates, newest first',
@@ -77,6 +79,7 @@ export function templateRoutes(deps: AppDeps & { templates: TemplateService }): 
     app.get(
       '/v1/templates/:id',
       {
+        config: { scope: 'messages:read' },
         schema: {
           tags,
           summary: 'A template with one version (the newest unless ?version=N)',
@@ -94,6 +97,7 @@ export function templateRoutes(deps: AppDeps & { templates: TemplateService }): 
     app.get(
       '/v1/templates/:id/versions',
       {
+        config: { scope: 'messages:read' },
         schema: {
           tags,
           summary: 'Every version of a template, newest first',
@@ -107,6 +111,7 @@ export function templateRoutes(deps: AppDeps & { templates: TemplateService }): 
     app.post(
       '/v1/templates/:id/versions',
       {
+        config: { scope: 'messages:write', audit: 'template.version' },
         schema: {
           tags,
           summary: 'Save a new version (earlier versions never change)',
@@ -124,6 +129,7 @@ export function templateRoutes(deps: AppDeps & { templates: TemplateService }): 
     app.delete(
       '/v1/templates/:id',
       {
+        config: { scope: 'messages:write', audit: 'template.delete' },
         schema: {
           tags,
           summary: 'Delete a template and its versions (409 while a live campaign uses it)',
@@ -140,6 +146,7 @@ export function templateRoutes(deps: AppDeps & { templates: TemplateService }): 
     app.post(
       '/v1/templates/:id/preview',
       {
+        config: { scope: 'messages:read' },
         schema: {
           tags,
           summary: 'Render without sending',
