@@ -3,12 +3,12 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // ui/ has its own tsconfig (DOM, JSX) and is type-checked by `tsc -p ui` (npm run typecheck).
-  { ignores: ['node_modules', 'data', 'ui', 'coverage', 'docs'] },
+  { ignores: ['node_modules', 'data', 'ui', 'coverage', 'docs', 'dist'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] },
+        projectService: { allowDefaultProject: ['*.js', 'bin/*.js', 'scripts/*.js'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

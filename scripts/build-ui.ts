@@ -2,6 +2,7 @@
  * Builds the admin UI (ui/ → ui/dist) with Vite's build API when ui/dist is missing or older
  * than any UI source file, so `npm start` and `npm test` always serve a current UI without an
  * extra step. `--force` builds anyway. Usage: node scripts/build-ui.ts [--force]
+ * `npm run build` (scripts/build.ts) builds it into dist/ui for the package instead.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,27 +28,49 @@ export function uiIsStale(): boolean {
   return SOURCES.some((s) => newest(s) > built);
 }
 
-export async function buildUi(opts: { force?: boolean; quiet?: boolean } = {}): Promise<boolean> {
-  if (!opts.force && !uiIsStale()) return false;
-  const { build } = await import('vite');
+/** Thrown when Vite, a dev dependency, is not installed (a checkout after `npm ci --omit=dev`). */
+export class NoVite extends Error {
+  constructor() {
+    super('Vite, a dev dependency, is not installed here (npm ci --omit=dev?)');
+  }
+}
+
+export async function buildUi(opts: { force?: boolean; quiet?: boolean; outDir?: string } = {}): Promise<boolean> {
+  if (!opts.force && !opts.outDir && !uiIsStale()) return false;
+  const vite = await import('vite').catch((err: unknown) => {
+    throw (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' ? new NoVite() : err;
+  });
   const started = Date.now();
-  await build({ configFile: join(UI, 'vite.config.ts'), logLevel: opts.quiet ? 'warn' : 'info' });
-  if (!opts.quiet) console.log(`admin UI built into ui/dist in ${Date.now() - started} ms`);
+  await vite.build({
+    configFile: join(UI, 'vite.config.ts'),
+    logLevel: opts.quiet ? 'warn' : 'info',
+    ...(opts.outDir && { build: { outDir: opts.outDir } }),
+  });
+  if (!opts.quiet) console.log(`admin UI built into ${opts.outDir ?? 'ui/dist'} in ${Date.now() - started} ms`);
   return true;
 }
 
+/**
+ * `npm start`'s and `npm test`'s step (scripts/prestart.js, pretest): builds when stale, and only
+ * warns when it cannot. Herald runs without the UI (/admin then says how to get it), e.g. in a
+ * checkout installed without dev dependencies.
+ */
+export async function buildUiOrWarn(): Promise<void> {
+  try {
+    if (!(await buildUi())) console.log('admin UI is up to date (ui/dist)');
+  } catch (err) {
+    if (err instanceof NoVite) console.error(`admin UI not built: ${err.message}.`);
+    else console.error('admin UI build failed:', err);
+    console.error('Herald will start without the admin UI; /admin says how to get it.');
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const force = process.argv.includes('--force');
-  buildUi({ force }).then(
-    (built) => {
-      if (!built) console.log('admin UI is up to date (ui/dist)');
-    },
-    (err: unknown) => {
+  if (process.argv.includes('--force')) {
+    // `npm run build:ui` fails loudly.
+    buildUi({ force: true }).catch((err: unknown) => {
       console.error('admin UI build failed:', err);
-      // `npm run build:ui` fails loudly; as prestart it only warns: Herald runs without the UI
-      // (/admin then says how to build it), e.g. where dev dependencies were not installed.
-      if (force) process.exitCode = 1;
-      else console.error('Herald will start without the admin UI.');
-    },
-  );
+      process.exitCode = 1;
+    });
+  } else void buildUiOrWarn();
 }

@@ -4,11 +4,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { uiRoutes } from './ui-static.ts';
+import { uiRoutes, type UiSource } from './ui-static.ts';
 
-async function appWith(root: string) {
+async function appWith(root: string, source?: UiSource) {
   const app = Fastify();
-  await app.register(uiRoutes, { root });
+  await app.register(uiRoutes, { root, source });
   return app;
 }
 
@@ -19,6 +19,24 @@ void test('without a built UI, /admin/ answers a clear 503 page, not a crash', a
   assert.match(r.body, /admin UI is not built/);
   assert.match(r.body, /npm run build:ui/);
   await app.close();
+});
+
+void test('the 503 page says what is true where Herald runs: a checkout with or without Vite, a package', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'herald-ui-'));
+  const page = async (source: UiSource) => {
+    const app = await appWith(empty, source);
+    const r = await app.inject('/admin/');
+    await app.close();
+    assert.equal(r.statusCode, 503);
+    return r.body;
+  };
+  assert.match(await page('checkout'), /npm start<\/code> does this by itself/);
+  const noVite = await page('checkout-without-vite');
+  assert.match(noVite, /Vite, a dev dependency, is not installed/);
+  assert.doesNotMatch(noVite, /npm start<\/code> does this by itself/);
+  const pkg = await page('package');
+  assert.match(pkg, /no <code>dist\/ui<\/code>/);
+  assert.doesNotMatch(pkg, /build:ui/);
 });
 
 void test('serves files, falls back to index.html for UI routes, 404s missing assets, redirects / and /admin', async () => {

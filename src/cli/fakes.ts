@@ -249,6 +249,13 @@ export async function runFakes(argv: string[]): Promise<number> {
     ...opts,
     log: (fake, line) => say(`${new Date().toISOString().slice(11, 19)} ${fake.padEnd(9)} ${line}`),
   });
+  if (fakes.running.length === 0 && fakes.skipped.length > 0) {
+    // The installed package has no test/ (package.json "files"): say so instead of starting nothing.
+    throw new StartupError(
+      'fakes: the provider fakes are test code that comes with the source, not with the package: ' +
+        'run herald fakes in a checkout (npm install, then npx herald fakes)',
+    );
+  }
   say(
     [
       'Provider fakes listening on 127.0.0.1:',

@@ -22,8 +22,22 @@ export interface CliRun {
 
 /** Starts `herald <args>` with only the given environment (plus PATH), so nothing leaks in from the test run. */
 export function startCli(args: string[], env: Record<string, string> = {}): CliRun {
-  const child = spawn(process.execPath, [HERALD_BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+  return startProcess(process.execPath, [HERALD_BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+}
+
+/**
+ * Starts any command with exactly `env`. With `group`, it leads a process group of its own and
+ * stop() signals the whole group (for `npm start`, whose Node runs under npm and a shell).
+ */
+export function startProcess(
+  command: string,
+  args: string[],
+  opts: { env: Record<string, string>; cwd?: string; group?: boolean },
+): CliRun {
+  const child = spawn(command, args, {
+    env: opts.env,
+    cwd: opts.cwd,
+    detached: opts.group,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out = { stdout: '', stderr: '' };
@@ -38,7 +52,10 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliR
       eventually(() => re.exec(out[stream]) ?? undefined, timeoutMs, `${re} on ${stream} (${out.stderr})`),
     exited,
     stop: () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null) {
+        if (opts.group) process.kill(-child.pid!, 'SIGTERM');
+        else child.kill('SIGTERM');
+      }
       return exited;
     },
   };
@@ -49,9 +66,27 @@ export async function runCli(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const run = startCli(args, env);
+  return ended(startCli(args, env));
+}
+
+/** Runs any command to its end (see startProcess). */
+export function runProcess(
+  command: string,
+  args: string[],
+  opts: Parameters<typeof startProcess>[2],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return ended(startProcess(command, args, opts));
+}
+
+async function ended(run: CliRun): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const code = await run.exited;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
+}
+
+/** Herald's API address from its "Herald API listening" log line. */
+export async function listeningAt(run: CliRun, timeoutMs = 60_000): Promise<string> {
+  const m = await run.waitFor(/"address":"(http:\/\/[^"]+)","docs"/, 'stdout', timeoutMs);
+  return m[1]!;
 }
 
 /** A fresh SQLite database URL. */
