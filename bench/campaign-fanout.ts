@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { loadConfig } from '../src/config/config.ts';
+import { systemClock } from '../src/domain/clock.ts';
 import { CampaignScheduler } from '../src/campaigns/scheduler.ts';
 import { CampaignService } from '../src/campaigns/service.ts';
 import type { NewContact } from '../src/campaigns/model.ts';
@@ -70,7 +71,7 @@ async function fanout(where: Where): Promise<void> {
   // An experiment knob: SQLite's page cache (default 2 MB) for the fan-out process.
   if (process.env.BENCH_SQLITE_CACHE_MB && store.dialect === 'sqlite')
     await sql.raw(`PRAGMA cache_size = -${Number(process.env.BENCH_SQLITE_CACHE_MB) * 1024}`).execute(store.db);
-  const clock = { now: () => Date.now() };
+  const clock = systemClock;
   const config = loadConfig({ DATABASE_URL: where.url, LOG_LEVEL: 'silent' });
   const service = new CampaignService({ store, clock, config });
   const scheduler = new CampaignScheduler({

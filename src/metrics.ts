@@ -145,6 +145,11 @@ export class LaneInFlight {
     if (l) l.active = Math.max(0, l.active - 1);
   }
 
+  /** The worker dropped this lane (idle): forget it now, not only at the next scrape's ranking. */
+  forget(lane: string): void {
+    if (this.lanes.get(lane)?.active === 0) this.lanes.delete(lane);
+  }
+
   /** In-flight calls per label (what the gauge shows). */
   snapshot(): Map<string, number> {
     this.rotate();

@@ -18,6 +18,7 @@ import { CampaignScheduler } from './campaigns/scheduler.ts';
 import { CampaignService } from './campaigns/service.ts';
 import { RecipientScreen } from './services/screening.ts';
 import { openStore } from './store/open-store.ts';
+import { runShutdown } from './shutdown.ts';
 import { StatsRecorder } from './stats/recorder.ts';
 import type { Store } from './store/store.ts';
 import { createUnsubscribeKit } from './unsubscribe/setup.ts';
@@ -46,7 +47,10 @@ export interface Runtime {
   scheduler?: CampaignScheduler;
   /** The generated first API key, when one was made on this start. */
   generatedKey?: string;
-  /** Graceful stop: no new requests, pending commits flushed, in-flight deliveries finished or handed back. */
+  /**
+   * Graceful stop: no new requests, pending commits flushed, in-flight deliveries finished or handed
+   * back. Every step runs even when one fails; the failures are thrown together afterwards.
+   */
   stop(): Promise<void>;
 }
 
@@ -68,7 +72,12 @@ export function createLogger(config: Config): Logger {
 export async function createRuntime(config: Config, opts: RuntimeOptions): Promise<Runtime> {
   const logger = opts.logger ?? createLogger(config);
   const clock = opts.clock ?? systemClock;
-  const store = await openStore({ url: config.databaseUrl, schema: opts.schema });
+  const store = await openStore({
+    url: config.databaseUrl,
+    schema: opts.schema,
+    // A dropped connection (restart, pg_terminate_backend): the pool and LISTEN reconnect by themselves.
+    onConnectionError: (err) => logger.warn({ err }, 'database connection lost; reconnecting'),
+  });
   const status = await store.migrate();
   logger.info({ schema: status.current, dialect: store.dialect }, 'database ready');
   const metrics = createMetrics({ defaults: opts.processMetrics ?? true });
@@ -108,17 +117,21 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     campaigns,
     router,
     providers,
-    stop: async () => {
-      await rt.app?.close();
-      await rt.opsApp?.close();
-      await rt.rpcApp?.close();
-      await ingest.drain();
-      await rt.scheduler?.stop();
-      await rt.worker?.stop();
-      await stats.stop();
-      await router.close();
-      await store.close();
-    },
+    stop: () =>
+      runShutdown(
+        [
+          ['http', () => rt.app?.close()],
+          ['ops', () => rt.opsApp?.close()],
+          ['rpc', () => rt.rpcApp?.close()],
+          ['ingest', () => ingest.drain()],
+          ['scheduler', () => rt.scheduler?.stop()],
+          ['worker', () => rt.worker?.stop()],
+          ['stats', () => stats.stop()],
+          ['providers', () => router.close()],
+          ['store', () => store.close()],
+        ],
+        logger,
+      ),
   };
   if (opts.roles.includes('api')) {
     const keys = await bootstrapApiKey(store, config.apiKey, clock.now());

@@ -8,8 +8,10 @@ import type { Channel } from '../domain/message.ts';
  * loop carries on.
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../domain/clock.ts';
+import type { Clock, Timer } from '../domain/clock.ts';
 import { coerceError } from '../errors/app-error.ts';
+import { isStoreUnavailable } from '../store/faults.ts';
+import { outagePause } from '../queue/backoff.ts';
 import type { Metrics } from '../metrics.ts';
 import type { LeaderLease } from '../store/campaigns.repo.ts';
 import type { Store } from '../store/store.ts';
@@ -25,7 +27,7 @@ export interface SchedulerDeps {
   onAccepted?: ((channel: Channel, provider: string | undefined, n: number, segments: number) => void) | undefined;
   /** Attempt budget of a campaign's messages: a number, or per channel and provider (MessageService.defaultMaxAttempts). */
   maxAttempts: number | ((channel: Channel, provider?: string) => number);
-  /** Idle poll interval (real time). */
+  /** Idle poll interval (on the clock). */
   tickMs?: number | undefined;
   pageSize?: number | undefined;
   /** How long one pass may fan out before it yields to the next pass (real time). */
@@ -55,9 +57,11 @@ export class CampaignScheduler {
   private readonly d: SchedulerDeps;
   private lease: LeaderLease | undefined;
   private chain: Promise<unknown> = Promise.resolve();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private running = false;
   private stopping = false;
+  /** Passes in a row that failed because the store was unavailable (backoff). */
+  private outage = 0;
 
   constructor(deps: SchedulerDeps) {
     this.d = deps;
@@ -77,7 +81,7 @@ export class CampaignScheduler {
   async stop(): Promise<void> {
     this.stopping = true;
     this.running = false;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     await this.chain.catch(() => undefined);
     const lease = this.lease;
     this.lease = undefined;
@@ -85,24 +89,32 @@ export class CampaignScheduler {
   }
 
   private schedule(ms: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.tick().then((r) => {
-        if (this.running) this.schedule(r.more ? 0 : (this.d.tickMs ?? 500));
-      });
-    }, ms);
-    this.timer.unref?.();
+    this.timer?.cancel();
+    this.timer = this.d.clock
+      .setTimer(() => {
+        this.timer = undefined;
+        void this.tick().then((r) => {
+          if (this.running) this.schedule(r.more ? 0 : outagePause(this.d.tickMs ?? 500, this.outage));
+        });
+      }, ms)
+      .unref();
   }
 
   /** One pass, serialised with any other; never rejects. */
   tick(): Promise<PassReport> {
     const next = this.chain.then(() => this.pass());
     this.chain = next.catch(() => undefined);
-    return next.catch((err: unknown) => {
-      this.fail(err, 'scheduler pass failed');
-      return { leader: false, started: [], finished: [], written: 0, more: false };
-    });
+    return next.then(
+      (report) => {
+        this.outage = 0;
+        return report;
+      },
+      (err: unknown) => {
+        if (isStoreUnavailable(err)) this.outage++;
+        this.fail(err, 'scheduler pass failed');
+        return { leader: false, started: [], finished: [], written: 0, more: false };
+      },
+    );
   }
 
   private fail(err: unknown, what: string): void {
@@ -112,8 +124,11 @@ export class CampaignScheduler {
 
   private async lead(): Promise<boolean> {
     if (this.lease && !(await this.lease.alive())) {
-      this.d.logger.warn('scheduler lost its leader lock');
+      // Its connection died and the server dropped the lock with it: another process may lead now.
+      this.d.logger.warn('scheduler lost its leader lock (its connection ended); trying to lead again');
+      const lost = this.lease;
       this.lease = undefined;
+      await lost.release().catch(() => undefined);
     }
     if (!this.lease && !this.stopping) {
       this.lease = await this.d.store.campaigns.tryLead(LOCK_NAME);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nextDelay, parseRetryAfter } from './backoff.ts';
+import { nextDelay, outagePause, parseRetryAfter } from './backoff.ts';
 
 const policy = { scheduleMs: [0, 5000, 300_000], maxAttempts: 5 };
 
@@ -40,4 +40,12 @@ test('parseRetryAfter reads seconds and HTTP dates', () => {
   assert.equal(parseRetryAfter('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')), 10_000);
   assert.equal(parseRetryAfter('soon', 0), undefined);
   assert.equal(parseRetryAfter(undefined, 0), undefined);
+});
+
+test('outagePause doubles the interval per failed pass, up to 5 s (or the interval when longer)', () => {
+  assert.deepEqual(
+    [0, 1, 2, 3, 6, 7, 20].map((n) => outagePause(100, n)),
+    [100, 200, 400, 800, 5000, 5000, 5000],
+  );
+  assert.equal(outagePause(3_600_000, 3), 3_600_000);
 });

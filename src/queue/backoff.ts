@@ -29,3 +29,16 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   const at = Date.parse(v);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
+
+/** Longest pause of a background loop while the store is unavailable. */
+export const MAX_OUTAGE_PAUSE_MS = 5000;
+
+/**
+ * How long a background loop (claims, scheduler passes) waits after `failures` passes in a row
+ * failed because the store was unavailable: its usual interval, doubling, up to 5 s (or the
+ * interval, if longer). No failures: the usual interval.
+ */
+export function outagePause(intervalMs: number, failures: number): number {
+  if (failures <= 0) return intervalMs;
+  return Math.min(intervalMs * 2 ** failures, Math.max(intervalMs, MAX_OUTAGE_PAUSE_MS));
+}

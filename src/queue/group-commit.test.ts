@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GroupCommit } from './group-commit.ts';
+import { StoreUnavailableError } from '../store/faults.ts';
 
 test('items submitted in one turn are flushed together, and each gets its own result', async () => {
   const groups: number[][] = [];
@@ -30,15 +31,34 @@ test('items arriving during a flush form the next group', async () => {
   assert.deepEqual(groups, [[1], [2, 3]]);
 });
 
-test('a failed flush rejects its whole group and the next group still runs', async () => {
-  let calls = 0;
+test('a failed flush rejects nobody else: the group is split down to the item at fault', async () => {
+  const flushes: number[][] = [];
   const gc = new GroupCommit<number, number>(async (items) => {
-    if (calls++ === 0) throw new Error('disk full');
+    flushes.push(items);
+    if (items.includes(13)) throw new RangeError('Maximum call stack size exceeded');
     return items;
   });
-  const bad = await Promise.allSettled([gc.submit(1), gc.submit(2)]);
-  assert.ok(bad.every((r) => r.status === 'rejected'));
-  assert.equal(await gc.submit(3), 3);
+  const settled = await Promise.allSettled(Array.from({ length: 21 }, (_, i) => gc.submit(i)));
+  const rejected = settled.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
+  assert.deepEqual(rejected, [13]);
+  assert.deepEqual(
+    settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])),
+    Array.from({ length: 21 }, (_, i) => i).filter((i) => i !== 13),
+  );
+  // One bad item among n costs about 2·log2(n) extra flushes, not n.
+  assert.ok(flushes.length <= 1 + 2 * Math.ceil(Math.log2(21)), `${flushes.length} flushes`);
+});
+
+test('a fault of the database fails the whole group at once, and the next group still runs', async () => {
+  let calls = 0;
+  const gc = new GroupCommit<number, number>(async (items) => {
+    if (calls++ === 0) throw new StoreUnavailableError('full', new Error('database or disk is full'));
+    return items;
+  });
+  const bad = await Promise.allSettled([gc.submit(1), gc.submit(2), gc.submit(3)]);
+  assert.ok(bad.every((r) => r.status === 'rejected' && r.reason instanceof StoreUnavailableError));
+  assert.equal(calls, 1, 'no split: every item would fail the same way');
+  assert.equal(await gc.submit(4), 4);
 });
 
 test('maxItems splits a large group', async () => {

@@ -1,14 +1,24 @@
+import { isStoreUnavailable } from '../store/faults.ts';
+
+type Pending<T, R> = { item: T; resolve: (r: R) => void; reject: (e: unknown) => void };
+
 /**
  * Group commit (ARCHITECTURE decision 5): items submitted in the same event-loop turn are written
  * together by one call of `flush` (one transaction); each submitter's promise settles only after
- * that call returns. A flush failure rejects every item of its group.
+ * that call returns.
+ *
+ * One item's fault stays its own: when a flush fails for a reason that may lie in an item (a
+ * value the database refuses, a payload that cannot be serialised), the group is split in halves
+ * and each half flushed again, down to the single item that fails — about 2·log2(n) extra flushes
+ * for one bad item among n. A fault of the database itself (StoreUnavailableError: unreachable,
+ * full) is nobody's item: it fails the whole group at once, without retries.
  *
  * Hot path: submit() is O(1); one flush runs at a time, and items arriving during it form the next group.
  */
 export class GroupCommit<T, R> {
   private readonly flushFn: (items: T[]) => Promise<R[]>;
   private readonly maxItems: number;
-  private pending: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
+  private pending: Pending<T, R>[] = [];
   private running: Promise<void> | null = null;
   private scheduled = false;
 
@@ -22,11 +32,6 @@ export class GroupCommit<T, R> {
       this.pending.push({ item, resolve, reject });
       this.schedule();
     });
-  }
-
-  /** Submits several items that must land in the same group (one transaction). */
-  submitAll(items: T[]): Promise<R[]> {
-    return Promise.all(items.map((item) => this.submit(item)));
   }
 
   /** Resolves when everything submitted so far is written. */
@@ -52,12 +57,23 @@ export class GroupCommit<T, R> {
 
   private async run(): Promise<void> {
     const group = this.pending.splice(0, this.maxItems);
-    if (group.length === 0) return;
+    if (group.length > 0) await this.flush(group);
+  }
+
+  private async flush(group: Pending<T, R>[]): Promise<void> {
+    let results: R[];
     try {
-      const results = await this.flushFn(group.map((g) => g.item));
-      group.forEach((g, i) => g.resolve(results[i]!));
+      results = await this.flushFn(group.map((g) => g.item));
     } catch (err) {
-      for (const g of group) g.reject(err);
+      if (group.length === 1 || isStoreUnavailable(err)) {
+        for (const g of group) g.reject(err);
+        return;
+      }
+      const half = Math.ceil(group.length / 2);
+      await this.flush(group.slice(0, half));
+      await this.flush(group.slice(half));
+      return;
     }
+    group.forEach((g, i) => g.resolve(results[i]!));
   }
 }

@@ -1,4 +1,4 @@
-import type { Clock } from '../domain/clock.ts';
+import type { Clock, Timer } from '../domain/clock.ts';
 import type { Message } from '../domain/message.ts';
 import { Breaker } from './breaker.ts';
 import type { LaneSettings } from './router.ts';
@@ -15,9 +15,11 @@ export class Lane {
   active = 0;
   /** When the oldest buffered message arrived (for linger). */
   firstBufferedAt = 0;
-  timer: NodeJS.Timeout | null = null;
+  timer: Timer | null = null;
   /** Left out of the last claim (full or breaker open): the worker claims again when it has room. */
   excluded = false;
+  /** Last time a message arrived or a batch left. */
+  private usedAt: number;
   private tokens: number;
   private refilledAt: number;
   private readonly clock: Clock;
@@ -29,6 +31,18 @@ export class Lane {
     this.breaker = new Breaker(settings.breaker, clock);
     this.tokens = settings.ratePerSec ?? 0;
     this.refilledAt = clock.now();
+    this.usedAt = clock.now();
+  }
+
+  /** Nothing buffered, in flight or waiting, breaker closed, and unused for `ms`: safe to forget. */
+  idleSince(now: number, ms: number): boolean {
+    return (
+      this.buffer.length === 0 &&
+      this.active === 0 &&
+      this.timer === null &&
+      this.breaker.state === 'closed' &&
+      now - this.usedAt >= ms
+    );
   }
 
   /** Most messages the lane may hold: enough to keep every call slot busy twice over. */
@@ -41,7 +55,8 @@ export class Lane {
   }
 
   push(m: Message): void {
-    if (this.buffer.length === 0) this.firstBufferedAt = this.clock.now();
+    this.usedAt = this.clock.now();
+    if (this.buffer.length === 0) this.firstBufferedAt = this.usedAt;
     this.buffer.push(m);
   }
 
@@ -72,6 +87,7 @@ export class Lane {
   }
 
   take(): Message[] {
+    this.usedAt = this.clock.now();
     const batch = this.buffer.splice(0, this.settings.batchSize);
     if (this.buffer.length > 0) this.firstBufferedAt = this.clock.now();
     return batch;

@@ -1,14 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
-import type { Clock } from '../domain/clock.ts';
+import { sleep, type Clock, type Timer } from '../domain/clock.ts';
 import type { Message } from '../domain/message.ts';
 import { coerceError } from '../errors/app-error.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Completion, Store } from '../store/store.ts';
 import { decide } from './decide.ts';
-import { GroupCommit } from './group-commit.ts';
+import { outagePause } from './backoff.ts';
+import { isStoreUnavailable } from '../store/faults.ts';
+import { CompletionWriter } from './completions.ts';
 import { Lane } from './lane.ts';
+import { callSignal } from './call-signal.ts';
+import { observeAttempt } from './observe.ts';
 import type { RoutedResult, Router } from './router.ts';
 import type { StatsRecorder } from '../stats/recorder.ts';
 
@@ -32,6 +36,8 @@ export interface WorkerDeps {
 
 const HOUSEKEEPING_MS = 1000;
 const UNSERVED_PAUSE_MS = 30_000;
+/** A lane unused this long is dropped (one exists per webhook origin: without this they pile up). */
+export const LANE_IDLE_MS = 60_000;
 
 /**
  * The delivery worker: claims due messages in batches with a lease, spreads them over lanes (one
@@ -44,13 +50,17 @@ export class Worker {
   private readonly d: WorkerDeps;
   private readonly lanes = new Map<string, Lane>();
   private readonly inHand = new Map<string, Message>();
-  private readonly completer: GroupCommit<Completion, void>;
+  private readonly completions: CompletionWriter;
   private readonly unserved = new Map<string, number>();
-  private readonly abort = new AbortController();
+  /** The signal of each provider call in flight, to abort them at shutdown. */
+  private readonly callAborts = new Set<AbortController>();
   private running = false;
   private aborting = false;
   private loopDone: Promise<void> = Promise.resolve();
-  private wakeUp: (() => void) | null = null;
+  /** Aborted by wake() while the loop sleeps between claims. */
+  private sleeping: AbortController | null = null;
+  /** Claims in a row that failed because the store was unavailable (backoff). */
+  private outage = 0;
   private unlisten: (() => Promise<void>) | undefined;
   private lastHousekeeping = 0;
   private lastLeaseExtension = 0;
@@ -60,10 +70,16 @@ export class Worker {
   constructor(deps: WorkerDeps) {
     this.d = deps;
     this.owner = deps.owner ?? `w-${randomBytes(6).toString('hex')}`;
-    this.completer = new GroupCommit<Completion, void>(async (items) => {
-      await this.d.store.messages.complete(items);
-      return items.map(() => undefined);
-    }, 1000);
+    this.completions = new CompletionWriter({
+      store: deps.store,
+      clock: deps.clock,
+      onError: (err) => this.loopError('complete', err),
+      onGiveUp: (lost) =>
+        this.d.logger.error(
+          { count: lost.length, ids: lost.slice(0, 20).map((c) => c.id) },
+          'shutting down with outcomes the store never took: these messages stay leased and are sent again after the lease',
+        ),
+    });
   }
 
   start(): void {
@@ -81,7 +97,7 @@ export class Worker {
 
   /** New work may be due (a message was accepted, a call finished). */
   wake(): void {
-    this.wakeUp?.();
+    this.sleeping?.abort();
   }
 
   /** Messages held or in flight. */
@@ -101,15 +117,20 @@ export class Worker {
     await this.unlisten?.();
     await this.releaseBuffered();
     const calls = Promise.all([...this.inFlightCalls]);
-    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref());
-    if ((await Promise.race([calls.then(() => 'done' as const), timer])) === 'timeout') {
+    let timer: Timer | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = this.d.clock.setTimer(() => r('timeout'), timeoutMs)));
+    const first = await Promise.race([calls.then(() => 'done' as const), timeout]);
+    timer?.cancel();
+    if (first === 'timeout') {
       this.aborting = true;
-      this.abort.abort(new Error('worker shutting down'));
+      for (const c of this.callAborts) c.abort(new Error('worker shutting down'));
       await calls;
     }
-    for (const lane of this.lanes.values()) if (lane.timer) clearTimeout(lane.timer);
+    for (const lane of this.lanes.values()) lane.timer?.cancel();
+    // Outcomes the store has not taken yet get one more shutdown timeout to land.
+    const closing = this.completions.close(timeoutMs);
     await Promise.all([...this.settling]);
-    await this.completer.drain();
+    await closing;
   }
 
   private async loop(): Promise<void> {
@@ -131,31 +152,29 @@ export class Worker {
           claimed = batch.length;
           for (const m of batch) this.dispatch(m);
         }
+        this.outage = 0;
       } catch (err) {
+        if (isStoreUnavailable(err)) this.outage++;
         this.loopError('claim', err);
       }
-      if (this.running && (limit <= 0 || claimed < limit)) await this.sleep(this.d.config.pollMs);
+      if (this.running && (limit <= 0 || claimed < limit)) await this.pause();
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = null;
-        done();
-      };
-    });
+  /** Waits pollMs (longer, doubling, while the store is unavailable), or until woken. */
+  private async pause(): Promise<void> {
+    const sleeping = (this.sleeping = new AbortController());
+    await sleep(this.d.clock, outagePause(this.d.config.pollMs, this.outage), sleeping.signal);
+    this.sleeping = null;
   }
 
   private async housekeeping(): Promise<void> {
     const now = this.d.clock.now();
-    if (now - this.lastHousekeeping >= HOUSEKEEPING_MS) {
+    // While outcomes of ours wait for the store, our own expired leases must not be put back in
+    // the queue (the messages were sent): reaping waits until they are written.
+    if (now - this.lastHousekeeping >= HOUSEKEEPING_MS && this.completions.keptCount === 0) {
       this.lastHousekeeping = now;
+      this.dropIdleLanes(now);
       const reaped = await this.d.store.messages.reapLeases(now);
       const expired = await this.d.store.messages.expireOverdue(now);
       if (reaped || expired) this.d.logger.info({ reaped, expired }, 'housekeeping');
@@ -164,6 +183,20 @@ export class Worker {
       this.lastLeaseExtension = now;
       await this.d.store.messages.extendLeases([...this.inHand.keys()], this.owner, now + this.d.config.leaseMs);
     }
+  }
+
+  /** Forgets lanes with nothing to do for LANE_IDLE_MS (and their metric series); a lane with an open breaker stays. */
+  private dropIdleLanes(now: number): void {
+    for (const [key, lane] of this.lanes) {
+      if (!lane.idleSince(now, LANE_IDLE_MS)) continue;
+      this.lanes.delete(key);
+      this.d.metrics.lanes.forget(key);
+    }
+  }
+
+  /** Lanes in use (for tests and diagnostics). */
+  get laneCount(): number {
+    return this.lanes.size;
   }
 
   /** Lanes not to claim for: full, breaker open, or served by nobody. */
@@ -202,10 +235,8 @@ export class Worker {
 
   /** Starts as many calls as the lane allows. */
   private pump(lane: Lane): void {
-    if (lane.timer) {
-      clearTimeout(lane.timer);
-      lane.timer = null;
-    }
+    lane.timer?.cancel();
+    lane.timer = null;
     while (lane.buffer.length > 0 && lane.active < lane.settings.concurrency) {
       if (!lane.breaker.allow()) {
         const back = lane.buffer.splice(0);
@@ -235,7 +266,7 @@ export class Worker {
   }
 
   private later(lane: Lane, ms: number): void {
-    lane.timer ??= setTimeout(() => {
+    lane.timer ??= this.d.clock.setTimer(() => {
       lane.timer = null;
       this.pump(lane);
     }, ms);
@@ -272,12 +303,14 @@ export class Worker {
     }
     let results: RoutedResult[] = [];
     if (live.length > 0) {
-      const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(lane.settings.timeoutMs)]);
+      const call = callSignal(this.d.clock, lane.settings.timeoutMs, this.callAborts);
       try {
-        results = await this.d.router.deliver(lane.key, live, signal);
+        results = await this.d.router.deliver(lane.key, live, call.signal);
       } catch (err) {
         const reason = coerceError(err).message;
         results = live.map(() => ({ ok: false, retry: 'transient', blame: 'provider', reason, provider: lane.key }));
+      } finally {
+        call.done();
       }
     }
     const now = this.d.clock.now();
@@ -297,7 +330,7 @@ export class Worker {
       }
       const c = decide(m, r, { owner: this.owner, now, startedAt, durationMs, settings: lane.settings });
       completions.push(c);
-      this.observe(m, r, c, durationMs);
+      observeAttempt(this.d, m, r, c, durationMs);
     });
     // The call slot is free as soon as the provider answered; the outcome commits in the background
     // (grouped with others) while the messages stay in hand, their leases kept alive.
@@ -308,35 +341,6 @@ export class Worker {
     if (results.length === 0) return;
     if (results.some((r) => r.ok || r.blame === 'recipient')) lane.breaker.success();
     else if (results.every((r) => !r.ok && r.retry === 'transient')) lane.breaker.failure();
-  }
-
-  private observe(m: Message, r: RoutedResult, c: Completion, durationMs: number): void {
-    const labels = { channel: m.channel, provider: r.provider };
-    const mx = this.d.metrics;
-    mx.attemptSeconds.observe({ ...labels, outcome: r.ok ? 'ok' : r.retry }, durationMs / 1000);
-    if (c.to === 'delivered') mx.delivered.inc(labels);
-    else if (c.to === 'sent') mx.sent.inc(labels);
-    else if (c.to === 'failed') mx.failed.inc(labels);
-    else if (c.to === 'queued') mx.retried.inc(labels);
-    if (c.to === 'queued') this.d.stats?.completed(m.channel, r.provider, 'retried');
-    else if (c.to === 'sent' || c.to === 'delivered' || c.to === 'failed')
-      this.d.stats?.completed(m.channel, r.provider, c.to, c.at - Math.max(m.createdAt, m.dueAt)); // since due
-    this.d.logger.info(
-      {
-        messageId: m.id,
-        lane: m.lane,
-        provider: r.provider,
-        attempt: c.attempt?.number,
-        deliveredAt: new Date(c.at).toISOString(),
-        statusCode: r.statusCode,
-        responseTimeMs: durationMs,
-        responseBody: c.attempt?.response,
-        outcome: r.ok ? 'ok' : r.retry,
-        state: c.to,
-        reason: r.ok ? undefined : r.reason,
-      },
-      'delivery attempt',
-    );
   }
 
   private release(m: Message, dueAt: number, reason: string, countsAttempt: boolean): Completion {
@@ -367,15 +371,10 @@ export class Worker {
     void p.finally(() => this.settling.delete(p));
   }
 
+  /** Writes outcomes; the messages stay in hand (leases extended, counted against maxInFlight) until they land. */
   private async settle(completions: Completion[]): Promise<void> {
-    try {
-      await Promise.all(completions.map((c) => this.completer.submit(c)));
-    } catch (err) {
-      // The leases stay; they expire and the messages are claimed again (at-least-once).
-      this.loopError('complete', err);
-    } finally {
-      for (const c of completions) this.inHand.delete(c.id);
-    }
+    await this.completions.write(completions);
+    for (const c of completions) this.inHand.delete(c.id);
   }
 
   private loopError(loop: string, err: unknown): void {

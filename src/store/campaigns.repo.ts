@@ -526,7 +526,10 @@ export class KyselyCampaignRepo implements CampaignRepo {
 
   /*
    * tryLead — PostgreSQL: a session advisory lock on a connection held for as long as we lead.
-   * The callback of db.connection() keeps the connection out of the pool until release() resolves it.
+   * The callback of db.connection() keeps the connection out of the pool until the lease ends.
+   * When that connection dies (server restart, pg_terminate_backend) the server has dropped the
+   * lock with it: alive() answers false and gives the broken connection back to the pool (which
+   * discards it), so the next tryLead starts afresh and no pool slot is lost per outage.
    */
   async tryLead(name: string): Promise<LeaderLease | undefined> {
     if (!this.caps.advisoryLocks) return { alive: async () => true, release: async () => undefined };
@@ -541,12 +544,8 @@ export class KyselyCampaignRepo implements CampaignRepo {
           const r = await sql<{
             ok: boolean;
           }>`SELECT pg_try_advisory_lock(hashtext(${name}), hashtext(current_schema())) AS ok`.execute(conn);
-          if (!r.rows[0]?.ok) {
-            settled = true;
-            resolve(undefined);
-            return;
-          }
           settled = true;
+          if (!r.rows[0]?.ok) return resolve(undefined);
           resolve({
             alive: async () => {
               if (lost) return false;
@@ -555,6 +554,7 @@ export class KyselyCampaignRepo implements CampaignRepo {
                 return true;
               } catch {
                 lost = true;
+                finish();
                 return false;
               }
             },

@@ -3,7 +3,8 @@ import { uuidv7 } from '../domain/ids.ts';
 import type { NewMessage } from '../domain/message.ts';
 import { canTransition, RETRYABLE_STATES, type MessageState } from '../domain/states.ts';
 import type { Capabilities } from './capabilities.ts';
-import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage } from './rows.ts';
+import { WAKE_CHANNEL } from './listen.ts';
+import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage, storableText } from './rows.ts';
 import type { Database, MessagesTable } from './schema.ts';
 import type {
   ChangeResult,
@@ -52,6 +53,20 @@ function insertRowsQuery(rows: readonly MessagesTable[], numbered: boolean): Com
   const params: unknown[] = [];
   for (const r of rows) for (const c of columns) params.push(r[c]);
   return CompiledQuery.raw(text, params);
+}
+
+/** A completion whose outside text (provider responses, errors) every store can hold. */
+function storableCompletion(c: Completion): Completion {
+  const a = c.attempt;
+  const texts = [c.reason, c.providerMessageId, a?.response, a?.error, c.event.detail];
+  if (!texts.some((t) => t != null && t.includes('\u0000'))) return c;
+  return {
+    ...c,
+    reason: storableText(c.reason),
+    providerMessageId: storableText(c.providerMessageId),
+    attempt: a && { ...a, response: storableText(a.response), error: storableText(a.error) },
+    event: { ...c.event, detail: storableText(c.event.detail) },
+  };
 }
 
 /** The lowest UUIDv7 of a millisecond: turns a creation-time bound into a primary-key bound. */
@@ -107,8 +122,10 @@ export class KyselyMessageRepo implements MessageRepo {
       for (const part of chunk(rows, Math.floor(this.caps.maxParams / MESSAGE_COLUMNS))) {
         await db.executeQuery(insertRowsQuery(part, this.caps.numberedParams));
       }
-      // Wakes idle workers in other processes when this transaction commits (PostgreSQL).
-      if (rows.length > 0 && this.caps.listenNotify) await sql`NOTIFY herald_messages`.execute(db);
+      // Wakes idle workers in other processes when this transaction commits (PostgreSQL); the
+      // payload names the schema, so installs sharing the database do not wake each other.
+      if (rows.length > 0 && this.caps.listenNotify)
+        await sql`SELECT pg_notify(${WAKE_CHANNEL}, current_schema())`.execute(db);
       return results;
     });
   }
@@ -181,8 +198,9 @@ export class KyselyMessageRepo implements MessageRepo {
    * Invariant: only the lease owner of a `sending` message can settle it; an attempt is recorded
    * even when the lease was lost (the provider was called), but the state is left alone.
    */
-  async complete(completions: readonly Completion[]): Promise<number> {
-    if (completions.length === 0) return 0;
+  async complete(input: readonly Completion[]): Promise<number> {
+    if (input.length === 0) return 0;
+    const completions = input.map(storableCompletion);
     return this.inTx(async (db) => {
       const applied = new Set<string>();
       for (const part of chunk(completions, 1000)) {

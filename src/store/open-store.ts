@@ -16,6 +16,10 @@ import { KyselySuppressionRepo } from './suppressions.repo.ts';
 import { KyselyPreferenceRepo } from './preferences.repo.ts';
 import { migratePostgres, migrateSqlite, postgresMigrationStatus, sqliteMigrationStatus } from './migrator.ts';
 import { openSqlite, wrapNodeSqlite } from './node-sqlite-driver.ts';
+import { FaultLog } from './faults.ts';
+import { guardDialect } from './guarded-dialect.ts';
+import { checkWritable } from './health.ts';
+import { listenForWakeups } from './listen.ts';
 import type { Database } from './schema.ts';
 import type { MigrationStatus, Store } from './store.ts';
 
@@ -26,6 +30,10 @@ export interface StoreOptions {
   schema?: string | undefined;
   /** PostgreSQL pool size. */
   poolSize?: number | undefined;
+  /** PostgreSQL `application_name` of every connection (default `herald`, or `herald:<schema>`). */
+  applicationName?: string | undefined;
+  /** Connection errors the store recovers from by itself (a dropped connection, a server restart): for the log. */
+  onConnectionError?: ((err: Error) => void) | undefined;
 }
 
 export function dialectOf(url: string): Dialect {
@@ -34,11 +42,16 @@ export function dialectOf(url: string): Dialect {
   throw new Error(`DATABASE_URL must start with sqlite: or postgres:// (got ${JSON.stringify(url.split(':')[0])})`);
 }
 
-function buildStore(
-  dialect: Dialect,
-  db: Kysely<Database>,
-  ops: { migrate(): Promise<MigrationStatus>; status(): Promise<MigrationStatus>; close(): Promise<void> },
-): Store {
+interface StoreOps {
+  migrate(): Promise<MigrationStatus>;
+  status(): Promise<MigrationStatus>;
+  close(): Promise<void>;
+  faults: FaultLog;
+  /** SQLite: the database file, whose disk's free space readiness checks. */
+  file?: string | undefined;
+}
+
+function buildStore(dialect: Dialect, db: Kysely<Database>, ops: StoreOps): Store {
   const caps = CAPABILITIES[dialect];
   const store: Store = {
     dialect,
@@ -60,6 +73,7 @@ function buildStore(
     async ping() {
       await sql`SELECT 1`.execute(db);
     },
+    writable: () => checkWritable(db, ops.faults, ops.file),
     transaction: (fn) =>
       db.isTransaction ? fn(store) : db.transaction().execute((trx) => fn(buildStore(dialect, trx, ops))),
     close: () => ops.close(),
@@ -75,48 +89,44 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     const path = opts.url.slice('sqlite:'.length) || './data/herald.db';
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const raw = openSqlite(path);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: wrapNodeSqlite(raw) }) });
+    const faults = new FaultLog();
+    const db = new Kysely<Database>({
+      dialect: guardDialect(new SqliteDialect({ database: wrapNodeSqlite(raw) }), faults),
+    });
     return buildStore('sqlite', db, {
       migrate: async () => migrateSqlite(raw, now),
       status: async () => sqliteMigrationStatus(raw),
       close: () => db.destroy(),
+      faults,
+      file: path === ':memory:' ? undefined : path,
     });
   }
-  const pool = await openPostgresPool(opts);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const client = postgresClientConfig(opts);
+  const pool = await openPostgresPool(opts, client);
+  const faults = new FaultLog();
+  const db = new Kysely<Database>({ dialect: guardDialect(new PostgresDialect({ pool }), faults) });
   const store = buildStore('postgres', db, {
     migrate: () => migratePostgres(pool, now),
     status: () => postgresMigrationStatus(pool),
     close: () => db.destroy(),
+    faults,
   });
-  return { ...store, listen: (onWake) => listenPostgres(opts, onWake) };
+  return {
+    ...store,
+    listen: (onWake) => listenForWakeups({ client, onWake, onError: opts.onConnectionError }),
+  };
 }
 
-export const WAKE_CHANNEL = 'herald_messages';
-
-/** LISTEN on a dedicated connection; reconnects after a second when the connection drops. */
-async function listenPostgres(opts: StoreOptions, onWake: () => void): Promise<() => Promise<void>> {
-  let client: pg.Client | null = null;
-  let stopped = false;
-  const connect = async (): Promise<void> => {
-    if (stopped) return;
-    const c = new pg.Client({
-      connectionString: opts.url,
-      options: opts.schema ? `-c search_path=${opts.schema}` : undefined,
-    });
-    c.on('notification', () => onWake());
-    c.on('error', () => {
-      client = null;
-      if (!stopped) setTimeout(() => void connect().catch(() => undefined), 1000).unref();
-    });
-    await c.connect();
-    await c.query(`LISTEN ${WAKE_CHANNEL}`);
-    client = c;
-  };
-  await connect();
-  return async () => {
-    stopped = true;
-    await client?.end().catch(() => undefined);
+/** What every PostgreSQL connection of this store is opened with. */
+function postgresClientConfig(opts: StoreOptions): pg.ClientConfig {
+  return {
+    connectionString: opts.url,
+    options: opts.schema ? `-c search_path=${opts.schema}` : undefined,
+    application_name: opts.applicationName ?? (opts.schema ? `herald:${opts.schema}` : 'herald'),
+    // Find a connection whose server went away without a word (a partition) instead of waiting on it forever.
+    keepAlive: true,
+    // An unreachable server fails the request (503) instead of holding it; also bounds the wait for a free client.
+    connectionTimeoutMillis: 10_000,
   };
 }
 
@@ -128,11 +138,12 @@ const pgTypes = {
   },
 };
 
-async function openPostgresPool(opts: StoreOptions): Promise<pg.Pool> {
-  const options = opts.schema ? `-c search_path=${opts.schema}` : undefined;
+async function openPostgresPool(opts: StoreOptions, client: pg.ClientConfig): Promise<pg.Pool> {
+  const report = (err: Error) => opts.onConnectionError?.(err);
   if (opts.schema) {
     if (!/^[a-z_][a-z0-9_]*$/.test(opts.schema)) throw new Error(`bad schema name ${opts.schema}`);
-    const admin = new pg.Client({ connectionString: opts.url });
+    const admin = new pg.Client({ ...client, options: undefined });
+    admin.on('error', report);
     await admin.connect();
     try {
       await admin.query(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
@@ -140,8 +151,12 @@ async function openPostgresPool(opts: StoreOptions): Promise<pg.Pool> {
       await admin.end();
     }
   }
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, options, types: pgTypes });
-  // An idle client's error (the server restarted) must not crash the process: the next query reconnects.
-  pool.on('error', () => undefined);
+  const pool = new pg.Pool({ ...client, max: opts.poolSize ?? 10, types: pgTypes });
+  // A client's 'error' event without a listener kills the process. pg-pool listens only while a
+  // client is idle in the pool (pool 'error'); a checked-out client (an open transaction, the
+  // scheduler's leader lock) has no listener of its own. Every client gets one for its whole life;
+  // the query in progress fails by itself, and pg-pool drops the broken client on release.
+  pool.on('connect', (c) => c.on('error', report));
+  pool.on('error', () => undefined); // an idle client's error: already reported by its own listener
   return pool;
 }

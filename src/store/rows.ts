@@ -110,6 +110,15 @@ export function eventFromRow(r: Selectable<EventsTable>): MessageEvent {
   };
 }
 
+/**
+ * Text from outside (a provider's response, an error message) as a text column can hold it:
+ * PostgreSQL refuses U+0000 in text (SQLSTATE 22021), which would fail a whole group of
+ * completions; it becomes U+FFFD, as a decoder does with bytes it cannot map.
+ */
+export function storableText<T extends string | null | undefined>(s: T): T {
+  return (typeof s === 'string' && s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s) as T;
+}
+
 /** Splits rows so that one INSERT stays under the dialect's bound-parameter limit. */
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];

@@ -122,6 +122,8 @@ export interface MessageRepo {
 
 export type { ApiKeyRecord, ApiKeyRepo } from './api-keys.repo.ts';
 
+export type Writability = { ok: true } | { ok: false; reason: string };
+
 export interface MigrationStatus {
   current: number;
   latest: number;
@@ -159,8 +161,15 @@ export interface Store {
   /** Throws if the database does not answer. */
   ping(): Promise<void>;
   /**
+   * Whether the store can take writes now (readiness): a small write commits, no availability
+   * fault (unreachable, full, busy, I/O) was met in the last few seconds, and for SQLite the
+   * disk has room. Never throws.
+   */
+  writable(): Promise<Writability>;
+  /**
    * PostgreSQL only (caps.listenNotify): calls `onWake` when another process commits new queued
-   * messages (NOTIFY herald_messages), on a dedicated connection that reconnects by itself.
+   * messages (NOTIFY herald_messages), on a dedicated connection that reconnects by itself after
+   * an outage of any length (with backoff), and wakes once more after each reconnect.
    * Returns a function that stops listening. Polling stays the fallback.
    */
   listen?(onWake: () => void): Promise<() => Promise<void>>;

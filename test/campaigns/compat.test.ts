@@ -13,7 +13,7 @@ for (const backend of BACKENDS) {
   describe(`seed 003 compat API: ${backend}`, () => {
     let h: TestHerald;
     before(async () => {
-      h = await startHerald({ backend, clock: new ManualClock(T0), startWorker: false });
+      h = await startHerald({ backend, clock: new ManualClock(T0, { realTimers: true }), startWorker: false });
     });
     after(() => h.stop());
     type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -44,7 +44,7 @@ for (const backend of BACKENDS) {
       (await h.inject({ method: 'GET', url: `/v1/campaigns/${id}/stats`, headers: h.auth })).json();
 
     test('with the default outbox, every message is delivered and the campaign finishes by itself', async () => {
-      const h = await startHerald({ backend, clock: new ManualClock(T0) });
+      const h = await startHerald({ backend, clock: new ManualClock(T0, { realTimers: true }) });
       started.push(h);
       const id = await setup(h, 5);
       const s = await eventually(
@@ -76,7 +76,7 @@ for (const backend of BACKENDS) {
         cfg,
         `providers:\n  - name: probe\n    channel: sms\n    type: fbrq\n    baseUrl: ${sink.url}/v1\n    token: t\n    retrySchedule: 0,1s\n    maxAttempts: 50\n  - name: box\n    channel: sms\n    type: outbox\n`,
       );
-      const clock = new ManualClock(T0);
+      const clock = new ManualClock(T0, { realTimers: true });
       const h = await startHerald({ backend, clock, env: { HERALD_CONFIG: cfg } });
       started.push(h);
       const id = await setup(h, 3, 'probe');

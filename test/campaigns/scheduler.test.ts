@@ -6,6 +6,8 @@ import { CampaignScheduler } from '../../src/campaigns/scheduler.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import type { Store } from '../../src/store/store.ts';
 import { freshStore } from '../helpers/stores.ts';
+import { StoreUnavailableError } from '../../src/store/faults.ts';
+import { eventually } from '../helpers/herald.ts';
 import { campaignKit, contact, fields, HOUR, messagesPerContact, stopSchedulers, T0 } from './helpers.ts';
 
 const opened: Store[] = [];
@@ -64,15 +66,57 @@ test('the background loop starts a due campaign by itself', async () => {
   });
   scheduler.start();
   try {
-    clock.set(T0 + HOUR);
-    const started = Date.now();
-    for (;;) {
-      const now = await store.campaigns.get(c.id);
-      if (now?.state !== 'scheduled') break;
-      assert.ok(Date.now() - started < 2000, 'started within two seconds');
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    // Its passes run on the clock (every tickMs): passes before the start time leave it scheduled…
+    clock.set(T0 + HOUR - 1000);
+    await clock.advanceAsync(500);
+    assert.equal((await store.campaigns.get(c.id))?.state, 'scheduled');
+    // …and the next pass after the start time (tickMs later) starts it.
+    await clock.advanceAsync(500 + 20);
+    await eventually(
+      async () => ((await store.campaigns.get(c.id))?.state === 'running' ? true : undefined),
+      5000,
+      'the pass to finish',
+    );
     assert.equal((await messagesPerContact(store, c.id)).size, 1);
+  } finally {
+    await scheduler.stop();
+  }
+});
+
+test('passes back off on the clock while the store is unavailable, and return to tickMs after', async () => {
+  const store = await freshStore('sqlite');
+  opened.push(store);
+  let down = true;
+  let passes = 0;
+  const flaky: Store = {
+    ...store,
+    campaigns: Object.assign(Object.create(store.campaigns) as Store['campaigns'], {
+      dueToStart: (now: number) => {
+        passes++;
+        return down
+          ? Promise.reject(new StoreUnavailableError('unreachable', new Error('Connection terminated')))
+          : store.campaigns.dueToStart(now);
+      },
+    }),
+  };
+  const clock = new ManualClock(T0);
+  const scheduler = new CampaignScheduler({
+    store: flaky,
+    clock,
+    logger: pino({ level: 'silent' }),
+    maxAttempts: 3,
+    tickMs: 100,
+  });
+  scheduler.start();
+  try {
+    await clock.advanceAsync(10_000);
+    // 100 ms doubling to 5 s: about 8 passes in 10 s instead of 100.
+    assert.ok(passes >= 4 && passes <= 10, `${passes} passes while down`);
+    down = false;
+    await clock.advanceAsync(5000);
+    const before = passes;
+    await clock.advanceAsync(1000);
+    assert.ok(passes - before >= 9, `${passes - before} passes in a second once back`);
   } finally {
     await scheduler.stop();
   }

@@ -35,8 +35,8 @@ describe('webhook delivery', () => {
       `message ${id} to settle`,
     );
 
-  test('2xx is delivered, with the attempt recorded', async () => {
-    const sink = await startSink(() => ({ status: 204, body: '' }));
+  test('2xx is delivered, with the attempt recorded', async (t) => {
+    const sink = await startSink(() => ({ status: 204, body: '' }), t);
     const id = await send({ channel: 'webhook', url: `${sink.url}/ok`, body: { a: 1 }, headers: { 'x-custom': 'v' } });
     const m = await settled(id);
     assert.equal(m.state, 'delivered');
@@ -46,22 +46,20 @@ describe('webhook delivery', () => {
     assert.equal(sink.requests[0]!.body, '{"a":1}');
     assert.equal(sink.requests[0]!.headers['x-custom'], 'v');
     assert.equal(sink.requests[0]!.headers['idempotency-key'], id);
-    await sink.close();
   });
 
-  test('4xx fails permanently at once; the response excerpt is kept', async () => {
-    const sink = await startSink(() => ({ status: 404, body: 'no such hook' }));
+  test('4xx fails permanently at once; the response excerpt is kept', async (t) => {
+    const sink = await startSink(() => ({ status: 404, body: 'no such hook' }), t);
     const m = await settled(await send({ channel: 'webhook', url: `${sink.url}/gone` }));
     assert.equal(m.state, 'failed');
     assert.equal(m.attempts.length, 1);
     assert.equal(m.attempts[0].outcome, 'permanent');
     assert.equal(m.attempts[0].response, 'no such hook');
     assert.match(m.reason, /HTTP 404/);
-    await sink.close();
   });
 
-  test('5xx is retried with backoff until it succeeds', async () => {
-    const sink = await startSink((_r, n) => (n < 3 ? { status: 503 } : { status: 200 }));
+  test('5xx is retried with backoff until it succeeds', async (t) => {
+    const sink = await startSink((_r, n) => (n < 3 ? { status: 503 } : { status: 200 }), t);
     const m = await settled(await send({ channel: 'webhook', url: `${sink.url}/flaky` }));
     assert.equal(m.state, 'delivered');
     assert.deepEqual(
@@ -69,49 +67,45 @@ describe('webhook delivery', () => {
       ['transient', 'transient', 'ok'],
     );
     assert.ok(m.events.some((e: { type: string }) => e.type === 'retry_scheduled'));
-    await sink.close();
   });
 
-  test('429 with Retry-After is honoured within bounds', async () => {
-    const sink = await startSink((_r, n) =>
-      n === 1 ? { status: 429, headers: { 'retry-after': '0' } } : { status: 200 },
+  test('429 with Retry-After is honoured within bounds', async (t) => {
+    const sink = await startSink(
+      (_r, n) => (n === 1 ? { status: 429, headers: { 'retry-after': '0' } } : { status: 200 }),
+      t,
     );
     const m = await settled(await send({ channel: 'webhook', url: `${sink.url}/limited` }));
     assert.equal(m.state, 'delivered');
     assert.equal(m.attempts[0].statusCode, 429);
     assert.equal(m.attempts[0].outcome, 'transient');
-    await sink.close();
   });
 
-  test('a hanging endpoint times out and, with the budget spent, fails', async () => {
-    const sink = await startSink(() => ({ hang: true }));
+  test('a hanging endpoint times out and, with the budget spent, fails', async (t) => {
+    const sink = await startSink(() => ({ hang: true }), t);
     const m = await settled(await send({ channel: 'webhook', url: `${sink.url}/hang`, maxAttempts: 2 }));
     assert.equal(m.state, 'failed');
     assert.equal(m.attempts.length, 2);
     assert.match(m.reason, /gave up after 2 attempts/);
-    await sink.close();
   });
 
-  test('connection resets are transient', async () => {
-    const sink = await startSink((_r, n) => (n === 1 ? { reset: true } : { status: 200 }));
+  test('connection resets are transient', async (t) => {
+    const sink = await startSink((_r, n) => (n === 1 ? { reset: true } : { status: 200 }), t);
     const m = await settled(await send({ channel: 'webhook', url: `${sink.url}/reset` }));
     assert.equal(m.state, 'delivered');
     assert.equal(m.attempts[0].outcome, 'transient');
-    await sink.close();
   });
 
-  test('redirects are not followed', async () => {
-    const target = await startSink();
-    const sink = await startSink(() => ({ status: 302, headers: { location: `${target.url}/elsewhere` } }));
+  test('redirects are not followed', async (t) => {
+    const target = await startSink(undefined, t);
+    const sink = await startSink(() => ({ status: 302, headers: { location: `${target.url}/elsewhere` } }), t);
     const m = await settled(await send({ channel: 'webhook', url: `${sink.url}/moved` }));
     assert.equal(m.state, 'failed');
     assert.match(m.reason, /redirects are not followed/);
     assert.equal(target.requests.length, 0);
-    await Promise.all([sink.close(), target.close()]);
   });
 
-  test('GET carries no body; PUT carries the JSON body', async () => {
-    const sink = await startSink();
+  test('GET carries no body; PUT carries the JSON body', async (t) => {
+    const sink = await startSink(undefined, t);
     const a = await send({ channel: 'webhook', method: 'GET', url: `${sink.url}/g?x=1`, body: { ignored: true } });
     const b = await send({ channel: 'webhook', method: 'PUT', url: `${sink.url}/p`, body: [1, 2] });
     await settled(a);
@@ -122,11 +116,10 @@ describe('webhook delivery', () => {
     assert.equal(g.body, '');
     assert.equal(p.method, 'PUT');
     assert.equal(p.body, '[1,2]');
-    await sink.close();
   });
 
-  test('a secret signs the request with Standard Webhooks headers', async () => {
-    const sink = await startSink();
+  test('a secret signs the request with Standard Webhooks headers', async (t) => {
+    const sink = await startSink(undefined, t);
     const secret = 'whsec_' + Buffer.from('0123456789abcdef0123456789abcdef').toString('base64');
     const id = await send({ channel: 'webhook', url: `${sink.url}/signed`, body: { n: 1 }, secret });
     await settled(id);
@@ -141,11 +134,10 @@ describe('webhook delivery', () => {
     const shown = await get(id);
     assert.equal(shown.webhook.signed, true);
     assert.equal(JSON.stringify(shown).includes(secret), false, 'the secret is never shown');
-    await sink.close();
   });
 
-  test('postbacks: GET fills the URL template, POST sends the data object', async () => {
-    const sink = await startSink();
+  test('postbacks: GET fills the URL template, POST sends the data object', async (t) => {
+    const sink = await startSink(undefined, t);
     const r = await h.inject({
       method: 'POST',
       url: '/i',
@@ -166,12 +158,11 @@ describe('webhook delivery', () => {
     const post = sink.requests.find((q) => q.method === 'POST')!;
     assert.equal(post.url, '/post/a%20b');
     assert.deepEqual(JSON.parse(post.body), { key: 'a b', n: 2 });
-    await sink.close();
   });
 
-  test('retry re-queues a failed message with a fresh budget', async () => {
+  test('retry re-queues a failed message with a fresh budget', async (t) => {
     let healthy = false;
-    const sink = await startSink(() => (healthy ? { status: 200 } : { status: 400 }));
+    const sink = await startSink(() => (healthy ? { status: 200 } : { status: 400 }), t);
     const id = await send({ channel: 'webhook', url: `${sink.url}/later` });
     assert.equal((await settled(id)).state, 'failed');
     healthy = true;
@@ -181,12 +172,11 @@ describe('webhook delivery', () => {
     const m = await settled(id);
     assert.equal(m.state, 'delivered');
     assert.equal(m.attempts.length, 2);
-    await sink.close();
   });
 
-  test('a dead endpoint opens its breaker without slowing another endpoint', async () => {
-    const dead = await startSink(() => ({ status: 503 }));
-    const live = await startSink();
+  test('a dead endpoint opens its breaker without slowing another endpoint', async (t) => {
+    const dead = await startSink(() => ({ status: 503 }), t);
+    const live = await startSink(undefined, t);
     const deadIds = await Promise.all(
       Array.from({ length: 10 }, (_, i) => send({ channel: 'webhook', url: `${dead.url}/d${i}`, maxAttempts: 50 })),
     );
@@ -208,7 +198,6 @@ describe('webhook delivery', () => {
     assert.ok(attempts < 10 * 50);
     for (const id of deadIds)
       await h.inject({ method: 'POST', url: `/v1/messages/${id}/cancel`, headers: h.auth, payload: {} });
-    await Promise.all([dead.close(), live.close()]);
   });
 });
 

@@ -15,6 +15,8 @@ export interface TestHerald {
   auth: { authorization: string };
   /** Base URL when started with listen: true. */
   url: string;
+  /** PostgreSQL: the test's schema (its connections are named `herald:<schema>`). */
+  schema: string | undefined;
   inject: NonNullable<Runtime['app']>['inject'];
   stop(): Promise<void>;
 }
@@ -62,6 +64,7 @@ export async function startHerald(opts: StartOptions = {}): Promise<TestHerald> 
     config,
     auth: { authorization: `Bearer ${TEST_KEY}` },
     url,
+    schema: where.schema,
     inject: (app ? app.inject.bind(app) : () => Promise.reject(new Error('no api role'))) as TestHerald['inject'],
     stop: () => rt.stop(),
   };

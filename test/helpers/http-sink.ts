@@ -21,9 +21,13 @@ export async function startSink(
     headers?: Record<string, string>;
     body?: string;
     delayMs?: number;
+    /** Answer only once this settles. */
+    waitFor?: Promise<unknown>;
     hang?: boolean;
     reset?: boolean;
   } = () => ({}),
+  /** A test (context or suite): the sink is closed after it, whether it passed or failed. */
+  owner?: { after(fn: () => Promise<void>): void },
 ) {
   const requests: SinkRequest[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -44,20 +48,19 @@ export async function startSink(
         res.writeHead(a.status ?? 200, a.headers);
         res.end(a.body ?? 'ok');
       };
-      if (a.delayMs) setTimeout(send, a.delayMs);
+      if (a.waitFor) void a.waitFor.then(send, send);
+      else if (a.delayMs) setTimeout(send, a.delayMs);
       else send();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    requests,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }));
+  owner?.after(close);
+  return { url: `http://127.0.0.1:${port}`, port, requests, close };
 }

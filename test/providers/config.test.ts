@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
 import { buildProviders } from '../../src/providers/build.ts';
+import { ManualClock } from '../../src/domain/clock.ts';
 import { writeHeraldConfig } from './config-file.ts';
 
 const load = (providers: object[], env: Record<string, string> = {}) =>
@@ -53,7 +54,7 @@ test('a default outbox never replaces a configured provider of the same name', (
   const set = buildProviders({
     config,
     store: { db: {} } as never,
-    clock: { now: () => 0 },
+    clock: new ManualClock(0),
     logger: pino({ level: 'silent' }),
   });
   assert.equal(set.byName.get('outbox-email')?.provider.channel, 'sms');

@@ -81,16 +81,16 @@ test('slow answers time out as transient; garbage and resets are transient', asy
   await p.close?.();
 });
 
-test('{"message":"OK"} without a code is success; a non-zero code is not', async () => {
+test('{"message":"OK"} without a code is success; a non-zero code is not', async (t) => {
   const { startFakeServer, json } = await import('../fakes/fake-server.ts');
   let answer: unknown = { message: 'OK' };
   const s = await startFakeServer((_req, res) => json(res, 200, answer));
+  t.after(() => s.close());
   const p = createProvider(fbrqType, providerConfig('fbrq', 'sms', { baseUrl: s.url, token: 't' }));
+  t.after(async () => p.close?.());
   success((await p.send([message('sms', '79001234567')], never()))[0]);
   answer = { code: 3, message: 'OK' };
   assert.equal(failure((await p.send([message('sms', '79001234567')], never()))[0]).retry, 'transient');
-  await p.close?.();
-  await s.close();
 });
 
 test('the fake refuses what the real API refuses: a body id other than the path id, a non-integer phone', async () => {

@@ -21,7 +21,10 @@ before(async () => {
     ],
   });
   // The Mailgun example is signed at this time (its timestamp must be fresh).
-  h = await startHerald({ env: { HERALD_CONFIG: file }, clock: new ManualClock(Date.parse('2026-01-01T12:00:00Z')) });
+  h = await startHerald({
+    env: { HERALD_CONFIG: file },
+    clock: new ManualClock(Date.parse('2026-01-01T12:00:00Z'), { realTimers: true }),
+  });
 });
 after(async () => {
   await h.stop();

@@ -10,7 +10,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 for (const backend of BACKENDS) {
   describe(`campaigns with templates and HTML (${backend})`, () => {
     let h: TestHerald;
-    const clock = new ManualClock(T0);
+    const clock = new ManualClock(T0, { realTimers: true });
     before(async () => {
       h = await startHerald({ backend, clock, startWorker: false });
     });

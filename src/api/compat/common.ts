@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors/app-error.ts';
+import { StoreUnavailableError } from '../../store/faults.ts';
 
 /**
  * Helpers shared by the compatibility APIs of seeds 000–002. Each API is an encapsulated Fastify
@@ -42,6 +43,7 @@ export function describeError(err: FastifyError | Error): { status: number; mess
       : { status: err.status, message: err.message };
   }
   if (err instanceof CompatBadJson) return { status: 400, message: err.message };
+  if (err instanceof StoreUnavailableError) return { status: 503, message: 'service unavailable; try again later' };
   const e = err as FastifyError;
   if (e.validation) return { status: 400, message: e.message };
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, message: 'request body too large' };

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { AppError, errorBody } from '../../errors/app-error.ts';
+import { RETRY_AFTER_SECONDS, StoreUnavailableError } from '../../store/faults.ts';
 import { invalidRequest } from '../../errors/validation.ts';
 import { JsonBodyError } from './json-body.ts';
 import { ajvProblems, locationOf, type SchemaLookup } from './validation-messages.ts';
@@ -19,6 +20,11 @@ export interface ErrorOptions {
  */
 export function toAppError(err: FastifyError | Error, opts: ErrorOptions, req?: FastifyRequest): AppError {
   if (err instanceof AppError) return err;
+  if (err instanceof StoreUnavailableError)
+    return new AppError(
+      'HERALD_UNAVAILABLE',
+      `The database is ${err.kind === 'full' ? 'full' : 'unavailable'}; try again later`,
+    );
   const e = err as FastifyError;
   if (e.validation) return invalidRequest(ajvProblems(e.validation, locationOf(e.validationContext), opts.lookup));
   switch (e.code) {
@@ -77,6 +83,11 @@ function methodNotAllowed(reply: FastifyReply, req: FastifyRequest, allow: reado
 }
 
 export function registerErrorHandling(app: FastifyInstance, opts: ErrorOptions): void {
+  // Every 503 (the store is unavailable), in any API's shape, says when to try again.
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (reply.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_SECONDS);
+    done(null, payload);
+  });
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     // A path parameter that fails only because the path belongs to a literal route of other methods.
     if (err.validationContext === 'params') {

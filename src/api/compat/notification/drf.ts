@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../../errors/app-error.ts';
+import { StoreUnavailableError } from '../../../store/faults.ts';
 import { JsonBodyError } from '../../plugins/json-body.ts';
 
 export type FieldErrors = Record<string, string[]>;
@@ -138,6 +139,8 @@ export function drfErrorHandler(err: FastifyError, req: FastifyRequest, reply: F
       .send({ detail: `Unsupported media type "${req.headers['content-type'] ?? ''}" in request.` });
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
     return reply.status(e.statusCode).send({ detail: e.message });
+  if (err instanceof StoreUnavailableError)
+    return reply.status(503).send({ detail: 'Service temporarily unavailable, try again later.' });
   req.log.error({ err }, 'unhandled error in the seed 003 compatibility API');
   return reply.status(500).send({ detail: 'A server error occurred.' });
 }

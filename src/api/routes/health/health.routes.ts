@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../deps.ts';
+import { RETRY_AFTER_SECONDS } from '../../../store/faults.ts';
 import { exposition } from '../../../metrics.ts';
 import { ErrorSchema } from '../../openapi/schema-kit.ts';
 
@@ -28,7 +29,7 @@ export function healthRoutes(deps: Pick<AppDeps, 'store'>): FastifyPluginAsyncTy
         schema: {
           tags: ['health'],
           operationId: 'readyz',
-          summary: 'The database answers and its schema is current',
+          summary: 'The database takes writes and its schema is current',
           security: [],
           response: {
             200: Type.Object({ ok: Type.Boolean(), schema: Type.Integer(), latest: Type.Integer() }),
@@ -37,8 +38,13 @@ export function healthRoutes(deps: Pick<AppDeps, 'store'>): FastifyPluginAsyncTy
         },
       },
       async (_req, reply) => {
+        const writable = await deps.store.writable();
+        if (!writable.ok)
+          return reply
+            .status(503)
+            .header('retry-after', RETRY_AFTER_SECONDS)
+            .send({ ok: false, reason: writable.reason });
         try {
-          await deps.store.ping();
           const s = await deps.store.migrationStatus();
           if (s.current !== s.latest)
             return reply.status(503).send({ ok: false, reason: `schema at ${s.current}, code expects ${s.latest}` });
