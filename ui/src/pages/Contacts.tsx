@@ -5,7 +5,8 @@ import { useLoad } from '../hooks.ts';
 import type { Contact } from '../campaigns.ts';
 import { Empty, ErrorBox, Field, LoadProblem, Loading, PageHeader } from '../components/ui.tsx';
 import { fmtAgo, fmtDateTime, fmtNum } from '../format.ts';
-import { navigate } from '../router.tsx';
+import { Link } from '../router.tsx';
+import { FilterPanel, useUrlFilters } from '../filters.tsx';
 import { contactQuery, countBody, type ContactFilter, type ContactPage } from './contacts-api.ts';
 import { splitList } from '../campaigns.ts';
 import { ImportPanel } from './ContactImport.tsx';
@@ -33,13 +34,13 @@ function draftOf(c: Contact): Draft {
   };
 }
 
+const FILTERS = ['q', 'tag', 'operatorCode', 'timezone', 'channel'] as const;
+
 export function Contacts(props: { query: URLSearchParams }) {
   const api = useApi();
-  const tag = props.query.get('tag') ?? '';
-  const op = props.query.get('operatorCode') ?? '';
-  const tz = props.query.get('timezone') ?? '';
-  const channel = props.query.get('channel') ?? '';
-  const key = `${tag}|${op}|${tz}|${channel}`;
+  const f = useUrlFilters('/contacts', FILTERS, props.query);
+  const { q = '', tag = '', operatorCode: op = '', timezone: tz = '', channel = '' } = f.applied;
+  const key = f.key;
   const pages = useCursorPages(key);
   const cursor = pages.cursor;
   const filter: ContactFilter = {
@@ -47,28 +48,19 @@ export function Contacts(props: { query: URLSearchParams }) {
     operatorCodes: splitList(op),
     timezones: splitList(tz),
     channel: channel === 'sms' || channel === 'email' ? channel : undefined,
+    search: q.trim() || undefined,
   };
   const page = useLoad(
     () => api.get<ContactPage>('/v1/contacts', { ...contactQuery(filter), limit: 50, cursor }),
     [key, cursor],
   );
   const count = useLoad(() => api.post<{ count: number }>('/v1/contacts/count', countBody(filter)), [key]);
-  const [search, setSearch] = useState({ tag, op, tz, channel });
+  const search = f.draft;
   const [editing, setEditing] = useState<Contact | 'new' | null>(null);
   const [importing, setImporting] = useState(false);
   const [notice, setNotice] = useState<string>();
   const [actionError, setActionError] = useState<unknown>();
 
-  const apply = (e: FormEvent) => {
-    e.preventDefault();
-    const p = new URLSearchParams();
-    if (search.tag.trim()) p.set('tag', splitList(search.tag).join(','));
-    if (search.op.trim()) p.set('operatorCode', splitList(search.op).join(','));
-    if (search.tz.trim()) p.set('timezone', splitList(search.tz).join(','));
-    if (search.channel) p.set('channel', search.channel);
-    const s = p.toString();
-    navigate(`/contacts${s ? `?${s}` : ''}`);
-  };
   const remove = async (c: Contact) => {
     if (!window.confirm(`Delete the contact ${c.phone ?? c.email}? This cannot be undone.`)) return;
     setActionError(undefined);
@@ -126,40 +118,44 @@ export function Contacts(props: { query: URLSearchParams }) {
           onSaved={(c, created) => saved(`${created ? 'Created' : 'Saved'} ${c.phone ?? c.email}.`)}
         />
       )}
-      <form className="card filters" onSubmit={apply} aria-label="Filter contacts">
+      <FilterPanel label="Search and filter contacts" active={f.count} id="contact-filters">
+        <Field label="Search" id="c-q" hint="Phone, e-mail, tag or attribute value">
+          <input id="c-q" type="search" value={search.q ?? ''} onChange={(e) => f.set('q', e.target.value)} />
+        </Field>
         <Field label="Tags" id="c-tag" hint="Comma-separated: any of">
-          <input id="c-tag" value={search.tag} onChange={(e) => setSearch({ ...search, tag: e.target.value })} />
+          <input id="c-tag" value={search.tag ?? ''} onChange={(e) => f.set('tag', e.target.value)} />
         </Field>
         <Field label="Operator codes" id="c-op" hint="Comma-separated: any of">
-          <input id="c-op" value={search.op} onChange={(e) => setSearch({ ...search, op: e.target.value })} />
+          <input id="c-op" value={search.operatorCode ?? ''} onChange={(e) => f.set('operatorCode', e.target.value)} />
         </Field>
         <Field label="Time zones" id="c-tz" hint="e.g. Europe/Moscow">
-          <input id="c-tz" value={search.tz} onChange={(e) => setSearch({ ...search, tz: e.target.value })} />
+          <input id="c-tz" value={search.timezone ?? ''} onChange={(e) => f.set('timezone', e.target.value)} />
         </Field>
         <Field label="Reachable by" id="c-channel" hint="SMS needs a phone">
-          <select
-            id="c-channel"
-            value={search.channel}
-            onChange={(e) => setSearch({ ...search, channel: e.target.value })}
-          >
+          <select id="c-channel" value={search.channel ?? ''} onChange={(e) => f.set('channel', e.target.value)}>
             <option value="">Any</option>
             <option value="sms">SMS (has a phone)</option>
             <option value="email">E-mail (has an address)</option>
           </select>
         </Field>
         <div className="filter-actions">
-          <button type="submit" className="btn btn-primary">
-            Search
-          </button>
+          <span className="muted small" aria-live="polite">
+            {f.pending ? 'Applying…' : ''}
+          </span>
+          {f.count > 0 && (
+            <button type="button" className="btn btn-ghost" onClick={f.clear}>
+              Clear ({f.count})
+            </button>
+          )}
         </div>
-      </form>
+      </FilterPanel>
       <LoadProblem error={page.error} what="The contacts API" route="GET /v1/contacts" onRetry={page.reload} />
       <section className="card" aria-label="Contacts">
         {!page.data && page.loading ? (
           <Loading />
         ) : page.data && page.data.items.length === 0 ? (
-          <Empty title={key === '|||' ? 'No contacts yet.' : 'No contact matches.'}>
-            {key === '|||' ? 'Create one, or import a CSV file.' : 'Try other filters.'}
+          <Empty title={key === '' ? 'No contacts yet.' : 'No contact matches.'}>
+            {key === '' ? 'Create one, or import a CSV file.' : 'Try other filters.'}
           </Empty>
         ) : page.data ? (
           <div className="table-wrap">
@@ -168,10 +164,16 @@ export function Contacts(props: { query: URLSearchParams }) {
                 <tr>
                   <th scope="col">Phone</th>
                   <th scope="col">E-mail</th>
-                  <th scope="col">Operator</th>
+                  <th scope="col" className="wide-only">
+                    Operator
+                  </th>
                   <th scope="col">Tag</th>
-                  <th scope="col">Time zone</th>
-                  <th scope="col">Added</th>
+                  <th scope="col" className="wide-only">
+                    Time zone
+                  </th>
+                  <th scope="col" className="wide-only">
+                    Added
+                  </th>
                   <th scope="col">
                     <span className="sr-only">Actions</span>
                   </th>
@@ -180,12 +182,20 @@ export function Contacts(props: { query: URLSearchParams }) {
               <tbody>
                 {page.data.items.map((c) => (
                   <tr key={c.id}>
-                    <td className="mono">{c.phone ?? '—'}</td>
-                    <td className="mono ellipsis">{c.email ?? '—'}</td>
-                    <td>{c.operatorCode ?? '—'}</td>
+                    <td className="mono">
+                      <Link to={`/contacts/${c.id}`} aria-label={`Open ${c.phone ?? c.email}`}>
+                        {c.phone ?? '—'}
+                      </Link>
+                    </td>
+                    <td className="mono ellipsis">
+                      {c.phone ? (c.email ?? '—') : <Link to={`/contacts/${c.id}`}>{c.email ?? '—'}</Link>}
+                    </td>
+                    <td className="wide-only">{c.operatorCode ?? '—'}</td>
                     <td>{c.tag ?? '—'}</td>
-                    <td>{c.timezone}</td>
-                    <td title={fmtDateTime(c.createdAt)}>{fmtAgo(c.createdAt)}</td>
+                    <td className="wide-only">{c.timezone}</td>
+                    <td className="wide-only" title={fmtDateTime(c.createdAt)}>
+                      {fmtAgo(c.createdAt)}
+                    </td>
                     <td className="num">
                       <button
                         type="button"
