@@ -289,7 +289,7 @@ void describe('admin UI', () => {
 
     const m = await post('/v1/messages', { channel: 'webhook', url: `${sink.url}/later`, sendAt: later });
     await page.getByRole('link', { name: 'Messages', exact: true }).click();
-    await page.getByLabel('Message id').fill(m.id);
+    await page.getByLabel('Message id', { exact: true }).fill(m.id);
     await page.getByRole('button', { name: 'Open', exact: true }).click();
     await page.waitForURL(new RegExp(`/admin/messages/${m.id}$`));
     await page.getByText('No attempt yet').waitFor();

@@ -8,7 +8,7 @@ import type { Migration } from './index.ts';
  * - `messages_recipient_trgm` on messages.recipient;
  * - `contacts_search_trgm` on the contact's search text (phone, e-mail, tag, attributes JSON; the
  *   same expression the repository queries, see `CONTACT_SEARCH_PG` in contacts.repo.ts).
- * The extension is created where it is missing and allowed; when pg_trgm is not installed on the
+ * The extension is created (in `public`) where it is missing and allowed; when pg_trgm is not installed on the
  * server or the role may not create it, the migration still succeeds without these indexes (a
  * NOTICE says so) and the searches scan instead (correct, slower). Run
  * `CREATE EXTENSION pg_trgm` as a superuser and re-create the indexes by hand to get them later.
@@ -22,18 +22,22 @@ DO $$
 DECLARE
   ext_schema text;
 BEGIN
-  SELECT n.nspname INTO ext_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-    WHERE e.extname = 'pg_trgm';
-  IF ext_schema IS NULL AND EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm') THEN
+  IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')
+     AND EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm') THEN
+    -- In public when allowed (a schema dropped later would take the extension and every index
+    -- using it along), else in the current schema.
     BEGIN
-      CREATE EXTENSION IF NOT EXISTS pg_trgm;
-      SELECT n.nspname INTO ext_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-        WHERE e.extname = 'pg_trgm';
+      CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
     EXCEPTION WHEN OTHERS THEN
-      RAISE NOTICE 'herald 0009: pg_trgm could not be created (%): search scans instead of using trigram indexes', SQLERRM;
-      ext_schema := NULL;
+      BEGIN
+        CREATE EXTENSION IF NOT EXISTS pg_trgm;
+      EXCEPTION WHEN OTHERS THEN
+        RAISE NOTICE 'herald 0009: pg_trgm could not be created (%)', SQLERRM;
+      END;
     END;
   END IF;
+  SELECT n.nspname INTO ext_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+    WHERE e.extname = 'pg_trgm';
   IF ext_schema IS NULL THEN
     RAISE NOTICE 'herald 0009: pg_trgm is not available: search scans instead of using trigram indexes';
     RETURN;
