@@ -167,7 +167,7 @@ void describe('admin UI: search, contact page, providers, phone width', () => {
     const d = await detail(adaId);
     assert.ok(d.providerMessageId, 'the SMTP provider gave an id');
     await page.goto(`${h.url}/admin/messages`);
-    await page.getByLabel('Provider message id').fill(d.providerMessageId!);
+    await page.getByLabel('Provider message id').fill(d.providerMessageId);
     await page.waitForURL(/providerMessageId=/);
     await rowCount(page, 1, 'one message with that provider id');
     await rows(page).first().getByRole('link').click();
@@ -216,9 +216,7 @@ void describe('admin UI: search, contact page, providers, phone width', () => {
     assert.match(await table.locator('tbody tr', { hasText: 'backup-smtp' }).innerText(), /healthy/);
     const route = await page.getByTestId('routes').getByRole('list', { name: 'email route' }).innerText();
     assert.match(route, /primary-smtp[\s\S]*first choice[\s\S]*backup-smtp[\s\S]*takes over from primary-smtp/);
-    const swatches = await table
-      .locator('.swatch')
-      .evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));
+    const swatches = await Promise.all((await table.locator('.swatch').all()).map((e) => e.getAttribute('style')));
     assert.equal(new Set(swatches).size, swatches.length, `distinct colours: ${swatches.join(' ')}`);
     await shot(page, 'providers');
   });
@@ -227,7 +225,7 @@ void describe('admin UI: search, contact page, providers, phone width', () => {
     const phone = await signIn(390, 844);
     await phone.goto(`${h.url}/admin/contacts`);
     await phone.getByTestId('contacts').locator('tbody tr').nth(9).waitFor();
-    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    const width = await phone.evaluate<number>('document.documentElement.scrollWidth');
     assert.ok(width <= 390, `the page is ${width}px wide`);
     assert.equal(await phone.locator('#contact-filters').isVisible(), false, 'filters folded');
     const toggle = phone.getByRole('button', { name: /^Filters/ });
@@ -245,10 +243,10 @@ void describe('admin UI: search, contact page, providers, phone width', () => {
     await phone.goto(`${h.url}/admin/messages`);
     await rowCount(phone, 4, 'four messages at 390');
     assert.equal(await phone.locator('#message-filters').isVisible(), false, 'message filters folded');
-    assert.ok((await phone.evaluate(() => document.documentElement.scrollWidth)) <= 390);
+    assert.ok((await phone.evaluate<number>('document.documentElement.scrollWidth')) <= 390);
     await phone.goto(`${h.url}/admin/contacts/${(await contactId('79001112233'))!}`);
     await phone.getByRole('heading', { name: '79001112233' }).waitFor();
-    assert.ok((await phone.evaluate(() => document.documentElement.scrollWidth)) <= 390, 'contact page fits');
+    assert.ok((await phone.evaluate<number>('document.documentElement.scrollWidth')) <= 390, 'contact page fits');
     await phone.close();
     assert.deepEqual(errors, []);
   });

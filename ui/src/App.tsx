@@ -18,6 +18,7 @@ import { Keys } from './pages/Keys.tsx';
 import { Audit } from './pages/Audit.tsx';
 import { Templates } from './pages/Templates.tsx';
 import { TemplatePage } from './pages/TemplatePage.tsx';
+import { ThemeToggle } from './theme.tsx';
 
 export function App() {
   const { key, notice, signIn, signOut } = useStoredKey();
@@ -149,6 +150,7 @@ function Shell() {
             <a href="/docs" target="_blank" rel="noreferrer">
               API docs
             </a>
+            <ThemeToggle />
             <button type="button" className="btn btn-ghost" onClick={() => signOut()}>
               Sign out
             </button>

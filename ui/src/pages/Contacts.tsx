@@ -3,7 +3,8 @@ import { ApiError } from '../api.ts';
 import { useApi } from '../session.tsx';
 import { useLoad } from '../hooks.ts';
 import type { Contact } from '../campaigns.ts';
-import { Empty, ErrorBox, Field, LoadProblem, Loading, PageHeader } from '../components/ui.tsx';
+import { Empty, ErrorBox, Field, FormProblems, LoadProblem, Loading, PageHeader } from '../components/ui.tsx';
+import { contactProblems, fieldErrors } from './form-errors.ts';
 import { fmtAgo, fmtDateTime, fmtNum } from '../format.ts';
 import { Link } from '../router.tsx';
 import { FilterPanel, useUrlFilters } from '../filters.tsx';
@@ -20,6 +21,8 @@ interface Draft {
   operatorCode: string;
   attributes: string;
 }
+
+const CONTACT_FIELDS = ['phone', 'email', 'tag', 'timezone', 'operatorCode', 'attributes'];
 
 const EMPTY: Draft = { phone: '', email: '', tag: '', timezone: 'UTC', operatorCode: '', attributes: '{}' };
 
@@ -230,25 +233,19 @@ function ContactForm(props: { contact?: Contact; onCancel(): void; onSaved(c: Co
   const api = useApi();
   const [d, setD] = useState<Draft>(props.contact ? draftOf(props.contact) : EMPTY);
   const [error, setError] = useState<unknown>();
+  const [checked, setChecked] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
-  const errs: Record<string, string> = {};
-  if (error instanceof ApiError && Array.isArray(error.details))
-    for (const x of error.details as { path?: string; message?: string }[])
-      errs[(x.path ?? '').replace(/^\//, '').split('/')[0] ?? ''] = x.message ?? 'is invalid';
+  // Every problem at once: the form's own checks first (the API checks the JSON shape before the
+  // rest), then whatever the API still finds, each beside its field.
+  const errs = Object.keys(checked).length > 0 ? checked : fieldErrors(error);
   const set = (k: keyof Draft, v: string) => setD((x) => ({ ...x, [k]: v }));
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    let attributes: Record<string, unknown>;
-    try {
-      attributes = JSON.parse(d.attributes || '{}') as Record<string, unknown>;
-    } catch {
-      setError(
-        new ApiError(400, 'HERALD_VALIDATION', 'Attributes must be a JSON object.', [
-          { path: '/attributes', message: 'must be a JSON object' },
-        ]),
-      );
-      return;
-    }
+    const problems = contactProblems(d);
+    setChecked(problems);
+    setError(undefined);
+    if (Object.keys(problems).length > 0) return;
+    const attributes = JSON.parse(d.attributes || '{}') as Record<string, unknown>;
     const body = {
       phone: d.phone.trim() || null,
       email: d.email.trim() || null,
@@ -273,19 +270,40 @@ function ContactForm(props: { contact?: Contact; onCancel(): void; onSaved(c: Co
   return (
     <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="contact-form-title" noValidate>
       <h2 id="contact-form-title">{props.contact ? 'Edit contact' : 'New contact'}</h2>
-      {error !== undefined && <ErrorBox error={error} />}
+      <FormProblems error={error} problems={errs} fields={CONTACT_FIELDS} />
       <div className="form-grid">
         <Field label="Phone" id="ct-phone" hint="7XXXXXXXXXX or E.164" error={errs.phone}>
-          <input id="ct-phone" type="tel" value={d.phone} onChange={(e) => set('phone', e.target.value)} />
+          <input
+            id="ct-phone"
+            type="tel"
+            value={d.phone}
+            aria-invalid={!!errs.phone}
+            aria-describedby={errs.phone ? 'ct-phone-error' : 'ct-phone-hint'}
+            onChange={(e) => set('phone', e.target.value)}
+          />
         </Field>
         <Field label="E-mail" id="ct-email" error={errs.email}>
-          <input id="ct-email" type="email" value={d.email} onChange={(e) => set('email', e.target.value)} />
+          <input
+            id="ct-email"
+            type="email"
+            value={d.email}
+            aria-invalid={!!errs.email}
+            aria-describedby={errs.email ? 'ct-email-error' : undefined}
+            onChange={(e) => set('email', e.target.value)}
+          />
         </Field>
         <Field label="Tag" id="ct-tag" error={errs.tag}>
-          <input id="ct-tag" value={d.tag} onChange={(e) => set('tag', e.target.value)} />
+          <input id="ct-tag" value={d.tag} aria-invalid={!!errs.tag} onChange={(e) => set('tag', e.target.value)} />
         </Field>
         <Field label="Time zone" id="ct-tz" hint="IANA name, e.g. Europe/Moscow" error={errs.timezone}>
-          <input id="ct-tz" list="tz-list" value={d.timezone} onChange={(e) => set('timezone', e.target.value)} />
+          <input
+            id="ct-tz"
+            list="tz-list"
+            value={d.timezone}
+            aria-invalid={!!errs.timezone}
+            aria-describedby={errs.timezone ? 'ct-tz-error' : 'ct-tz-hint'}
+            onChange={(e) => set('timezone', e.target.value)}
+          />
         </Field>
         <Field label="Operator code" id="ct-op" hint="Taken from the phone when empty" error={errs.operatorCode}>
           <input
