@@ -169,12 +169,14 @@ export class KyselyMessageRepo implements MessageRepo {
   }
 
   /*
-   * A case-insensitive recipient prefix. PostgreSQL: `ILIKE 'p%'` on the pg_trgm index; SQLite: a
-   * range on the NOCASE index (migration 0009) with LIKE re-checking the rows in it.
+   * A case-insensitive recipient prefix. PostgreSQL: `lower(recipient) LIKE 'p%'` on a btree
+   * (migration 0009); SQLite: a range on the NOCASE index with LIKE re-checking the rows in it.
    */
   private wherePrefix<Q extends SelectQueryBuilder<Database, 'messages', object>>(q: Q, prefix: string): Q {
     const pattern = `${escapeLike(prefix)}%`;
-    if (this.caps.ilike) return q.where(likeIgnoringCase(sql`recipient`, pattern, this.caps)) as Q;
+    // PostgreSQL: the btree `messages_recipient_lower` (text_pattern_ops) turns this into a range;
+    // trigrams would match every phone sharing "900" and scan thousands of rows.
+    if (this.caps.ilike) return q.where(sql<boolean>`lower(recipient) LIKE ${pattern.toLowerCase()}`) as Q;
     const lo = prefix.replace(/[A-Z]/g, (c) => c.toLowerCase());
     const hi = prefixUpperBound(lo);
     let r = q.where(sql<boolean>`recipient COLLATE NOCASE >= ${lo}`);

@@ -4,10 +4,11 @@ import type { Migration } from './index.ts';
  * Search (issue 14): messages by recipient prefix or substring, contacts by phone, e-mail, tag or
  * attribute text (docs/api.md, *Search*).
  *
- * PostgreSQL: trigram GIN indexes (pg_trgm) serve `ILIKE 'abc%'` and `ILIKE '%abc%'`:
+ * PostgreSQL: `messages_recipient_lower` (btree, text_pattern_ops) serves prefixes
+ * (`lower(recipient) LIKE 'abc%'`); trigram GIN indexes (pg_trgm) serve substrings (`ILIKE '%abc%'`):
  * - `messages_recipient_trgm` on messages.recipient;
  * - `contacts_search_trgm` on the contact's search text (phone, e-mail, tag, attributes JSON; the
- *   same expression the repository queries, see `CONTACT_SEARCH_PG` in contacts.repo.ts).
+ *   same expression the repository queries, `CONTACT_SEARCH_TEXT` in search.ts).
  * The extension is created (in `public`) where it is missing and allowed; when pg_trgm is not installed on the
  * server or the role may not create it, the migration still succeeds without these indexes (a
  * NOTICE says so) and the searches scan instead (correct, slower). Run
@@ -18,6 +19,8 @@ import type { Migration } from './index.ts';
  * SQLite has no trigram index without an FTS table kept up to date by triggers on the ingest path.
  */
 const PG = `
+-- Prefixes, ignoring case, as a btree range (any collation: text_pattern_ops compares bytes).
+CREATE INDEX messages_recipient_lower ON messages (lower(recipient) text_pattern_ops);
 DO $$
 DECLARE
   ext_schema text;
