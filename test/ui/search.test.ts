@@ -218,7 +218,7 @@ void describe('admin UI: search, contact page, providers, phone width', () => {
     assert.match(route, /primary-smtp[\s\S]*first choice[\s\S]*backup-smtp[\s\S]*takes over from primary-smtp/);
     const swatches = await Promise.all((await table.locator('.swatch').all()).map((e) => e.getAttribute('style')));
     assert.equal(new Set(swatches).size, swatches.length, `distinct colours: ${swatches.join(' ')}`);
-    await shot(page, 'providers');
+    await shot(page, 'providers-failover');
   });
 
   void test('390 px: contacts do not scroll sideways, filters fold, cells stay short', async () => {
