@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BACKENDS, freshStore } from './helpers/stores.ts';
 import { webhookMessage } from './helpers/messages.ts';
 import type { Store } from '../src/store/store.ts';
-import { openStore } from '../src/store/open-store.ts';
+import { openStore, databaseForTests } from '../src/store/open-store.ts';
 import { NewerDatabaseError } from '../src/store/migrator.ts';
 import { freshUrl } from './helpers/stores.ts';
 
@@ -31,7 +31,7 @@ for (const backend of BACKENDS) {
       const s = await openStore(where);
       opened.push(s);
       await s.migrate();
-      await s.db.insertInto('herald_migrations').values({ version: 9999, name: 'future', applied_at: 0 }).execute();
+      await databaseForTests(s).insertInto('herald_migrations').values({ version: 9999, name: 'future', applied_at: 0 }).execute();
       await assert.rejects(() => s.migrate(), NewerDatabaseError);
     });
 
