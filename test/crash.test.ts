@@ -122,7 +122,10 @@ describe('competing workers on PostgreSQL', () => {
         'all delivered',
       );
       const store = await openStore({ url });
-      const attempts = await databaseForTests(store).selectFrom('attempts').select(['message_id', 'outcome', 'error']).execute();
+      const attempts = await databaseForTests(store)
+        .selectFrom('attempts')
+        .select(['message_id', 'outcome', 'error'])
+        .execute();
       await store.close();
       const ok = attempts.filter((a) => a.outcome === 'ok');
       assert.equal(ok.length, 1000, 'one successful attempt per message');
