@@ -29,6 +29,12 @@ export interface MessageFilter {
   channel?: Channel | undefined;
   provider?: string | undefined;
   recipient?: string | undefined;
+  /** Recipients that start with this text (case-insensitive for ASCII letters). */
+  recipientPrefix?: string | undefined;
+  /** Recipients that contain this text (case-insensitive for ASCII letters). */
+  recipientContains?: string | undefined;
+  /** The id the provider gave the message (exact). */
+  providerMessageId?: string | undefined;
   campaignId?: string | undefined;
   /** Created at or after (ms). */
   since?: number | undefined;
