@@ -14,6 +14,9 @@ import { KyselyTemplateRepo } from './templates.repo.ts';
 import { KyselySettingsRepo } from './settings.repo.ts';
 import { KyselySuppressionRepo } from './suppressions.repo.ts';
 import { KyselyPreferenceRepo } from './preferences.repo.ts';
+import { KyselyMessageBulkRepo } from './message-bulk.repo.ts';
+import { KyselyRetentionRepo } from './retention.repo.ts';
+import { KyselyErasureRepo } from './erasure.repo.ts';
 import { migratePostgres, migrateSqlite, postgresMigrationStatus, sqliteMigrationStatus } from './migrator.ts';
 import { openSqlite, wrapNodeSqlite } from './node-sqlite-driver.ts';
 import { FaultLog } from './faults.ts';
@@ -68,6 +71,9 @@ function buildStore(dialect: Dialect, db: Kysely<Database>, ops: StoreOps): Stor
     settings: new KyselySettingsRepo(db),
     suppressions: new KyselySuppressionRepo(db),
     preferences: new KyselyPreferenceRepo(db),
+    bulk: new KyselyMessageBulkRepo(db, caps),
+    retention: new KyselyRetentionRepo(db, caps),
+    erasure: new KyselyErasureRepo(db, caps),
     migrate: () => ops.migrate(),
     migrationStatus: () => ops.status(),
     async ping() {

@@ -14,6 +14,9 @@ import type { TemplateRepo } from './templates.repo.ts';
 import type { KyselySettingsRepo } from './settings.repo.ts';
 import type { KyselySuppressionRepo } from './suppressions.repo.ts';
 import type { KyselyPreferenceRepo } from './preferences.repo.ts';
+import type { KyselyMessageBulkRepo } from './message-bulk.repo.ts';
+import type { KyselyRetentionRepo } from './retention.repo.ts';
+import type { KyselyErasureRepo } from './erasure.repo.ts';
 
 /** Result of inserting one message. */
 export type InsertResult =
@@ -155,6 +158,12 @@ export interface Store {
   readonly suppressions: KyselySuppressionRepo;
   /** Opt-out category flags per recipient (keys normalised by callers). */
   readonly preferences: KyselyPreferenceRepo;
+  /** Retry and cancel by filter, counted first and applied in short keyset pages. */
+  readonly bulk: KyselyMessageBulkRepo;
+  /** Retention: final messages past the policy, deleted with their attempts and events in small batches. */
+  readonly retention: KyselyRetentionRepo;
+  /** Erasure of one person's data (GDPR Art. 17). */
+  readonly erasure: KyselyErasureRepo;
   /** Runs pending migrations (serialised between processes); refuses a database newer than the code. */
   migrate(): Promise<MigrationStatus>;
   migrationStatus(): Promise<MigrationStatus>;
