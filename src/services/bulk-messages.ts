@@ -81,7 +81,12 @@ export class BulkMessageService {
           action: `message.bulk_${kind}`,
           objectType: 'message',
           objectId: operation,
-          detail: { filter: filterDetail(filter), matched, eligible, ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}) },
+          detail: {
+            filter: filterDetail(filter),
+            matched,
+            eligible,
+            ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+          },
         },
         now,
       );

@@ -51,7 +51,10 @@ export class KyselyErasureRepo {
           .orderBy('id')
           .limit(pageSize);
         if (this.caps.skipLocked) q = q.forUpdate();
-        return deleteMessageTrees(db, (await q.execute()).map((r) => r.id));
+        return deleteMessageTrees(
+          db,
+          (await q.execute()).map((r) => r.id),
+        );
       });
       total = addCounts(total, counts);
       if (counts.messages < pageSize) break;

@@ -91,7 +91,11 @@ export class KyselyMessageBulkRepo {
       const r = await db
         .updateTable('messages')
         .set({ state: 'cancelled', reason: action.reason, updated_at: action.at })
-        .where('id', 'in', rows.map((m) => m.id))
+        .where(
+          'id',
+          'in',
+          rows.map((m) => m.id),
+        )
         .where('state', 'in', [...opts.states])
         .returning('id')
         .execute();

@@ -20,7 +20,10 @@ const filterFields = {
   until: Type.Optional(Type.String({ format: 'date-time', description: 'Created before' })),
   dryRun: Type.Optional(Type.Boolean({ description: 'Only count: change nothing (false)' })),
 };
-const CancelBody = Type.Object(filterFields, { additionalProperties: false, examples: [{ campaignId: '…', dryRun: true }] });
+const CancelBody = Type.Object(filterFields, {
+  additionalProperties: false,
+  examples: [{ campaignId: '…', dryRun: true }],
+});
 const RetryBody = Type.Object(
   {
     ...filterFields,
