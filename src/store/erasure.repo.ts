@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Capabilities } from './capabilities.ts';
-import { addCounts, deleteMessageTrees, NO_ROWS, type PurgeCounts } from './purge.ts';
+import { addCounts, deleteMessageTrees, NO_ROWS, writeFirst, type PurgeCounts } from './purge.ts';
 import type { Database } from './schema.ts';
 
 /** The forms a person's address may be stored in (all lower case), and where to look for them. */
@@ -43,6 +43,7 @@ export class KyselyErasureRepo {
     let total = NO_ROWS;
     for (let page = 0; page < 1_000_000; page++) {
       const counts = await this.db.transaction().execute(async (db) => {
+        await writeFirst(db, this.caps);
         let q = db
           .selectFrom('messages')
           .select('id')

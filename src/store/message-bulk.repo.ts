@@ -3,6 +3,7 @@ import type { Channel } from '../domain/message.ts';
 import type { MessageState } from '../domain/states.ts';
 import type { Capabilities } from './capabilities.ts';
 import { idFloor } from './messages.repo.ts';
+import { writeFirst } from './purge.ts';
 import type { Database } from './schema.ts';
 import type { MessageFilter } from './store.ts';
 
@@ -64,6 +65,7 @@ export class KyselyMessageBulkRepo {
    */
   async page(filter: MessageFilter, action: BulkAction, opts: BulkPageOptions): Promise<BulkPage> {
     const run = async (db: Kysely<Database>): Promise<BulkPage> => {
+      await writeFirst(db, this.caps);
       let q = whereFilter(db.selectFrom('messages'), filter)
         .select(['id', 'state', 'channel', 'provider'])
         .where('state', 'in', [...opts.states])

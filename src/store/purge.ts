@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Capabilities } from './capabilities.ts';
 import type { Database } from './schema.ts';
 
 /** Rows removed with a set of messages. */
@@ -28,4 +29,15 @@ export async function deleteMessageTrees(db: Kysely<Database>, ids: readonly str
   await db.deleteFrom('outbox').where('id', 'in', list).execute();
   const m = await db.deleteFrom('messages').where('id', 'in', list).executeTakeFirst();
   return { messages: Number(m.numDeletedRows), attempts: Number(a.numDeletedRows), events: Number(e.numDeletedRows) };
+}
+
+/**
+ * SQLite: makes a transaction's first statement a write, so that it takes the write lock (waiting
+ * on busy_timeout) before it reads. A transaction that reads first and writes later fails at once
+ * with SQLITE_BUSY_SNAPSHOT when another process commits in between (WAL mode: `herald api` and
+ * `herald worker` on one file). The statement deletes nothing: herald_health ids are positive.
+ * PostgreSQL needs nothing: its row locks wait.
+ */
+export async function writeFirst(db: Kysely<Database>, caps: Capabilities): Promise<void> {
+  if (!caps.skipLocked) await sql`DELETE FROM herald_health WHERE id < 0`.execute(db);
 }

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { FINAL_STATES } from '../domain/states.ts';
 import type { Capabilities } from './capabilities.ts';
 import { idFloor } from './messages.repo.ts';
-import { deleteMessageTrees, NO_ROWS, type PurgeCounts } from './purge.ts';
+import { deleteMessageTrees, NO_ROWS, writeFirst, type PurgeCounts } from './purge.ts';
 import type { Database } from './schema.ts';
 
 export interface PurgeBatch {
@@ -35,6 +35,7 @@ export class KyselyRetentionRepo {
    */
   async purgeBatch(b: PurgeBatch): Promise<PurgeCounts> {
     return this.db.transaction().execute(async (db) => {
+      await writeFirst(db, this.caps);
       let q = db
         .selectFrom('messages')
         .select('id')
