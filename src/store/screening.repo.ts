@@ -9,6 +9,18 @@ export interface ScreeningLookup {
   optOuts: Map<string, number>;
 }
 
+/** Screening look-ups over the suppression list and preferences (see RecipientScreen). */
+export class ScreeningRepo {
+  private readonly db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
+
+  lookup(recipients: readonly string[], withCategories: ReadonlySet<string>): Promise<ScreeningLookup> {
+    return lookupRecipients(this.db, recipients, withCategories);
+  }
+}
+
 /*
  * lookupRecipients — inputs: distinct normalised recipients, and the subset whose messages carry
  * categories; output: their suppression entries and opt-out flags.
@@ -16,7 +28,7 @@ export interface ScreeningLookup {
  * per group commit, on its hot path. An erased recipient's suppression entry is kept under its hash
  * (recipientHash), so each key is looked up in both forms.
  */
-export async function lookupRecipients(
+async function lookupRecipients(
   db: Kysely<Database>,
   recipients: readonly string[],
   withCategories: ReadonlySet<string>,

@@ -2,7 +2,6 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../../errors/app-error.ts';
 import { postmasterStateFlags } from '../../../domain/state-flags.ts';
-import { KyselyRecipientRepo } from '../../../store/recipients.repo.ts';
 import type { AppDeps } from '../../deps.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { ErasureService } from '../../../services/erasure.ts';
@@ -25,7 +24,7 @@ const ErasureSchema = Type.Object({
 
 /** De-duplication ("did we already send this kind of message to this person?"), and erasure. */
 export function recipientRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
-  const repo = new KyselyRecipientRepo(deps.store.db);
+  const repo = deps.store.recipients;
   const erasure = new ErasureService({ store: deps.store, clock: deps.clock });
   return async (app) => {
     app.delete(
