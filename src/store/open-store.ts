@@ -17,6 +17,9 @@ import { KyselyPreferenceRepo } from './preferences.repo.ts';
 import { KyselyOutboxRepo } from './outbox.repo.ts';
 import { KyselyRecipientRepo } from './recipients.repo.ts';
 import { ScreeningRepo } from './screening.repo.ts';
+import { KyselyMessageBulkRepo } from './message-bulk.repo.ts';
+import { KyselyRetentionRepo } from './retention.repo.ts';
+import { KyselyErasureRepo } from './erasure.repo.ts';
 import { migratePostgres, migrateSqlite, postgresMigrationStatus, sqliteMigrationStatus } from './migrator.ts';
 import { openSqlite, wrapNodeSqlite } from './node-sqlite-driver.ts';
 import { FaultLog } from './faults.ts';
@@ -86,6 +89,9 @@ function buildStore(dialect: Dialect, db: Kysely<Database>, ops: StoreOps): Stor
     screening: new ScreeningRepo(db),
     outbox: new KyselyOutboxRepo(db),
     recipients: new KyselyRecipientRepo(db),
+    bulk: new KyselyMessageBulkRepo(db, caps),
+    retention: new KyselyRetentionRepo(db, caps),
+    erasure: new KyselyErasureRepo(db, caps),
     migrate: () => ops.migrate(),
     migrationStatus: () => ops.status(),
     async ping() {
