@@ -13,6 +13,8 @@
  *   npm run bench:soak -- --snapshots /tmp/snaps         also heap snapshots after minute 1 and at the end
  *   npm run bench:soak -- --no-write                     print only
  *
+ *   npm run bench:soak -- --render                      re-render the docs from bench/soak.json
+ *
  * Bounded: the load stops at the set time, the drain after 120 s whatever happens.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { machineFacts } from './lib/machine.ts';
+import type { MachineFacts } from './lib/results.ts';
 import { linesSvg } from './lib/plot.ts';
 import { answers, freePort, sleep, startNode } from './lib/proc.ts';
 import { HERALD, KEY, IN_FLIGHT, sinkStats, startServer } from './lib/subjects.ts';
@@ -38,8 +41,17 @@ const { values: args } = parseArgs({
     every: { type: 'string', default: '10' },
     snapshots: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
+    render: { type: 'boolean', default: false },
   },
 });
+/** Requests the client keeps in flight at most. */
+const MAX_IN_FLIGHT = 256;
+if (args.render) {
+  // Re-render the docs from the last run's bench/soak.json; measures nothing.
+  const { summary, samples } = JSON.parse(readFileSync(JSON_PATH, 'utf8')) as { summary: Summary; samples: Sample[] };
+  render(summary, samples, true);
+  process.exit(0);
+}
 const minutes = Number(args.minutes);
 const rate = Number(args.rate);
 const everyS = Number(args.every);
@@ -61,6 +73,37 @@ export interface Sample {
   delivered: number;
   /** Messages queued or sending in Herald (its herald_queue_depth gauge). */
   backlog: number;
+}
+
+export interface Summary {
+  command: string;
+  minutes: number;
+  rate: number;
+  everyS: number;
+  maxInFlight: number;
+  accepted: number;
+  rejected: number;
+  errors: number;
+  /** Accepted per second over the load (what Herald took of the offered rate). */
+  acceptedPerS: number;
+  deliveredDuringLoad: number;
+  deliveredPerS: number;
+  /** Accepted and not at the sink when the drain ended (null: not known; JSON has no NaN). */
+  undelivered: number | null;
+  /** Of those, still queued or sending in Herald. */
+  stillQueued: number | null;
+  drainS: number;
+  behindMax: number;
+  rssFirstMinMb: number;
+  rssLastMinMb: number;
+  heapFirstMinMb: number;
+  heapLastMinMb: number;
+  rssMaxMb: number;
+  rssSlopeSecondHalf: number;
+  heapSlopeSecondHalf: number;
+  rssSlopeAll: number;
+  levels: boolean;
+  facts: MachineFacts;
 }
 
 const MB = 2 ** 20;
@@ -141,7 +184,6 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const)
   });
 const pool = new Pool(url, { connections: 32, keepAliveTimeout: 60_000 });
 const counts = { sent: 0, accepted: 0, rejected: 0, errors: 0, inFlight: 0, behind: 0 };
-const MAX_IN_FLIGHT = 256;
 const samples: Sample[] = [];
 const durationMs = minutes * 60_000;
 const t0 = performance.now();
@@ -265,19 +307,20 @@ const facts = await machineFacts(
   load0,
 );
 const last = samples.at(-1)!;
-const summary = {
+const summary: Summary = {
   command,
   minutes,
   rate,
+  everyS,
+  maxInFlight: MAX_IN_FLIGHT,
   accepted: counts.accepted,
   rejected: counts.rejected,
   errors: counts.errors,
-  /** Accepted per second over the load (what Herald took of the offered rate). */
   acceptedPerS: counts.accepted / (minutes * 60),
   deliveredDuringLoad: last.delivered,
   deliveredPerS: last.delivered / (minutes * 60),
-  undelivered,
-  stillQueued,
+  undelivered: Number.isNaN(undelivered) ? null : undelivered,
+  stillQueued: Number.isNaN(stillQueued) ? null : stillQueued,
   drainS,
   behindMax: counts.behind,
   rssFirstMinMb: mean(firstMin.map((s) => s.rssMb)),
@@ -292,63 +335,70 @@ const summary = {
   facts,
 };
 console.error(JSON.stringify(summary, null, 2));
+render(summary, samples, write);
 
-const f1 = (v: number) => v.toFixed(1);
-const svg = linesSvg(
-  [
-    { label: 'RSS (/proc)', colour: '#2563eb', points: samples.map((s) => [s.t / 60, s.rssMb]) },
-    { label: 'V8 heap total', colour: '#9ca3af', points: samples.map((s) => [s.t / 60, s.heapTotalMb]) },
-    { label: 'V8 heap used', colour: '#dc2626', points: samples.map((s) => [s.t / 60, s.heapUsedMb]) },
-  ],
-  {
-    title: `herald serve (SQLite) memory under ${rate.toLocaleString('en-US')} msg/s for ${minutes} min`,
-    subtitle: `${command}, ${facts.date.slice(0, 10)}`,
-    xLabel: 'minutes since the load started',
-    yLabel: 'MB',
-  },
-);
-const section = [
-  '<!-- soak:start -->',
-  '## Soak: memory under steady load',
-  '',
-  `_${facts.date} · ${facts.cpus}, ${facts.memory} · load ${facts.load} · ${facts.node} · ${facts.sqlite ?? ''} · commit ${facts.commit}_`,
-  '',
-  `Command: \`${command}\` (bench/soak.ts). \`herald serve\` on a fresh SQLite file takes single webhook messages`,
-  `(\`POST /v1/messages\`) at a steady ${rate.toLocaleString('en-US')} msg/s for ${minutes} minutes from a paced client`,
-  '(undici, 32 keep-alive connections) and delivers them to a keep-alive sink on 127.0.0.1. Every',
-  `${everyS} s, from outside: RSS from \`/proc/<pid>/status\`, V8 heap from Herald's \`/metrics\``,
-  '(`herald_nodejs_heap_size_*_bytes`). The machine was shared with other work while it ran (the load',
-  'average above): absolute figures are noisy, the shape is what counts.',
-  '',
-  '![RSS and V8 heap of herald serve over the soak](soak.svg)',
-  '',
-  '| | first minute (mean) | last minute (mean) | slope over the second half |',
-  '| --- | --- | --- | --- |',
-  `| RSS | ${f1(summary.rssFirstMinMb)} MB | ${f1(summary.rssLastMinMb)} MB | ${summary.rssSlopeSecondHalf.toFixed(2)} MB/min |`,
-  `| V8 heap used | ${f1(summary.heapFirstMinMb)} MB | ${f1(summary.heapLastMinMb)} MB | ${summary.heapSlopeSecondHalf.toFixed(2)} MB/min |`,
-  '',
-  `Messages: ${summary.accepted.toLocaleString('en-US')} accepted (${f1(summary.acceptedPerS)}/s of the ${rate.toLocaleString('en-US')}/s offered;`,
-  `${summary.rejected} refused, ${summary.errors} client errors), ${summary.deliveredDuringLoad.toLocaleString('en-US')} delivered during the load`,
-  `(${f1(summary.deliveredPerS)}/s); after a ${f1(drainS)} s drain (bounded at 120 s) ${Number.isNaN(undelivered) ? '?' : undelivered.toLocaleString('en-US')}`,
-  `were not yet at the sink, of which Herald still held ${Number.isNaN(stillQueued) ? '?' : stillQueued.toLocaleString('en-US')} queued or sending (not lost: the run stops`,
-  'before they are sent).' +
-    (summary.acceptedPerS < rate * 0.95
-      ? ` **The offered rate was not reached**: the client keeps at most ${MAX_IN_FLIGHT} requests in flight, and on this machine Herald answered fewer; the backlog of undelivered messages grew through the run (the SQLite file with it), so memory was measured under a growing queue, not a steady one.`
-      : ''),
-  `RSS peaked at ${f1(summary.rssMaxMb)} MB.`,
-  '',
-  levels
-    ? `**RSS levels off**: over the second half it moved ${summary.rssSlopeSecondHalf.toFixed(2)} MB/min (threshold: under 1 MB/min).`
-    : `**RSS does not level off**: it still grew ${summary.rssSlopeSecondHalf.toFixed(2)} MB/min over the second half (threshold: under 1 MB/min).`,
-  '<!-- soak:end -->',
-].join('\n');
-console.log(section);
-if (write) {
-  writeFileSync(JSON_PATH, JSON.stringify({ summary, samples }, null, 2) + '\n');
-  writeFileSync(SVG_PATH, svg);
-  const doc = readFileSync(DOC_PATH, 'utf8');
-  const re = /<!-- soak:start -->[\s\S]*?<!-- soak:end -->/;
-  if (!re.test(doc)) throw new Error(`${DOC_PATH} has no soak markers`);
-  writeFileSync(DOC_PATH, doc.replace(re, section));
-  console.error(`soak: wrote ${DOC_PATH}, ${SVG_PATH} and ${JSON_PATH}`);
+/** The plot (docs/soak.svg), the section of docs/benchmarks.md and bench/soak.json of one run. */
+function render(summary: Summary, samples: Sample[], write: boolean): void {
+  const { rate, minutes, command, facts, everyS } = summary;
+
+  const f1 = (v: number) => v.toFixed(1);
+  const svg = linesSvg(
+    [
+      { label: 'RSS (/proc)', colour: '#2563eb', points: samples.map((s) => [s.t / 60, s.rssMb]) },
+      { label: 'V8 heap total', colour: '#9ca3af', points: samples.map((s) => [s.t / 60, s.heapTotalMb]) },
+      { label: 'V8 heap used', colour: '#dc2626', points: samples.map((s) => [s.t / 60, s.heapUsedMb]) },
+    ],
+    {
+      title: `herald serve (SQLite) memory under ${rate.toLocaleString('en-US')} msg/s for ${minutes} min`,
+      subtitle: `${command}, ${facts.date.slice(0, 10)}`,
+      xLabel: 'minutes since the load started',
+      yLabel: 'MB',
+    },
+  );
+  const section = [
+    '<!-- soak:start -->',
+    '## Soak: memory under steady load',
+    '',
+    `_${facts.date} · ${facts.cpus}, ${facts.memory} · load ${facts.load} · ${facts.node} · ${facts.sqlite ?? ''} · commit ${facts.commit}_`,
+    '',
+    `Command: \`${command}\` (bench/soak.ts). \`herald serve\` on a fresh SQLite file takes single webhook messages`,
+    `(\`POST /v1/messages\`) at a steady ${rate.toLocaleString('en-US')} msg/s for ${minutes} minutes from a paced client`,
+    '(undici, 32 keep-alive connections) and delivers them to a keep-alive sink on 127.0.0.1. Every',
+    `${everyS} s, from outside: RSS from \`/proc/<pid>/status\`, V8 heap from Herald's \`/metrics\``,
+    '(`herald_nodejs_heap_size_*_bytes`). The machine was shared with other work while it ran (the load',
+    'average above): absolute figures are noisy, the shape is what counts.',
+    '',
+    '![RSS and V8 heap of herald serve over the soak](soak.svg)',
+    '',
+    '| | first minute (mean) | last minute (mean) | slope over the second half |',
+    '| --- | --- | --- | --- |',
+    `| RSS | ${f1(summary.rssFirstMinMb)} MB | ${f1(summary.rssLastMinMb)} MB | ${summary.rssSlopeSecondHalf.toFixed(2)} MB/min |`,
+    `| V8 heap used | ${f1(summary.heapFirstMinMb)} MB | ${f1(summary.heapLastMinMb)} MB | ${summary.heapSlopeSecondHalf.toFixed(2)} MB/min |`,
+    '',
+    `Messages: ${summary.accepted.toLocaleString('en-US')} accepted (${f1(summary.acceptedPerS)}/s of the ${rate.toLocaleString('en-US')}/s offered;`,
+    `${summary.rejected} refused, ${summary.errors} client errors), ${summary.deliveredDuringLoad.toLocaleString('en-US')} delivered during the load`,
+    `(${f1(summary.deliveredPerS)}/s); ` +
+      (summary.undelivered === 0
+        ? `every accepted message was delivered (${f1(summary.drainS)} s after the load ended).`
+        : `after a ${f1(summary.drainS)} s drain (bounded at 120 s) ${summary.undelivered?.toLocaleString('en-US') ?? '?'} were not yet at the sink, of which Herald still held ${summary.stillQueued?.toLocaleString('en-US') ?? '?'} queued or sending (not lost: the run stops before they are sent).`) +
+      (summary.acceptedPerS < rate * 0.95
+        ? ` **The offered rate was not reached**: the client keeps at most ${summary.maxInFlight} requests in flight, and on this machine Herald answered fewer; the backlog of undelivered messages grew through the run (the SQLite file with it), so memory was measured under a growing queue, not a steady one.`
+        : ''),
+    `RSS peaked at ${f1(summary.rssMaxMb)} MB.`,
+    '',
+    summary.levels
+      ? `**RSS levels off**: over the second half it moved ${summary.rssSlopeSecondHalf.toFixed(2)} MB/min (threshold: under 1 MB/min).`
+      : `**RSS does not level off**: it still grew ${summary.rssSlopeSecondHalf.toFixed(2)} MB/min over the second half (threshold: under 1 MB/min).`,
+    '<!-- soak:end -->',
+  ].join('\n');
+  console.log(section);
+  if (write) {
+    writeFileSync(JSON_PATH, JSON.stringify({ summary, samples }, null, 2) + '\n');
+    writeFileSync(SVG_PATH, svg);
+    const doc = readFileSync(DOC_PATH, 'utf8');
+    const re = /<!-- soak:start -->[\s\S]*?<!-- soak:end -->/;
+    if (!re.test(doc)) throw new Error(`${DOC_PATH} has no soak markers`);
+    writeFileSync(DOC_PATH, doc.replace(re, section));
+    console.error(`soak: wrote ${DOC_PATH}, ${SVG_PATH} and ${JSON_PATH}`);
+  }
 }

@@ -138,9 +138,9 @@ export function linesSvg(
   ].join('\n');
 }
 
-/** 1, 2 or 5 × a power of ten, at least v. */
+/** 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × a power of ten, at least v. */
 function niceCeil(v: number): number {
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
   return 10 * p;
 }
