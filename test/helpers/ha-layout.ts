@@ -304,7 +304,6 @@ export async function runHaCheck(o: HaOptions): Promise<HaResult> {
         if (await answers(`http://127.0.0.1:${p.port}/readyz`)) {
           const took = now() - start;
           log(`${p.name} ready ${(took / 1000).toFixed(1)} s after it was started`);
-          if (took > 15_000) log(`${p.name}'s last lines:\n${p.tail.slice(-12).join('\n')}`);
           return;
         }
         if (p.child?.exitCode !== null && p.child?.exitCode !== undefined) break;
