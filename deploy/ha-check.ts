@@ -59,7 +59,11 @@ const options: HaOptions = {
 };
 const command = ['node deploy/ha-check.ts', ...process.argv.slice(2)].join(' ');
 const started = new Date();
-const r = await runHaCheck(options);
+const ac = new AbortController();
+// Ctrl-C: stop what the check started (processes, proxy, the cluster) before exiting.
+process.once('SIGINT', () => ac.abort());
+process.once('SIGTERM', () => ac.abort());
+const r = await runHaCheck({ ...options, signal: ac.signal });
 const table = haMarkdown(r, options);
 console.log(table);
 
@@ -82,7 +86,8 @@ if (a.write) {
     'failed `/readyz` checks and sends a connection that cannot reach one to the other) and',
     `2 × \`herald worker\`, on one private PostgreSQL ${r.postgres} cluster. A client sends ${options.rate}`,
     `webhook messages a second for ${seconds} s through the proxy, each with an \`Idempotency-Key\` and`,
-    'retried when it gets no answer or a 5xx; they are delivered to an HTTP sink on 127.0.0.1. Meanwhile',
+    'retried every 250 ms when it gets no answer or a 5xx (given up 30 s after its first failure); they',
+    'are delivered to an HTTP sink on 127.0.0.1. Meanwhile',
     'one API process is killed (SIGKILL), then the worker that leads the campaign scheduler, then',
     `PostgreSQL is restarted (\`pg_ctl stop -m fast\`, ${options.pgDownMs} ms down, start). A killed process is`,
     `started again ${options.restartAfterMs} ms later (compose's \`restart: always\`). Workers run with`,

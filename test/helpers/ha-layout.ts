@@ -51,6 +51,8 @@ export interface HaOptions {
   giveUpMs?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /** Aborts the run (everything started is stopped). */
+  signal?: AbortSignal;
 }
 
 export interface FaultResult {
@@ -105,6 +107,11 @@ export interface HaResult {
   };
   /** Exits not caused by this harness (a crash): must be none. */
   unexpectedExits: { name: string; code: number | null; signal: string | null; tail: string }[];
+  /**
+   * Processes that refused to start (exit code 2, e.g. the database unreachable while it started)
+   * and were started again, as a restart policy does: expected while PostgreSQL is down.
+   */
+  startRefusals: { name: string; code: number | null; line: string }[];
   /** 5xx answers seen by the client (each retried). */
   fiveXx: number;
   postgres: string;
@@ -116,6 +123,8 @@ interface Managed {
   port: number;
   child?: ChildProcess;
   killedByUs: boolean;
+  /** This launch answered /readyz. */
+  up: boolean;
   tail: string[];
   claimFrom?: number;
   claims: [number, number][];
@@ -250,8 +259,17 @@ export async function runHaCheck(o: HaOptions): Promise<HaResult> {
       ['worker', 2],
     ] as const)
       for (let k = 1; k <= n; k++)
-        procs.push({ name: `${role}-${k}`, role, port: await closedPort(), killedByUs: false, tail: [], claims: [] });
+        procs.push({
+          name: `${role}-${k}`,
+          role,
+          port: await closedPort(),
+          killedByUs: false,
+          up: false,
+          tail: [],
+          claims: [],
+        });
     const unexpectedExits: HaResult['unexpectedExits'] = [];
+    const startRefusals: HaResult['startRefusals'] = [];
     let stopping = false;
 
     const endClaim = (p: Managed, at: number) => {
@@ -270,6 +288,7 @@ export async function runHaCheck(o: HaOptions): Promise<HaResult> {
       });
       p.child = child;
       p.killedByUs = false;
+      p.up = false;
       let buf = '';
       const onData = (c: Buffer) => {
         buf += c.toString();
@@ -290,8 +309,14 @@ export async function runHaCheck(o: HaOptions): Promise<HaResult> {
       child.once('exit', (code, signal) => {
         endClaim(p, now());
         if (!p.killedByUs && !stopping) {
-          unexpectedExits.push({ name: p.name, code, signal, tail: p.tail.slice(-15).join('\n') });
-          log(`${p.name} exited by itself (${code ?? signal}); starting it again`);
+          if (!p.up && code === 2) {
+            const line = p.tail.filter((l) => l.startsWith('herald:')).join(' ') || (p.tail.at(-1) ?? '');
+            startRefusals.push({ name: p.name, code, line });
+            log(`${p.name} refused to start (${line}); starting it again`);
+          } else {
+            unexpectedExits.push({ name: p.name, code, signal, tail: p.tail.slice(-15).join('\n') });
+            log(`${p.name} exited by itself (${code ?? signal}); starting it again`);
+          }
           setTimeout(() => void launch(p), o.restartAfterMs ?? 1000).unref();
         }
       });
@@ -301,12 +326,14 @@ export async function runHaCheck(o: HaOptions): Promise<HaResult> {
       const start = now();
       const end = start + timeoutMs;
       while (now() < end) {
+        o.signal?.throwIfAborted();
         if (await answers(`http://127.0.0.1:${p.port}/readyz`)) {
           const took = now() - start;
+          p.up = true;
           log(`${p.name} ready ${(took / 1000).toFixed(1)} s after it was started`);
           return;
         }
-        if (p.child?.exitCode !== null && p.child?.exitCode !== undefined) break;
+        // A launch that exits is started again (the exit handler): keep waiting for that one.
         await sleep(100);
       }
       throw new Error(`${p.name} did not get ready:\n${p.tail.join('\n')}`);
@@ -424,7 +451,9 @@ export async function runHaCheck(o: HaOptions): Promise<HaResult> {
     const inFlight = new Set<Promise<void>>();
     const sendOne = async (i: number) => {
       const body = JSON.stringify({ channel: 'webhook', url: `${sink.url}/hook/${i}`, body: { i } });
-      const end = now() + giveUpMs;
+      // Given up only after retrying for giveUpMs since the first failed attempt (a request may
+      // wait in the client's queue for long while the database is down).
+      let end = Infinity;
       for (;;) {
         let ok = false;
         try {
@@ -452,6 +481,7 @@ export async function runHaCheck(o: HaOptions): Promise<HaResult> {
           return;
         }
         failures.push(now());
+        if (end === Infinity) end = now() + giveUpMs;
         if (now() > end) {
           unacknowledged++;
           return;
@@ -536,9 +566,14 @@ export async function runHaCheck(o: HaOptions): Promise<HaResult> {
       for (const f of injectors)
         if (!f.fired && el >= f.at * 1000) {
           f.fired = true;
-          running.push(fire(f.kind, f.at));
+          running.push(
+            fire(f.kind, f.at).catch((err: unknown) => {
+              clientError ??= err instanceof Error ? err : new Error(String(err));
+            }),
+          );
         }
       if (clientError) throw clientError;
+      o.signal?.throwIfAborted();
       await sleep(5);
     }
     const loadEnd = now();
@@ -550,7 +585,10 @@ export async function runHaCheck(o: HaOptions): Promise<HaResult> {
     // Drain: every accepted message at the sink, bounded.
     const d0 = now();
     const undelivered = () => [...acceptedAt.keys()].filter((i) => !sink.deliveries.has(i)).length;
-    while (undelivered() > 0 && now() - d0 < o.drainTimeoutMs) await sleep(200);
+    while (undelivered() > 0 && now() - d0 < o.drainTimeoutMs) {
+      o.signal?.throwIfAborted();
+      await sleep(200);
+    }
     // A little longer, so that late duplicates are counted too.
     await sleep(1000);
     const drainMs = now() - d0;
@@ -620,6 +658,7 @@ export async function runHaCheck(o: HaOptions): Promise<HaResult> {
         claims: claimOrder,
       },
       unexpectedExits,
+      startRefusals,
       fiveXx,
       postgres: version,
     };
@@ -638,9 +677,9 @@ export function haMarkdown(r: HaResult, o: HaOptions): string {
       `| ${f.at} s | ${f.kind === 'restart-postgres' ? `PostgreSQL restart (down ${o.pgDownMs} ms)` : `SIGKILL ${f.target}`} | ${ms(f.downMs)} | ${f.failedAttempts} | ${ms(f.ingestDisruptedMs)} | ${ms(f.deliveryRecoveredMs)} | ${f.leaderBefore ?? '—'} → ${f.leaderAfter ?? '—'} in ${ms(f.leaderRecoveredMs)} |`,
   );
   return [
-    `| accepted (202) | delivered | lost | duplicates | given up by the client | 5xx answers (retried) |`,
+    `| accepted (202) | delivered | lost | duplicates | given up by the client (of them delivered) | 5xx answers (retried) |`,
     '| --- | --- | --- | --- | --- | --- |',
-    `| ${r.accepted} of ${r.offered} | ${r.delivered} | **${r.lost}** | ${r.duplicates} | ${r.unacknowledged} | ${r.fiveXx} |`,
+    `| ${r.accepted} of ${r.offered} | ${r.delivered} | **${r.lost}** | ${r.duplicates} | ${r.unacknowledged} (${r.deliveredUnacknowledged}) | ${r.fiveXx} |`,
     '',
     '| at | fault | process / server back | failed client attempts | ingest disrupted for | every earlier message delivered after | scheduler leader |',
     '| --- | --- | --- | --- | --- | --- | --- |',
@@ -650,6 +689,9 @@ export function haMarkdown(r: HaResult, o: HaOptions): string {
       `${r.leader.maxHolders} holder at a time, ${r.leader.changes} change(s) of leader ` +
       `(${r.leader.timeline.map((x) => `${x.at.toFixed(1)} s ${x.holder ?? 'none'}`).join(' → ')}); ` +
       `${r.leader.orphaned} samples in which the lock was still held by the session of a process that was gone; longest time two live workers both logged that they led: ${ms(r.leader.staleClaimMs)}.` +
-      ` Processes that exited by themselves: ${r.unexpectedExits.length ? r.unexpectedExits.map((e) => e.name).join(', ') : 'none'}.`,
+      ` Processes that exited by themselves: ${r.unexpectedExits.length ? r.unexpectedExits.map((e) => e.name).join(', ') : 'none'}` +
+      (r.startRefusals.length
+        ? `; a restarted process that refused to start while PostgreSQL was down (exit 2, started again): ${r.startRefusals.map((e) => `${e.name} (\`${e.line}\`)`).join(', ')}.`
+        : '.'),
   ].join('\n');
 }

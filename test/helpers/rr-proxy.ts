@@ -61,6 +61,7 @@ export async function startRoundRobinProxy(
       let connected = false;
       upstream.once('connect', () => {
         connected = true;
+        if (client.destroyed) return void upstream.destroy();
         slot.connections++;
         open.add(upstream);
         upstream.on('close', () => {
