@@ -7,15 +7,17 @@
  * restart. Prints what was accepted, delivered, lost and duplicated, how long each recovery took,
  * and who led the scheduler; with --write, puts the figures into docs/deploy.md.
  *
- * Runs from a checkout (it uses the test helpers), with the pinned Node:
- *   node_modules/.bin/node deploy/ha-check.ts                      2 minutes at 100 msg/s
- *   node_modules/.bin/node deploy/ha-check.ts --seconds 60 --rate 50 --lease-ms 10000
- *   node_modules/.bin/node deploy/ha-check.ts --write              also rewrite docs/deploy.md's figures
+ * Runs from a checkout (it uses the test helpers), with the pinned Node (`npm run ha-check` is
+ * `node_modules/.bin/node deploy/ha-check.ts`):
+ *   npm run ha-check                                         2 minutes at 100 msg/s
+ *   npm run ha-check -- --seconds 60 --rate 50 --lease-ms 10000
+ *   npm run ha-check -- --write                              also rewrite docs/deploy.md's figures
  * Needs the PostgreSQL server binaries (/usr/lib/postgresql/<v>/bin); as root it runs the cluster
  * as the `postgres` user. Exits 1 when an accepted message was lost, a Herald process died by
  * itself, or the scheduler had no leader after a fault.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { haMarkdown, runHaCheck, type HaOptions } from '../test/helpers/ha-layout.ts';
@@ -57,8 +59,9 @@ const options: HaOptions = {
   drainTimeoutMs: Number(a['lease-ms']) + 120_000,
   log: (l) => console.error(`ha-check: ${l}`),
 };
-const command = ['node deploy/ha-check.ts', ...process.argv.slice(2)].join(' ');
+const command = ['npm run ha-check', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
 const started = new Date();
+const load0 = loadavg()[0]!;
 const ac = new AbortController();
 // Ctrl-C: stop what the check started (processes, proxy, the cluster) before exiting.
 process.once('SIGINT', () => ac.abort());
@@ -94,14 +97,16 @@ if (a.write) {
     `\`HERALD_LEASE_MS=${options.leaseMs}\`.`,
     '',
     `Command: \`${command}\`, ${started.toISOString().replace(/\.\d+Z$/, 'Z')}, on a shared 2-core machine`,
-    '(other work was running: startup and recovery times are longer than on a quiet one).',
+    `(load average ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)} from other work: process starts and recovery times are`,
+    'longer than on a quiet machine).',
     '',
     table,
     '',
     'How to read it: a message counts as accepted when Herald answered 202; lost ones are accepted and',
     'never delivered (must be 0). Duplicates are the at-least-once cost of killing a worker mid-delivery:',
-    'a message it sent but had not recorded as sent is sent again once its lease runs out, which is',
-    'also why the worker kill\'s "every earlier message delivered after" is about the lease. Ingest',
+    'a message it sent but had not recorded as sent is sent again once its lease runs out, and the',
+    "messages it held undelivered wait for that too (up to `HERALD_LEASE_MS`: the worker kill's",
+    '"every earlier message delivered after"; 0 when it held none at that moment). Ingest',
     'is disrupted while the proxy still sends connections to the dead API process (until its health',
     'checks fail) and while PostgreSQL is down (503 `HERALD_UNAVAILABLE`, retried by the client). The',
     "scheduler's leader is read from PostgreSQL's lock table (`pg_locks`: the leader holds a session",
