@@ -4,11 +4,16 @@
 //   npm run chaos                  # full: PostgreSQL (private cluster) and SQLite, ~5 minutes
 //   npm run chaos -- --short       # the short profile
 //   npm run chaos -- --only=sqlite # one topology (sqlite | postgres)
+//   npm run chaos -- --faults='PostgreSQL restart,disk full'   # only these rows (names as in the table)
 import { PROFILES, runPostgres, runSqlite } from '../test/chaos/run.ts';
 import { formatTable, verdict } from '../test/chaos/table.ts';
 
 const args = process.argv.slice(2);
-const profile = PROFILES[args.includes('--short') ? 'short' : 'full'];
+const faults = args.find((a) => a.startsWith('--faults='))?.slice('--faults='.length);
+const profile = {
+  ...PROFILES[args.includes('--short') ? 'short' : 'full'],
+  ...(faults ? { only: faults.split(',') } : {}),
+};
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const started = new Date();
 const t0 = Date.now();

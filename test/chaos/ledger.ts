@@ -82,8 +82,10 @@ export class WebhookSink {
   private answer(req: IncomingMessage, res: ServerResponse): void {
     this.requests++;
     const key = /^\/hook\/([^/?]+)/.exec(req.url ?? '')?.[1];
+    // Taken when it arrived (a slow receiver acts on it then, and answers late).
+    const arrived = Date.now();
     const ok = () => {
-      if (key) this.ledger.take(key);
+      if (key) this.ledger.take(key, arrived);
       if (!res.destroyed) res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     };
     if (this.mode === 'fail') {

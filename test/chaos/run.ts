@@ -31,6 +31,8 @@ export interface Profile {
   fuzzPerOperation: number;
   /** `herald worker` processes beside the `herald api` on PostgreSQL. */
   workers: number;
+  /** Run only these faults (by their name in the table); all when unset. */
+  only?: string[];
 }
 
 export const PROFILES: Record<Profile['name'], Profile> = {
@@ -116,23 +118,36 @@ interface Phase {
   ends: number[];
   /** When the phase began (its first injection). */
   startedAt: number;
+  /** When each fault was injected. */
+  injectedAt: number[];
   notes: string[];
   skipped?: string;
 }
 
 /**
  * Builds the rows of one topology from its ledger once it has drained. Messages count in the
- * row of the phase they were accepted in; a duplicate counts in the row of the phase in which
- * its first delivery happened (the one whose outcome was not recorded: a killed worker's, say).
+ * row of the phase they were accepted in. A duplicate counts in the row of the first fault
+ * injected between its first delivery and the repeat (a worker killed before it recorded the
+ * outcome, say); when none was, in the row of the phase its first delivery fell in (a receiver
+ * that answered after Herald's timeout).
  */
 function rowsOf(phases: Phase[], ledger: Ledger, load: Load): Row[] {
   const live = phases.filter((p) => !p.skipped);
-  const phaseAt = (t: number) => live.findLast((p) => p.startedAt <= t) ?? live[0];
+  const injections = live.flatMap((p) => p.injectedAt.map((at) => ({ at, p }))).sort((a, b) => a.at - b.at);
+  const causeOf = (first: number, repeat: number) =>
+    injections.find((i) => i.at >= first && i.at <= repeat)?.p ?? live.findLast((p) => p.startedAt <= first) ?? live[0];
   const dups = new Map<Phase, number>();
-  for (const times of ledger.taken.values()) {
+  const examples = new Map<Phase, string[]>();
+  for (const [key, times] of ledger.taken) {
     if (times.length < 2) continue;
-    const p = phaseAt(times[0]!);
-    if (p) dups.set(p, (dups.get(p) ?? 0) + times.length - 1);
+    const p = causeOf(times[0]!, times[1]!);
+    if (!p) continue;
+    dups.set(p, (dups.get(p) ?? 0) + times.length - 1);
+    const ex = examples.get(p) ?? [];
+    const a = ledger.accepted.get(key);
+    if (ex.length < 3)
+      ex.push(`${a?.channel ?? '?'} ${key} taken at ${times.map((t) => `+${t - p.startedAt} ms`).join(', ')}`);
+    examples.set(p, ex);
   }
   return phases.map((p) => {
     if (p.skipped)
@@ -168,6 +183,7 @@ function rowsOf(phases: Phase[], ledger: Ledger, load: Load): Row[] {
     if (s.refused) notes.push(`${s.refused} refused connections`);
     if (s.internal) notes.push(`${s.internal} × 500: ${s.samples.join(' | ')}`);
     if (s.other) notes.push(`${s.other} other answers: ${s.samples.join(' | ')}`);
+    if (duplicates) notes.push(`duplicates (after the phase began): ${examples.get(p)!.join('; ')}`);
     if (s.gaveUp) notes.push(`${s.gaveUp} messages given up by the client (never acknowledged)`);
     return {
       scenario: p.name,
@@ -238,12 +254,13 @@ type Log = (line: string) => void;
 async function phase(
   phases: Phase[],
   load: Load,
-  p: Omit<Phase, 'faults' | 'ends' | 'notes' | 'startedAt'> & { notes?: string[] },
+  p: Omit<Phase, 'faults' | 'ends' | 'notes' | 'startedAt' | 'injectedAt'> & { notes?: string[] },
   profile: Profile,
   inject: (ph: Phase) => Promise<void>,
   log: Log,
 ): Promise<void> {
-  const ph: Phase = { ...p, faults: 0, ends: [], startedAt: Date.now(), notes: p.notes ?? [] };
+  if (profile.only && !profile.only.includes(p.name)) return;
+  const ph: Phase = { ...p, faults: 0, ends: [], startedAt: Date.now(), injectedAt: [], notes: p.notes ?? [] };
   phases.push(ph);
   if (ph.skipped) {
     log(`${ph.name} (${ph.store}): skipped: ${ph.skipped}`);
@@ -251,6 +268,7 @@ async function phase(
   }
   load.phase = ph.name;
   for (let i = 0; i < profile.repeats; i++) {
+    ph.injectedAt.push(Date.now());
     await inject(ph);
     ph.faults++;
     await sleep(profile.settleMs);
@@ -361,19 +379,18 @@ export async function runPostgres(profile: Profile, log: Log): Promise<ChaosResu
       },
       log,
     );
-    let terminated = 0;
     await phase(
       phases,
       load,
       { name: 'pg_terminate_backend', store: 'postgres' },
       profile,
       async (ph) => {
-        terminated += await cluster.terminate('herald');
+        const n = await cluster.terminate('herald');
         ph.ends.push(Date.now());
+        ph.notes.push(`${n} sessions ended`);
       },
       log,
     );
-    phases.at(-1)!.notes.push(`${terminated} sessions ended`);
     await phase(
       phases,
       load,
