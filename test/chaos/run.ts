@@ -31,6 +31,11 @@ export interface Profile {
   fuzzPerOperation: number;
   /** `herald worker` processes beside the `herald api` on PostgreSQL. */
   workers: number;
+  /**
+   * HERALD_LEASE_MS: longer than an outage (with the server's restart), so that an outage alone
+   * must not cause a repeat; a killed worker's messages wait this long.
+   */
+  leaseMs: number;
   /** Run only these faults (by their name in the table); all when unset. */
   only?: string[];
 }
@@ -45,6 +50,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     drainMs: 45_000,
     fuzzPerOperation: 3,
     workers: 1,
+    leaseMs: 5000,
   },
   full: {
     name: 'full',
@@ -55,6 +61,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     drainMs: 120_000,
     fuzzPerOperation: 60,
     workers: 2,
+    leaseMs: 15_000,
   },
 };
 
@@ -71,14 +78,14 @@ export interface ChaosResult {
 }
 
 /** Settings that make a chaos run finish in seconds: short retries, lease and breaker. */
-function heraldEnv(databaseUrl: string, config: string): Record<string, string> {
+function heraldEnv(databaseUrl: string, config: string, profile: Profile): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
     HERALD_CONFIG: config,
     HERALD_API_KEY: API_KEY,
     HERALD_ALLOW_PRIVATE_NETWORKS: 'true',
     HERALD_POLL_MS: '50',
-    HERALD_LEASE_MS: '4000',
+    HERALD_LEASE_MS: String(profile.leaseMs),
     HERALD_RETRY_SCHEDULE: '0,100ms,300ms,1s',
     HERALD_BREAKER_COOLDOWN_MS: '300',
     HERALD_BREAKER_MAX_COOLDOWN_MS: '2000',
@@ -317,7 +324,7 @@ export async function runPostgres(profile: Profile, log: Log): Promise<ChaosResu
   try {
     await sink.start();
     await sms.start();
-    const env = heraldEnv(await cluster.createDatabase('herald'), providersFile(dir, sms));
+    const env = heraldEnv(await cluster.createDatabase('herald'), providersFile(dir, sms), profile);
     const api = new HeraldProcess('api', 'api', env);
     const workers = Array.from(
       { length: profile.workers },
@@ -512,7 +519,7 @@ export async function runSqlite(profile: Profile, log: Log): Promise<ChaosResult
   try {
     await sink.start();
     await sms.start();
-    const env = heraldEnv(`sqlite:${join(dbDir, 'herald.db')}`, providersFile(dir, sms));
+    const env = heraldEnv(`sqlite:${join(dbDir, 'herald.db')}`, providersFile(dir, sms), profile);
     const h = (herald = new HeraldProcess('serve', 'serve', env));
     await h.start();
     log(`sqlite: herald serve ${h.url}${noTmpfs ? ` (no tmpfs: ${noTmpfs})` : ', database on a 256 MB tmpfs'}`);
