@@ -32,7 +32,7 @@ export class HeraldProcess {
     return this.run?.child.pid;
   }
 
-  async start(timeoutMs = 60_000): Promise<void> {
+  async start(timeoutMs = 180_000): Promise<void> {
     if (this.port === 0) this.port = await closedPort();
     const portVar = this.role === 'worker' ? 'HERALD_METRICS_PORT' : 'PORT';
     const run = startCli([this.role], { HOST: '127.0.0.1', ...this.env, [portVar]: String(this.port) });
