@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -473,6 +473,8 @@ function mountTmpfs(dir: string, size: string): string | undefined {
   if (process.getuid?.() !== 0) return 'mounting a small tmpfs needs root';
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', dir], { stdio: 'pipe' });
+    // Unmounted by the run; this is for a run that dies first.
+    process.once('exit', () => spawnSync('umount', ['-l', dir], { stdio: 'ignore' }));
     return undefined;
   } catch (err) {
     return `mount -t tmpfs failed: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}`;
