@@ -50,13 +50,14 @@ export class SqliteThread {
     this.deadError = undefined;
     const worker = new Worker(THREAD_URL, { workerData: this.opts });
     this.worker = worker;
-    worker.unref();
     let opened!: (err?: Error) => void;
     const ready = new Promise<void>((resolve, reject) => {
       opened = (err) => (err ? reject(err) : resolve());
     });
     worker.on('message', (reply: Reply) => {
       if ('ready' in reply) {
+        // Held open while starting (someone awaits it); from now on only while calls wait.
+        if (this.waiting.size === 0) worker.unref();
         opened(reply.error ? errorFromData(reply.error) : undefined);
         return;
       }
@@ -103,6 +104,11 @@ export class SqliteThread {
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
       worker.postMessage({ ...req, id } as Request);
     });
+  }
+
+  /** Ends the thread at once, as a crash would: the waiting calls fail. (Tests; a thread that must go now.) */
+  async terminate(): Promise<void> {
+    await this.worker?.terminate();
   }
 
   /** Closes the database (after the requests already posted) and waits for the thread to end. */
