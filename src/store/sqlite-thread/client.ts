@@ -124,6 +124,7 @@ export class SqliteThread {
       await this.call({ op: 'close' });
     } finally {
       this.closed = true;
+      worker.ref(); // held open until it has ended
       await exited;
     }
   }
