@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { StoreUnavailableError } from '../faults.ts';
-import { errorFromData, type Reply, type Request, type ThreadOptions } from './protocol.ts';
+import { NewerDatabaseError } from '../migrator.ts';
+import type { ErrorData, Reply, Request, ThreadOptions } from './protocol.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type Call = DistributiveOmit<Request, 'id'>;
@@ -91,7 +92,9 @@ export class SqliteThread {
     if (this.closed) return Promise.reject(new Error('the store is closed'));
     if (!this.worker) {
       if (this.inMemory || generation !== undefined) {
-        return Promise.reject(this.deadError ?? new StoreUnavailableError('io', new Error('the SQLite thread is gone')));
+        return Promise.reject(
+          this.deadError ?? new StoreUnavailableError('io', new Error('the SQLite thread is gone')),
+        );
       }
       void this.spawn().catch(() => undefined); // an error opening fails the calls posted below
     } else if (generation !== undefined && generation !== this.generation) {
@@ -128,4 +131,20 @@ export class SqliteThread {
       await exited;
     }
   }
+}
+
+/** Rebuilds a thread's error on the event loop's side, with its codes as own properties (as node:sqlite has them). */
+export function errorFromData(d: ErrorData): Error {
+  // The errors of our own that callers tell apart by class.
+  const e = (d.name === 'NewerDatabaseError' ? new NewerDatabaseError(0) : new Error()) as Error & {
+    code?: string;
+    errcode?: number;
+    errstr?: string;
+  };
+  e.message = d.message;
+  if (d.name !== 'Error') e.name = d.name;
+  if (d.code !== undefined) e.code = d.code;
+  if (d.errcode !== undefined) e.errcode = d.errcode;
+  if (d.errstr !== undefined) e.errstr = d.errstr;
+  return e;
 }

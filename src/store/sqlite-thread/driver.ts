@@ -190,14 +190,20 @@ class ThreadConnection implements DatabaseConnection {
       return toQueryResult<R>(r, false);
     }
     if (this.d.reader && isRead(query)) {
-      return toQueryResult<R>(await this.d.reader.call<StatementResult>({ op: 'query', sql, params: parameters }), true);
+      return toQueryResult<R>(
+        await this.d.reader.call<StatementResult>({ op: 'query', sql, params: parameters }),
+        true,
+      );
     }
     if (!this.locked) {
       await this.d.mutex.lock();
       this.locked = true;
     }
     try {
-      return toQueryResult<R>(await this.d.writer.call<StatementResult>({ op: 'query', sql, params: parameters }), false);
+      return toQueryResult<R>(
+        await this.d.writer.call<StatementResult>({ op: 'query', sql, params: parameters }),
+        false,
+      );
     } finally {
       // One statement outside a transaction: give the write connection back at once.
       this.release();

@@ -1,5 +1,3 @@
-import { NewerDatabaseError } from '../migrator.ts';
-
 /**
  * The messages between the event loop and the SQLite thread (see thread.ts, client.ts).
  * One request, one reply, matched by `id`; the thread answers in the order it was asked.
@@ -63,20 +61,4 @@ export function errorData(err: unknown): ErrorData {
     errcode: typeof e.errcode === 'number' ? e.errcode : undefined,
     errstr: typeof e.errstr === 'string' ? e.errstr : undefined,
   };
-}
-
-/** Rebuilds the error on the event loop's side, with its codes as own properties (as node:sqlite has them). */
-export function errorFromData(d: ErrorData): Error {
-  // The errors of our own that callers tell apart by class.
-  const e = (d.name === 'NewerDatabaseError' ? new NewerDatabaseError(0) : new Error()) as Error & {
-    code?: string;
-    errcode?: number;
-    errstr?: string;
-  };
-  e.message = d.message;
-  if (d.name !== 'Error') e.name = d.name;
-  if (d.code !== undefined) e.code = d.code;
-  if (d.errcode !== undefined) e.errcode = d.errcode;
-  if (d.errstr !== undefined) e.errstr = d.errstr;
-  return e;
 }

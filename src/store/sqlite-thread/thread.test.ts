@@ -41,7 +41,10 @@ describe('the SQLite thread', () => {
     assert.equal(r.numAffectedRows, 2n);
     const rows = await sql<{ a: number; b: null }>`SELECT ${true} AS a, ${undefined} AS b`.execute(db);
     assert.deepEqual(rows.rows, [{ a: 1, b: null }]);
-    assert.deepEqual((await db.selectFrom('t').select('v').orderBy('id').execute()).map((x) => x.v), ['a', 'b']);
+    assert.deepEqual(
+      (await db.selectFrom('t').select('v').orderBy('id').execute()).map((x) => x.v),
+      ['a', 'b'],
+    );
     await db.destroy();
   });
 
@@ -128,7 +131,8 @@ describe('the SQLite thread', () => {
     const mem = await open(':memory:');
     const post2 = () => mem.writer.call({ op: 'query', sql: SLOW.compile(mem.db).sql, params: [] });
     const last = await killDuring(mem.writer, [post2(), post2(), post2(), post2()]);
-    assert.ok(last.at(-1)!.status === 'rejected' && isStoreUnavailable(last.at(-1)!.reason));
+    const lastCall = last.at(-1)!;
+    assert.ok(lastCall.status === 'rejected' && isStoreUnavailable(lastCall.reason));
     await assert.rejects(mem.db.selectFrom('t').selectAll().execute(), (e) => isStoreUnavailable(e));
     assert.ok(mem.faults.recent(60_000), 'recorded for readiness');
     await mem.db.destroy();

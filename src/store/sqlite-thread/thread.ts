@@ -1,8 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { migrateSqlite, sqliteMigrationStatus } from '../migrator.ts';
 import { bindParams, openSqlite } from '../node-sqlite-driver.ts';
-import { errorData, type Reply, type Request, type Statement, type StatementResult, type ThreadOptions } from './protocol.ts';
+import {
+  errorData,
+  type Reply,
+  type Request,
+  type Statement,
+  type StatementResult,
+  type ThreadOptions,
+} from './protocol.ts';
 
 /*
  * The SQLite thread: owns one connection and runs what the event loop posts, one request at a time,
@@ -74,9 +80,9 @@ function handle(req: Request): unknown {
       if (db.isTransaction) db.exec('ROLLBACK');
       return undefined;
     case 'migrate':
-      return migrateSqlite(db, () => req.now);
+      return loaded().migrateSqlite(db, () => req.now);
     case 'status':
-      return sqliteMigrationStatus(db);
+      return loaded().sqliteMigrationStatus(db);
     case 'close':
       cache.clear();
       db.close();
@@ -84,13 +90,45 @@ function handle(req: Request): unknown {
   }
 }
 
-port.on('message', (req: Request) => {
-  let reply: Reply;
+function reply(req: Request): void {
+  let r: Reply;
   try {
-    reply = { id: req.id, ok: true, value: handle(req) };
+    r = { id: req.id, ok: true, value: handle(req) };
   } catch (err) {
-    reply = { id: req.id, ok: false, error: errorData(err) };
+    r = { id: req.id, ok: false, error: errorData(err) };
   }
-  port.postMessage(reply);
+  port.postMessage(r);
   if (req.op === 'close') port.close();
+}
+
+// The migrations are loaded when first needed: a store opened to read or write starts faster.
+let migrator: typeof import('../migrator.ts') | undefined;
+let migratorError: unknown;
+function loaded(): typeof import('../migrator.ts') {
+  if (!migrator) throw migratorError;
+  return migrator;
+}
+/** Requests that arrived while the migrations load: answered after, in order. */
+let held: Request[] | undefined;
+
+port.on('message', (req: Request) => {
+  if (held) {
+    held.push(req);
+    return;
+  }
+  if (!migrator && migratorError === undefined && (req.op === 'migrate' || req.op === 'status')) {
+    held = [req];
+    void import('../migrator.ts')
+      .then(
+        (m) => (migrator = m),
+        (err: unknown) => (migratorError = err), // each held request then fails with it
+      )
+      .finally(() => {
+        const todo = held!;
+        held = undefined;
+        for (const r of todo) reply(r);
+      });
+    return;
+  }
+  reply(req);
 });
