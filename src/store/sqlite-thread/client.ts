@@ -105,7 +105,7 @@ export class SqliteThread {
     return new Promise<T>((resolve, reject) => {
       if (this.waiting.size === 0) worker.ref();
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage({ ...req, id } as Request);
+      worker.postMessage({ ...req, id });
     });
   }
 
