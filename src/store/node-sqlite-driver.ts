@@ -1,4 +1,36 @@
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { SqliteDatabase, SqliteStatement } from 'kysely';
+
+/**
+ * Gives `node:sqlite` the better-sqlite3 shape that Kysely's SqliteDialect expects, for a database
+ * used on the event loop (`sqlite::memory:`; a file runs on its own thread, see sqlite-thread/):
+ * `reader` tells whether a statement returns rows; `all/run/iterate` take the parameters as one
+ * array (node:sqlite wants them spread). Prepared statements are cached by SQL text: Kysely
+ * prepares on every query.
+ */
+export function wrapNodeSqlite(db: DatabaseSync, cacheSize = 256): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => db.close(),
+    prepare(sql: string): SqliteStatement {
+      const hit = cache.get(sql);
+      if (hit) return hit;
+      const stmt = adapt(db.prepare(sql));
+      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
+      cache.set(sql, stmt);
+      return stmt;
+    },
+  };
+}
+
+function adapt(stmt: StatementSync): SqliteStatement {
+  return {
+    reader: stmt.columns().length > 0,
+    all: (params) => stmt.all(...bindParams(params)),
+    run: (params) => stmt.run(...bindParams(params)),
+    iterate: (params) => stmt.iterate(...bindParams(params)) as IterableIterator<unknown>,
+  };
+}
 
 /** Parameters as node:sqlite binds them: booleans become 0/1, undefined becomes NULL. */
 export function bindParams(params: ReadonlyArray<unknown>): SQLInputValue[] {

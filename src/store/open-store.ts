@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { CAPABILITIES, type Dialect } from './capabilities.ts';
 import { KyselyApiKeyRepo } from './api-keys.repo.ts';
@@ -14,7 +14,8 @@ import { KyselyTemplateRepo } from './templates.repo.ts';
 import { KyselySettingsRepo } from './settings.repo.ts';
 import { KyselySuppressionRepo } from './suppressions.repo.ts';
 import { KyselyPreferenceRepo } from './preferences.repo.ts';
-import { migratePostgres, postgresMigrationStatus } from './migrator.ts';
+import { migratePostgres, migrateSqlite, postgresMigrationStatus, sqliteMigrationStatus } from './migrator.ts';
+import { openSqlite, wrapNodeSqlite } from './node-sqlite-driver.ts';
 import { SqliteThread } from './sqlite-thread/client.ts';
 import { ThreadDialect } from './sqlite-thread/driver.ts';
 import { FaultLog } from './faults.ts';
@@ -89,17 +90,31 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   if (dialect === 'sqlite') {
     const path = opts.url.slice('sqlite:'.length) || './data/herald.db';
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    // The database lives on a thread of its own (docs/decisions/0022): the event loop posts and awaits.
+    const faults = new FaultLog();
+    if (path === ':memory:') {
+      // In memory (tests, trying Herald out): nothing to fsync, and the database cannot outlive its
+      // one connection, so it stays on the event loop, where statements complete synchronously.
+      const raw = openSqlite(path);
+      const db = new Kysely<Database>({
+        dialect: guardDialect(new SqliteDialect({ database: wrapNodeSqlite(raw) }), faults),
+      });
+      return buildStore('sqlite', db, {
+        migrate: async () => migrateSqlite(raw, now),
+        status: async () => sqliteMigrationStatus(raw),
+        close: () => db.destroy(),
+        faults,
+      });
+    }
+    // A database file lives on a thread of its own (docs/decisions/0022): the event loop posts and awaits.
     const writer = await SqliteThread.start({ path });
     const threads = new ThreadDialect(writer);
-    const faults = new FaultLog();
     const db = new Kysely<Database>({ dialect: guardDialect(threads, faults) });
     return buildStore('sqlite', db, {
       migrate: () => threads.driver.exclusive(() => writer.call({ op: 'migrate', now: now() })),
       status: () => threads.driver.exclusive(() => writer.call({ op: 'status' })),
       close: () => db.destroy(),
       faults,
-      file: path === ':memory:' ? undefined : path,
+      file: path,
     });
   }
   const client = postgresClientConfig(opts);
