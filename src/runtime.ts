@@ -22,6 +22,7 @@ import { runShutdown } from './shutdown.ts';
 import { StatsRecorder } from './stats/recorder.ts';
 import type { Store } from './store/store.ts';
 import { createUnsubscribeKit } from './unsubscribe/setup.ts';
+import { EventEngine, resolveCallbackSecret } from './events/engine.ts';
 
 export type Role = 'api' | 'worker';
 
@@ -43,6 +44,8 @@ export interface Runtime {
   /** Postmaster's separate JSON-RPC listener, when HERALD_RPC_PORT is set (main.ts listens on it). */
   rpcApp?: FastifyInstance;
   worker?: Worker;
+  /** Status events: the outbox dispatcher and the event deliveries' worker (worker role). */
+  events?: EventEngine;
   /** The campaign scheduler (worker role), started with the runtime. */
   scheduler?: CampaignScheduler;
   /** The generated first API key, when one was made on this start. */
@@ -126,6 +129,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
           ['ingest', () => ingest.drain()],
           ['scheduler', () => rt.scheduler?.stop()],
           ['worker', () => rt.worker?.stop()],
+          ['events', () => rt.events?.stop()],
           ['stats', () => stats.stop()],
           ['providers', () => router.close()],
           ['store', () => store.close()],
@@ -177,6 +181,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     campaigns.onChange(() => scheduler.kick());
     scheduler.start();
     rt.scheduler = scheduler;
+    const callbackSecret = await resolveCallbackSecret(config, store, clock.now());
+    // Started beside the worker (main.ts): dispatcher and event deliveries.
+    rt.events = new EventEngine({ store, config, clock, logger, metrics, callbackSecret });
   }
   return rt;
 }

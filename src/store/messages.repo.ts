@@ -4,6 +4,7 @@ import type { NewMessage } from '../domain/message.ts';
 import { canTransition, RETRYABLE_STATES, type MessageState } from '../domain/states.ts';
 import type { Capabilities } from './capabilities.ts';
 import { WAKE_CHANNEL } from './listen.ts';
+import { recordAcceptance } from './event-outbox.ts';
 import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage, storableText } from './rows.ts';
 import type { Database, MessagesTable } from './schema.ts';
 import type {
@@ -107,7 +108,8 @@ export class KyselyMessageRepo implements MessageRepo {
       }
       const results: InsertResult[] = [];
       const rows: MessagesTable[] = [];
-      for (const m of messages) {
+      const created: number[] = [];
+      for (const [i, m] of messages.entries()) {
         const prior = m.idempotencyKey ? seen.get(m.idempotencyKey) : undefined;
         if (prior) {
           const kind = prior.hash === (m.requestHash ?? null) ? 'existing' : 'conflict';
@@ -116,12 +118,14 @@ export class KyselyMessageRepo implements MessageRepo {
         }
         const row = rowFromNewMessage(m, uuidv7(now), now);
         rows.push(row);
+        created.push(i);
         results.push({ kind: 'created', id: row.id, state: row.state as MessageState });
         if (m.idempotencyKey) seen.set(m.idempotencyKey, { id: row.id, state: 'queued', hash: row.request_hash });
       }
       for (const part of chunk(rows, Math.floor(this.caps.maxParams / MESSAGE_COLUMNS))) {
         await db.executeQuery(insertRowsQuery(part, this.caps.numberedParams));
       }
+      await recordAcceptance(db, messages, rows, created, now);
       // Wakes idle workers in other processes when this transaction commits (PostgreSQL); the
       // payload names the schema, so installs sharing the database do not wake each other.
       if (rows.length > 0 && this.caps.listenNotify)

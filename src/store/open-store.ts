@@ -14,6 +14,8 @@ import { KyselyTemplateRepo } from './templates.repo.ts';
 import { KyselySettingsRepo } from './settings.repo.ts';
 import { KyselySuppressionRepo } from './suppressions.repo.ts';
 import { KyselyPreferenceRepo } from './preferences.repo.ts';
+import { KyselyEndpointRepo } from './endpoints.repo.ts';
+import { KyselyEventDeliveryRepo } from './event-deliveries.repo.ts';
 import { migratePostgres, migrateSqlite, postgresMigrationStatus, sqliteMigrationStatus } from './migrator.ts';
 import { openSqlite, wrapNodeSqlite } from './node-sqlite-driver.ts';
 import { FaultLog } from './faults.ts';
@@ -68,6 +70,8 @@ function buildStore(dialect: Dialect, db: Kysely<Database>, ops: StoreOps): Stor
     settings: new KyselySettingsRepo(db),
     suppressions: new KyselySuppressionRepo(db),
     preferences: new KyselyPreferenceRepo(db),
+    endpoints: new KyselyEndpointRepo(db),
+    eventDeliveries: new KyselyEventDeliveryRepo(db, caps),
     migrate: () => ops.migrate(),
     migrationStatus: () => ops.status(),
     async ping() {

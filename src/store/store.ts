@@ -14,6 +14,8 @@ import type { TemplateRepo } from './templates.repo.ts';
 import type { KyselySettingsRepo } from './settings.repo.ts';
 import type { KyselySuppressionRepo } from './suppressions.repo.ts';
 import type { KyselyPreferenceRepo } from './preferences.repo.ts';
+import type { KyselyEndpointRepo } from './endpoints.repo.ts';
+import type { KyselyEventDeliveryRepo } from './event-deliveries.repo.ts';
 
 /** Result of inserting one message. */
 export type InsertResult =
@@ -120,6 +122,9 @@ export interface MessageRepo {
   countByState(): Promise<Record<string, number>>;
 }
 
+/** What the worker needs of a queue: the message table, or the event deliveries (issue 13). */
+export type DeliveryQueue = Pick<MessageRepo, 'claim' | 'complete' | 'extendLeases' | 'reapLeases' | 'expireOverdue'>;
+
 export type { ApiKeyRecord, ApiKeyRepo } from './api-keys.repo.ts';
 
 export type Writability = { ok: true } | { ok: false; reason: string };
@@ -155,6 +160,10 @@ export interface Store {
   readonly suppressions: KyselySuppressionRepo;
   /** Opt-out category flags per recipient (keys normalised by callers). */
   readonly preferences: KyselyPreferenceRepo;
+  /** Event endpoints and their signing secrets (migration 0008). */
+  readonly endpoints: KyselyEndpointRepo;
+  /** Status events: the outbox dispatcher, the deliveries' queue, their log, replay, retention (purgeOlderThan). */
+  readonly eventDeliveries: KyselyEventDeliveryRepo;
   /** Runs pending migrations (serialised between processes); refuses a database newer than the code. */
   migrate(): Promise<MigrationStatus>;
   migrationStatus(): Promise<MigrationStatus>;

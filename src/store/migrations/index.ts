@@ -5,6 +5,7 @@ import { migration as m0004 } from './0004-campaigns.ts';
 import { migration as m0005 } from './0005-stats.ts';
 import { migration as m0006 } from './0006-access.ts';
 import { migration as m0007 } from './0007-content.ts';
+import { migration as m0008 } from './0008-events.ts';
 import { migration as m0011 } from './0011-health.ts';
 
 /**
@@ -19,6 +20,6 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append new ones here. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0011];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0011];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
