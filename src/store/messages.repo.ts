@@ -320,12 +320,21 @@ export class KyselyMessageRepo implements MessageRepo {
     return Number(r.numUpdatedRows);
   }
 
+  /** Each expired message gets its `events` row in the same transaction (status events read them). */
   async expireOverdue(now: number): Promise<number> {
-    const r = await sql`
-      UPDATE messages ${this.indexedBy('messages_not_after')}
-      SET state = 'expired', reason = 'not_after passed before it could be sent', updated_at = ${now}
-      WHERE state = 'queued' AND not_after IS NOT NULL AND not_after < ${now}`.execute(this.db);
-    return Number(r.numAffectedRows ?? 0);
+    const reason = 'not_after passed before it could be sent';
+    return this.inTx(async (db) => {
+      await sql`
+        INSERT INTO events (message_id, at, type, from_state, to_state, source, detail)
+        SELECT id, ${now}, 'expired', 'queued', 'expired', 'worker', ${reason}
+        FROM messages ${this.indexedBy('messages_not_after')}
+        WHERE state = 'queued' AND not_after IS NOT NULL AND not_after < ${now}`.execute(db);
+      const r = await sql`
+        UPDATE messages ${this.indexedBy('messages_not_after')}
+        SET state = 'expired', reason = ${reason}, updated_at = ${now}
+        WHERE state = 'queued' AND not_after IS NOT NULL AND not_after < ${now}`.execute(db);
+      return Number(r.numAffectedRows ?? 0);
+    });
   }
 
   /** The partial index made for a statement, named where the planner needs telling (caps.indexHints). */

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../../errors/app-error.ts';
 import { EVENT_TYPES, type Endpoint } from '../../../events/model.ts';
+import { resolveCallbackSecret } from '../../../events/engine.ts';
 import { TargetGuard } from '../../../providers/webhook/guard.ts';
 import type { DeliveryRecord } from '../../../store/event-deliveries.repo.ts';
 import type { AppDeps } from '../../deps.ts';
@@ -209,6 +210,31 @@ export function endpointRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     );
 
     app.get(
+      '/v1/endpoints/callback-secret',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          tags: ['endpoints'],
+          operationId: 'getCallbackSecret',
+          summary: 'The secret that signs per-message callbacks',
+          description:
+            '`HERALD_CALLBACK_SECRET`, or the one Herald generated at its first start. Admin keys only; reading ' +
+            'it is recorded in the audit log.',
+          response: { 200: Type.Object({ secret: Type.String() }), ...errors },
+        },
+      },
+      async (req) => {
+        const now = deps.clock.now();
+        const secret = await resolveCallbackSecret(deps.config, deps.store, now);
+        await deps.store.audit.record(
+          { actor: actorOf(req), action: 'endpoint.read_callback_secret', objectType: 'endpoint' },
+          now,
+        );
+        return { secret };
+      },
+    );
+
+    app.get(
       '/v1/endpoints/:id',
       {
         config: { scope: 'endpoints' },
@@ -256,11 +282,7 @@ export function endpointRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         if (req.body.url !== undefined) checkUrl(req.body.url);
         const now = deps.clock.now();
         const e = await deps.store.transaction(async (tx) => {
-          const r = await tx.endpoints.update(
-            req.params.id,
-            { ...req.body, events: req.body.events },
-            now,
-          );
+          const r = await tx.endpoints.update(req.params.id, { ...req.body, events: req.body.events }, now);
           if (!r) return undefined;
           await tx.audit.record(
             {
