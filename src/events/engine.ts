@@ -12,6 +12,11 @@ import { newSigningSecret } from './model.ts';
 
 /** Events read from the outbox per dispatcher transaction. */
 export const DISPATCH_PAGE = 500;
+/** Least pause of the deliveries' worker when idle, and of the dispatcher between passes. */
+const IDLE_POLL_MS = 250;
+const DISPATCH_POLL_MS = 100;
+/** Campaign starts and ends are looked for this often (they are rare; events rows are checked every pass). */
+const CAMPAIGN_CHECK_MS = 1000;
 
 export interface EventEngineDeps {
   store: Store;
@@ -44,6 +49,7 @@ export class EventEngine {
   private done: Promise<void> = Promise.resolve();
   private sleeping: AbortController | null = null;
   private failures = 0;
+  private campaignsCheckedAt = 0;
 
   constructor(deps: EventEngineDeps) {
     this.d = deps;
@@ -63,7 +69,8 @@ export class EventEngine {
       clock: deps.clock,
       logger,
       metrics: deps.metrics,
-      config: deps.config.worker,
+      // Woken by the dispatcher when it queues deliveries; polling finds retries that come due.
+      config: { ...deps.config.worker, pollMs: Math.max(deps.config.worker.pollMs, IDLE_POLL_MS) },
       queue,
       listen: false,
       // No message metrics or dashboard counters: deliveries are not messages. A debug line each.
@@ -85,7 +92,6 @@ export class EventEngine {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.worker.start();
     this.done = this.loop();
   }
 
@@ -104,16 +110,20 @@ export class EventEngine {
 
   /** One dispatcher pass (tests call it directly). */
   async dispatchOnce(): Promise<{ read: number; queued: number }> {
-    const r = await this.d.store.eventDeliveries.dispatch(
-      this.d.clock.now(),
-      DISPATCH_PAGE,
-      this.d.config.worker.retry.maxAttempts,
-    );
+    const now = this.d.clock.now();
+    const campaigns = now - this.campaignsCheckedAt >= CAMPAIGN_CHECK_MS;
+    if (campaigns) this.campaignsCheckedAt = now;
+    const r = await this.d.store.eventDeliveries.dispatch(now, DISPATCH_PAGE, this.d.config.worker.retry.maxAttempts, {
+      campaigns,
+    });
     if (r.queued > 0) this.worker.wake();
     return r;
   }
 
   private async loop(): Promise<void> {
+    // Start after one pause: a starting process's first message deliveries go before event work.
+    await this.pause();
+    if (this.running) this.worker.start();
     while (this.running) {
       let full = false;
       try {
@@ -125,10 +135,14 @@ export class EventEngine {
         this.d.metrics.loopErrors.inc({ loop: 'events' });
         this.d.logger.error({ err: coerceError(err), loop: 'events' }, 'event dispatcher error');
       }
-      if (!this.running || full) continue;
-      const sleeping = (this.sleeping = new AbortController());
-      await sleep(this.d.clock, outagePause(this.d.config.worker.pollMs, this.failures), sleeping.signal);
-      this.sleeping = null;
+      if (this.running && !full) await this.pause();
     }
+  }
+
+  private async pause(): Promise<void> {
+    const sleeping = (this.sleeping = new AbortController());
+    const interval = Math.max(this.d.config.worker.pollMs, DISPATCH_POLL_MS);
+    await sleep(this.d.clock, outagePause(interval, this.failures), sleeping.signal);
+    this.sleeping = null;
   }
 }

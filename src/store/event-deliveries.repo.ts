@@ -141,7 +141,14 @@ export class KyselyEventDeliveryRepo {
    * dispatchers in several processes take turns. Campaign starts and ends are marked on the
    * campaign row (events_sent) in the same transaction.
    */
-  async dispatch(now: number, limit: number, maxAttempts: number): Promise<DispatchResult> {
+  async dispatch(
+    now: number,
+    limit: number,
+    maxAttempts: number,
+    opts: { campaigns?: boolean } = {},
+  ): Promise<DispatchResult> {
+    // Idle passes cost two small reads and no transaction.
+    if (!opts.campaigns && !this.db.isTransaction && !(await this.pending())) return { read: 0, queued: 0 };
     return this.inTx(async (db) => {
       const pg = this.caps.skipLocked;
       const cursor = pg
@@ -257,7 +264,7 @@ export class KyselyEventDeliveryRepo {
         for (const e of targets) queue(eventId, r.type, m.id, body, e);
         if (cbWants) queue(eventId, r.type, m.id, body, { id: null, url: cb.url });
       }
-      await this.dispatchCampaigns(db, endpoints, now, queue);
+      if (opts.campaigns !== false) await this.dispatchCampaigns(db, endpoints, now, queue);
       for (const part of chunk(deliveries, 500)) await db.insertInto('event_deliveries').values(part).execute();
       const last = rows[rows.length - 1];
       if (last)
@@ -268,6 +275,21 @@ export class KyselyEventDeliveryRepo {
           .execute();
       return { read: rows.length, queued: deliveries.length };
     });
+  }
+
+  /** Whether an event row waits past the cursor (a read outside any transaction). */
+  private async pending(): Promise<boolean> {
+    const c = await this.db
+      .selectFrom('event_cursor')
+      .select(['last_id', 'last_tx'])
+      .where('name', '=', 'events')
+      .executeTakeFirst();
+    if (!c) return false;
+    const { rows } = this.caps.skipLocked
+      ? await sql`SELECT 1 AS x FROM events WHERE (txid, id) > (${String(c.last_tx)}::xid8, ${c.last_id})
+          AND txid < pg_snapshot_xmin(pg_current_snapshot()) LIMIT 1`.execute(this.db)
+      : await sql`SELECT 1 AS x FROM events WHERE id > ${c.last_id} LIMIT 1`.execute(this.db);
+    return rows.length > 0;
   }
 
   /** campaign.started / campaign.finished: marked on the campaign row (events_sent 0 → 1 → 2). */
