@@ -44,7 +44,7 @@ CREATE TABLE event_deliveries (
   created_at ${t.big} NOT NULL,
   updated_at ${t.big} NOT NULL
 );
-CREATE INDEX event_deliveries_claim ON event_deliveries (due_at) WHERE state = 'queued';
+CREATE INDEX event_deliveries_claim ON event_deliveries (due_at, lane, endpoint_id) WHERE state = 'queued';
 CREATE INDEX event_deliveries_lease ON event_deliveries (lease_until) WHERE state = 'sending';
 CREATE INDEX event_deliveries_endpoint ON event_deliveries (endpoint_id, id);
 CREATE INDEX event_deliveries_message ON event_deliveries (message_id);
