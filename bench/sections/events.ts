@@ -109,7 +109,7 @@ async function events(ctx: Ctx): Promise<Measured> {
           label: `herald worker, ${STORE_NAME[b]}, no endpoints`,
           value: base.mean,
           unit: 'deliveries/s',
-          note: base.note,
+          note: `mean of ${fmt(before.rate)} (before the run with endpoints) and ${fmt(after.rate)} (after it)`,
           command,
         },
         {
