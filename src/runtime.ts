@@ -17,6 +17,7 @@ import { MessageService } from './services/messages.ts';
 import { CampaignScheduler } from './campaigns/scheduler.ts';
 import { CampaignService } from './campaigns/service.ts';
 import { RecipientScreen } from './services/screening.ts';
+import { RetentionJob } from './services/retention.ts';
 import { openStore } from './store/open-store.ts';
 import { runShutdown } from './shutdown.ts';
 import { StatsRecorder } from './stats/recorder.ts';
@@ -48,6 +49,8 @@ export interface Runtime {
   events?: EventEngine;
   /** The campaign scheduler (worker role), started with the runtime. */
   scheduler?: CampaignScheduler;
+  /** Retention (worker role): purges final messages past HERALD_RETENTION_DAYS, started with the runtime. */
+  retention?: RetentionJob;
   /** The generated first API key, when one was made on this start. */
   generatedKey?: string;
   /**
@@ -120,6 +123,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
           ['rpc', () => rt.rpcApp?.close()],
           ['ingest', () => ingest.drain()],
           ['scheduler', () => rt.scheduler?.stop()],
+          ['retention', () => rt.retention?.stop()],
           ['worker', () => rt.worker?.stop()],
           ['events', () => rt.events?.stop()],
           ['stats', () => stats.stop()],
@@ -176,6 +180,20 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     const callbackSecret = await resolveCallbackSecret(config, store, clock.now());
     // Started beside the worker (main.ts): dispatcher and event deliveries.
     rt.events = new EventEngine({ store, config, clock, logger, metrics, callbackSecret });
+    // The audit log keeps 90 days whatever retention asks (AUDIT_MIN_RETENTION_MS).
+    rt.retention = new RetentionJob({
+      store,
+      clock,
+      logger: logger.child({ role: 'retention' }),
+      metrics,
+      policy: config.retention,
+      purgers: [
+        { name: 'audit_log', purgeOlderThan: (before, now) => store.audit.purgeOlderThan(before, now) },
+        // Finished event deliveries and their attempts, a batch per pass.
+        { name: 'event_deliveries', purgeOlderThan: (before) => store.eventDeliveries.purgeOlderThan(before) },
+      ],
+    });
+    rt.retention.start();
   }
   return rt;
 }

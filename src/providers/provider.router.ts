@@ -30,6 +30,8 @@ export interface ProviderInfo {
   type: string;
   channel: string;
   breaker: BreakerState;
+  /** When an open breaker lets its next trial call through (ms epoch); null unless open. */
+  pausedUntil: number | null;
   /** Default outbox standing in for a channel without providers. */
   isDefault: boolean;
 }
@@ -216,6 +218,8 @@ export class ProviderRouter implements Router {
       type: provider.type,
       channel: provider.channel,
       breaker: this.breakers.get(provider.name)!.state,
+      pausedUntil:
+        this.breakers.get(provider.name)!.state === 'open' ? this.breakers.get(provider.name)!.reopensAt : null,
       isDefault: !this.config.providers.some((p) => p.name === config.name),
     }));
   }

@@ -15,6 +15,9 @@ import type { KyselyPreferenceRepo } from './preferences.repo.ts';
 import type { KyselyOutboxRepo } from './outbox.repo.ts';
 import type { KyselyRecipientRepo } from './recipients.repo.ts';
 import type { ScreeningRepo } from './screening.repo.ts';
+import type { KyselyMessageBulkRepo } from './message-bulk.repo.ts';
+import type { KyselyRetentionRepo } from './retention.repo.ts';
+import type { KyselyErasureRepo } from './erasure.repo.ts';
 import type { KyselyEndpointRepo } from './endpoints.repo.ts';
 import type { KyselyEventDeliveryRepo } from './event-deliveries.repo.ts';
 
@@ -31,6 +34,12 @@ export interface MessageFilter {
   channel?: Channel | undefined;
   provider?: string | undefined;
   recipient?: string | undefined;
+  /** Recipients that start with this text (case-insensitive for ASCII letters). */
+  recipientPrefix?: string | undefined;
+  /** Recipients that contain this text (case-insensitive for ASCII letters). */
+  recipientContains?: string | undefined;
+  /** The id the provider gave the message (exact). */
+  providerMessageId?: string | undefined;
   campaignId?: string | undefined;
   /** Created at or after (ms). */
   since?: number | undefined;
@@ -170,6 +179,12 @@ export interface Store {
   readonly outbox: KyselyOutboxRepo;
   /** Message look-ups by recipient (de-duplication by unique id). */
   readonly recipients: KyselyRecipientRepo;
+  /** Retry and cancel by filter, counted first and applied in short keyset pages. */
+  readonly bulk: KyselyMessageBulkRepo;
+  /** Retention: final messages past the policy, deleted with their attempts and events in small batches. */
+  readonly retention: KyselyRetentionRepo;
+  /** Erasure of one person's data (GDPR Art. 17). */
+  readonly erasure: KyselyErasureRepo;
   /** Event endpoints and their signing secrets (migration 0008). */
   readonly endpoints: KyselyEndpointRepo;
   /** Status events: the outbox dispatcher, the deliveries' queue, their log, replay, retention (purgeOlderThan). */
