@@ -17,6 +17,7 @@ import { MessageService } from './services/messages.ts';
 import { CampaignScheduler } from './campaigns/scheduler.ts';
 import { CampaignService } from './campaigns/service.ts';
 import { RecipientScreen } from './services/screening.ts';
+import { RetentionJob } from './services/retention.ts';
 import { openStore } from './store/open-store.ts';
 import { runShutdown } from './shutdown.ts';
 import { StatsRecorder } from './stats/recorder.ts';
@@ -45,6 +46,8 @@ export interface Runtime {
   worker?: Worker;
   /** The campaign scheduler (worker role), started with the runtime. */
   scheduler?: CampaignScheduler;
+  /** Retention (worker role): purges final messages past HERALD_RETENTION_DAYS, started with the runtime. */
+  retention?: RetentionJob;
   /** The generated first API key, when one was made on this start. */
   generatedKey?: string;
   /**
@@ -117,6 +120,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
           ['rpc', () => rt.rpcApp?.close()],
           ['ingest', () => ingest.drain()],
           ['scheduler', () => rt.scheduler?.stop()],
+          ['retention', () => rt.retention?.stop()],
           ['worker', () => rt.worker?.stop()],
           ['stats', () => stats.stop()],
           ['providers', () => router.close()],
@@ -169,6 +173,17 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     campaigns.onChange(() => scheduler.kick());
     scheduler.start();
     rt.scheduler = scheduler;
+    // The audit log keeps 90 days whatever retention asks (AUDIT_MIN_RETENTION_MS).
+    // TODO(events-core): add the event deliveries' purgeOlderThan here once endpoints land on main.
+    rt.retention = new RetentionJob({
+      store,
+      clock,
+      logger: logger.child({ role: 'retention' }),
+      metrics,
+      policy: config.retention,
+      purgers: [{ name: 'audit_log', purgeOlderThan: (before, now) => store.audit.purgeOlderThan(before, now) }],
+    });
+    rt.retention.start();
   }
   return rt;
 }

@@ -17,8 +17,13 @@ import { KyselyPreferenceRepo } from './preferences.repo.ts';
 import { KyselyOutboxRepo } from './outbox.repo.ts';
 import { KyselyRecipientRepo } from './recipients.repo.ts';
 import { ScreeningRepo } from './screening.repo.ts';
+import { KyselyMessageBulkRepo } from './message-bulk.repo.ts';
+import { KyselyRetentionRepo } from './retention.repo.ts';
+import { KyselyErasureRepo } from './erasure.repo.ts';
 import { migratePostgres, migrateSqlite, postgresMigrationStatus, sqliteMigrationStatus } from './migrator.ts';
 import { openSqlite, wrapNodeSqlite } from './node-sqlite-driver.ts';
+import { SqliteThread } from './sqlite-thread/client.ts';
+import { ThreadDialect } from './sqlite-thread/driver.ts';
 import { FaultLog } from './faults.ts';
 import { guardDialect } from './guarded-dialect.ts';
 import { checkWritable } from './health.ts';
@@ -86,6 +91,9 @@ function buildStore(dialect: Dialect, db: Kysely<Database>, ops: StoreOps): Stor
     screening: new ScreeningRepo(db),
     outbox: new KyselyOutboxRepo(db),
     recipients: new KyselyRecipientRepo(db),
+    bulk: new KyselyMessageBulkRepo(db, caps),
+    retention: new KyselyRetentionRepo(db, caps),
+    erasure: new KyselyErasureRepo(db, caps),
     migrate: () => ops.migrate(),
     migrationStatus: () => ops.status(),
     async ping() {
@@ -107,17 +115,31 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   if (dialect === 'sqlite') {
     const path = opts.url.slice('sqlite:'.length) || './data/herald.db';
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const raw = openSqlite(path);
     const faults = new FaultLog();
-    const db = new Kysely<Database>({
-      dialect: guardDialect(new SqliteDialect({ database: wrapNodeSqlite(raw) }), faults),
-    });
+    if (path === ':memory:') {
+      // In memory (tests, trying Herald out): nothing to fsync, and the database cannot outlive its
+      // one connection, so it stays on the event loop, where statements complete synchronously.
+      const raw = openSqlite(path);
+      const db = new Kysely<Database>({
+        dialect: guardDialect(new SqliteDialect({ database: wrapNodeSqlite(raw) }), faults),
+      });
+      return buildStore('sqlite', db, {
+        migrate: async () => migrateSqlite(raw, now),
+        status: async () => sqliteMigrationStatus(raw),
+        close: () => db.destroy(),
+        faults,
+      });
+    }
+    // A database file lives on a thread of its own (docs/decisions/0022): the event loop posts and awaits.
+    const writer = await SqliteThread.start({ path });
+    const threads = new ThreadDialect(writer);
+    const db = new Kysely<Database>({ dialect: guardDialect(threads, faults) });
     return buildStore('sqlite', db, {
-      migrate: async () => migrateSqlite(raw, now),
-      status: async () => sqliteMigrationStatus(raw),
+      migrate: () => threads.driver.exclusive(() => writer.call({ op: 'migrate', now: now() })),
+      status: () => threads.driver.exclusive(() => writer.call({ op: 'status' })),
       close: () => db.destroy(),
       faults,
-      file: path === ':memory:' ? undefined : path,
+      file: path,
     });
   }
   const client = postgresClientConfig(opts);

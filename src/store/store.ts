@@ -15,6 +15,9 @@ import type { KyselyPreferenceRepo } from './preferences.repo.ts';
 import type { KyselyOutboxRepo } from './outbox.repo.ts';
 import type { KyselyRecipientRepo } from './recipients.repo.ts';
 import type { ScreeningRepo } from './screening.repo.ts';
+import type { KyselyMessageBulkRepo } from './message-bulk.repo.ts';
+import type { KyselyRetentionRepo } from './retention.repo.ts';
+import type { KyselyErasureRepo } from './erasure.repo.ts';
 
 /** Result of inserting one message. */
 export type InsertResult =
@@ -171,6 +174,12 @@ export interface Store {
   readonly outbox: KyselyOutboxRepo;
   /** Message look-ups by recipient (de-duplication by unique id). */
   readonly recipients: KyselyRecipientRepo;
+  /** Retry and cancel by filter, counted first and applied in short keyset pages. */
+  readonly bulk: KyselyMessageBulkRepo;
+  /** Retention: final messages past the policy, deleted with their attempts and events in small batches. */
+  readonly retention: KyselyRetentionRepo;
+  /** Erasure of one person's data (GDPR Art. 17). */
+  readonly erasure: KyselyErasureRepo;
   /** Runs pending migrations (serialised between processes); refuses a database newer than the code. */
   migrate(): Promise<MigrationStatus>;
   migrationStatus(): Promise<MigrationStatus>;

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useApi } from '../session.tsx';
+import { BulkActions } from '../components/BulkActions.tsx';
 import { useLoad } from '../hooks.ts';
 import { CHANNELS, MESSAGE_STATES, type Message, type Page } from '../types.ts';
 import { Badge, Empty, ErrorBox, Field, Loading, PageHeader } from '../components/ui.tsx';
@@ -170,6 +171,7 @@ export function Messages(props: { query: URLSearchParams }) {
         </div>
       </FilterPanel>
 
+      <BulkActions filters={filters} onDone={page.reload} />
       {page.error && <ErrorBox error={page.error} onRetry={page.reload} />}
       <section className="card" aria-label="Messages" aria-busy={page.loading}>
         {!page.data && page.loading ? (

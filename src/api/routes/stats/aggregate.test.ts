@@ -1,11 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bucketStarts, densify, summarize, totalsBy } from './aggregate.ts';
+import { bucketCount, bucketStarts, densify, summarize, totalsBy } from './aggregate.ts';
 import { quantile } from '../../../stats/quantile.ts';
 import { DELIVERY_LATENCY_BUCKETS_MS } from '../../../store/migrations/0005-stats.ts';
 
 const percentile = (b: number[], q: number) => quantile(b, DELIVERY_LATENCY_BUCKETS_MS, q);
 const zeros = () => DELIVERY_LATENCY_BUCKETS_MS.map(() => 0);
+
+void test('bucketCount is the length of bucketStarts, without making them', () => {
+  for (const [since, until, ms] of [
+    [125_000, 300_000, 60_000],
+    [120_000, 180_000, 60_000],
+    [120_000, 180_001, 60_000],
+    [300_000, 300_000, 60_000],
+    [400_000, 300_000, 60_000],
+    [-125_000, 300_000, 60_000],
+  ] as const)
+    assert.equal(bucketCount(since, until, ms), bucketStarts(since, until, ms).length, `${since}..${until}`);
+  const years = bucketCount(Date.parse('0001-01-01T00:00:00Z'), Date.parse('2026-01-01T00:00:00Z'), 60_000);
+  assert.ok(years > 1440 * 365 * 2000, String(years));
+});
 
 void test('bucketStarts aligns down and stops before until', () => {
   assert.deepEqual(bucketStarts(125_000, 300_000, 60_000), [120_000, 180_000, 240_000]);

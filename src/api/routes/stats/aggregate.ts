@@ -14,7 +14,13 @@ export interface DenseSeries {
   segments: number[];
 }
 
-/** Bucket starts from `since` (aligned down) to before `until`. */
+/** How many buckets bucketStarts(since, until, bucketMs) has, counted without making them. */
+export function bucketCount(since: number, until: number, bucketMs: number): number {
+  const first = since - (since % bucketMs);
+  return until > first ? Math.ceil((until - first) / bucketMs) : 0;
+}
+
+/** Bucket starts from `since` (aligned down) to before `until`. Check bucketCount first: this builds them all. */
 export function bucketStarts(since: number, until: number, bucketMs: number): number[] {
   const out: number[] = [];
   for (let t = since - (since % bucketMs); t < until; t += bucketMs) out.push(t);

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../../errors/app-error.ts';
 import type { AppDeps } from '../../deps.ts';
 import { ErrorSchema } from '../messages/schemas.ts';
-import { bucketStarts, densify, summarize, totalsBy, zeroCounts } from './aggregate.ts';
+import { bucketCount, bucketStarts, densify, summarize, totalsBy, zeroCounts } from './aggregate.ts';
 import { OverviewQuery, OverviewSchema, TimeseriesQuery, TimeseriesSchema } from './schemas.ts';
 
 const MINUTE = 60_000;
@@ -55,9 +55,10 @@ export function statsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         const until = q.until ? Date.parse(q.until) : now + 1;
         const since = q.since ? Date.parse(q.since) : until - b.span;
         if (!(since < until)) throw new AppError('HERALD_VALIDATION', 'since must be before until');
-        const starts = bucketStarts(since, until, b.ms);
-        if (starts.length > b.max)
+        // Counted before they are made: `since=1970-01-01` in minutes would be 30 million of them.
+        if (bucketCount(since, until, b.ms) > b.max)
           throw new AppError('HERALD_VALIDATION', `At most ${b.max} ${q.bucket ?? 'minute'} buckets per request`);
+        const starts = bucketStarts(since, until, b.ms);
         const from = starts[0]!;
         await deps.stats?.flush(); // read this process's own counts too, not a second old
         const rows = await repo.series(from, until, b.ms, q.by ?? 'all');
