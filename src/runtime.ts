@@ -5,7 +5,7 @@ import { buildOpsApp } from './api/ops-app.ts';
 import { buildRpcApp } from './api/compat/postmaster/rpc-server.ts';
 import { bootstrapApiKey } from './auth/api-keys.ts';
 import type { Config } from './config/config.ts';
-import type { Channel } from './domain/message.ts';
+import { carrierOf } from './domain/lanes.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createProviderHub, type ProviderHub } from './providers/hub.ts';
@@ -93,17 +93,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   const unsubscribe = await createUnsubscribeKit(config, store, clock);
   const providers = createProviderHub({ config, store, clock, logger, metrics, mail: unsubscribe.mail });
   // Accepted messages count under the provider that will carry them: the one named, else the route's first.
-  const providerOf = (channel: Channel, provider?: string): string =>
-    provider ?? (channel === 'webhook' ? 'webhook' : (providers.set.routes[channel][0] ?? channel));
-  const ingest = new Ingest({
-    store,
-    clock,
-    metrics,
-    stats,
-    screen: (m) => screen.screenNew(m),
-    providerOf: (m) => providerOf(m.channel, m.provider),
-  });
-  const messages = new MessageService({ store, ingest, clock, config });
+  const routes = providers.set.routes;
+  const ingest = new Ingest({ store, clock, metrics, stats, screen: (m) => screen.screenNew(m), routes });
+  const messages = new MessageService({ store, ingest, clock, config, routes });
   const campaigns = new CampaignService({ store, clock, config });
   const router: Router = new CompositeRouter([new WebhookRouter(config, clock), providers.router]);
   const rt: Runtime = {
@@ -169,7 +161,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       maxAttempts: (channel, provider) => messages.defaultMaxAttempts(channel, provider),
       onMessages: () => worker.wake(),
       onAccepted: (channel, provider, n, segments) => {
-        const label = providerOf(channel, provider);
+        const label = carrierOf(channel, provider, routes);
         metrics.accepted.inc({ channel, provider: label }, n);
         stats.accepted(channel, label, n, segments);
       },

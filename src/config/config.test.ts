@@ -50,3 +50,18 @@ test('durations', () => {
   assert.equal(parseDuration('250'), 250);
   assert.equal(parseDuration('soon'), undefined);
 });
+
+test('a bad CIDR names only what that variable accepts', () => {
+  assert.throws(
+    () => loadConfig({ HERALD_ALLOW_PRIVATE_NETWORKS: '10.0.0.0/99' }),
+    /HERALD_ALLOW_PRIVATE_NETWORKS: "10\.0\.0\.0\/99" is not "true", "false" or a CIDR range such as 10\.0\.0\.0\/8/,
+  );
+  assert.throws(
+    () => loadConfig({ HERALD_COMPAT_ALLOW: 'everyone' }),
+    (err: Error) => {
+      assert.match(err.message, /HERALD_COMPAT_ALLOW: "everyone" is not a CIDR range such as 10\.0\.0\.0\/8/);
+      assert.doesNotMatch(err.message, /"true"/);
+      return true;
+    },
+  );
+});

@@ -107,7 +107,10 @@ function readDatabaseUrl(r: EnvReader): string {
 function readNetwork(r: EnvReader): { allowPrivate: boolean; allowCidrs: Cidr[] } {
   const allow = r.str('HERALD_ALLOW_PRIVATE_NETWORKS', 'false').trim();
   if (allow === 'true' || allow === 'false' || allow === '') return { allowPrivate: allow === 'true', allowCidrs: [] };
-  return { allowPrivate: false, allowCidrs: parseCidrList(allow, 'HERALD_ALLOW_PRIVATE_NETWORKS', r.problems) };
+  return {
+    allowPrivate: false,
+    allowCidrs: parseCidrList(allow, 'HERALD_ALLOW_PRIVATE_NETWORKS', r.problems, ['true', 'false']),
+  };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Message } from '../domain/message.ts';
+import { laneProviders } from '../domain/lanes.ts';
 import { coerceError } from '../errors/app-error.ts';
 import { Breaker, type BreakerState } from '../queue/breaker.ts';
 import type { LaneSettings, RoutedResult, Router } from '../queue/router.ts';
@@ -64,8 +65,7 @@ export class ProviderRouter implements Router {
 
   /** The providers a lane tries, in order; undefined for lanes this router does not serve. */
   chain(lane: string): readonly string[] | undefined {
-    if (lane === 'email' || lane === 'sms') return this.set.routes[lane];
-    return this.set.byName.has(lane) ? [lane] : undefined;
+    return laneProviders(lane, this.set.routes, (name) => this.set.byName.has(name));
   }
 
   settings(lane: string): LaneSettings | undefined {

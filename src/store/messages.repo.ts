@@ -419,4 +419,16 @@ export class KyselyMessageRepo implements MessageRepo {
       .execute();
     return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
   }
+
+  async findByProviderMessageId(providerMessageId: string): Promise<{ id: string; state: MessageState } | undefined> {
+    // The partial index messages_provider_message_id.
+    const r = await this.db
+      .selectFrom('messages')
+      .select(['id', 'state'])
+      .where('provider_message_id', '=', providerMessageId)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return r && { id: r.id, state: r.state as MessageState };
+  }
 }

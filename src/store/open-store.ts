@@ -14,6 +14,9 @@ import { KyselyTemplateRepo } from './templates.repo.ts';
 import { KyselySettingsRepo } from './settings.repo.ts';
 import { KyselySuppressionRepo } from './suppressions.repo.ts';
 import { KyselyPreferenceRepo } from './preferences.repo.ts';
+import { KyselyOutboxRepo } from './outbox.repo.ts';
+import { KyselyRecipientRepo } from './recipients.repo.ts';
+import { ScreeningRepo } from './screening.repo.ts';
 import { migratePostgres, migrateSqlite, postgresMigrationStatus, sqliteMigrationStatus } from './migrator.ts';
 import { openSqlite, wrapNodeSqlite } from './node-sqlite-driver.ts';
 import { SqliteThread } from './sqlite-thread/client.ts';
@@ -53,12 +56,24 @@ interface StoreOps {
   file?: string | undefined;
 }
 
+/**
+ * The Kysely instance behind each store (and each transaction's store). Not part of the Store
+ * port: only tests reach it, through databaseForTests (eslint keeps it out of src/).
+ */
+const handles = new WeakMap<Store, Kysely<Database>>();
+
+/** Tests only: the database handle behind a store, to seed or inspect rows no repository exposes. */
+export function databaseForTests(store: Store): Kysely<Database> {
+  const db = handles.get(store);
+  if (!db) throw new Error('not a store opened by openStore');
+  return db;
+}
+
 function buildStore(dialect: Dialect, db: Kysely<Database>, ops: StoreOps): Store {
   const caps = CAPABILITIES[dialect];
   const store: Store = {
     dialect,
     caps,
-    db,
     messages: new KyselyMessageRepo(db, caps),
     apiKeys: new KyselyApiKeyRepo(db),
     contacts: new KyselyContactRepo(db, caps),
@@ -70,6 +85,9 @@ function buildStore(dialect: Dialect, db: Kysely<Database>, ops: StoreOps): Stor
     settings: new KyselySettingsRepo(db),
     suppressions: new KyselySuppressionRepo(db),
     preferences: new KyselyPreferenceRepo(db),
+    screening: new ScreeningRepo(db),
+    outbox: new KyselyOutboxRepo(db),
+    recipients: new KyselyRecipientRepo(db),
     migrate: () => ops.migrate(),
     migrationStatus: () => ops.status(),
     async ping() {
@@ -80,6 +98,7 @@ function buildStore(dialect: Dialect, db: Kysely<Database>, ops: StoreOps): Stor
       db.isTransaction ? fn(store) : db.transaction().execute((trx) => fn(buildStore(dialect, trx, ops))),
     close: () => ops.close(),
   };
+  handles.set(store, db);
   return store;
 }
 
@@ -127,10 +146,12 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     close: () => db.destroy(),
     faults,
   });
-  return {
+  const withListen: Store = {
     ...store,
     listen: (onWake) => listenForWakeups({ client, onWake, onError: opts.onConnectionError }),
   };
+  handles.set(withListen, db);
+  return withListen;
 }
 
 /** What every PostgreSQL connection of this store is opened with. */

@@ -8,13 +8,25 @@ export interface ScreeningLookup {
   optOuts: Map<string, number>;
 }
 
+/** Screening look-ups over the suppression list and preferences (see RecipientScreen). */
+export class ScreeningRepo {
+  private readonly db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
+
+  lookup(recipients: readonly string[], withCategories: ReadonlySet<string>): Promise<ScreeningLookup> {
+    return lookupRecipients(this.db, recipients, withCategories);
+  }
+}
+
 /*
  * lookupRecipients — inputs: distinct normalised recipients, and the subset whose messages carry
  * categories; output: their suppression entries and opt-out flags.
  * One round trip per 1000 recipients (UNION ALL of two indexed IN queries): ingest runs this once
  * per group commit, on its hot path.
  */
-export async function lookupRecipients(
+async function lookupRecipients(
   db: Kysely<Database>,
   recipients: readonly string[],
   withCategories: ReadonlySet<string>,

@@ -2,7 +2,6 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../../errors/app-error.ts';
 import { postmasterStateFlags } from '../../../domain/state-flags.ts';
-import { KyselyRecipientRepo } from '../../../store/recipients.repo.ts';
 import type { AppDeps } from '../../deps.ts';
 import { ErrorSchema, MessageSchema } from '../messages/schemas.ts';
 import { messageView } from '../messages/views.ts';
@@ -10,7 +9,7 @@ import { RecipientParams } from '../preferences/preferences.routes.ts';
 
 /** De-duplication: "did we already send this kind of message to this person, and when?" */
 export function recipientRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
-  const repo = new KyselyRecipientRepo(deps.store.db);
+  const repo = deps.store.recipients;
   return async (app) => {
     app.get(
       '/v1/recipients/:recipient/last',
