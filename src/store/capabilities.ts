@@ -20,6 +20,9 @@ export interface Capabilities {
   numberedParams: boolean;
   /** Largest number of bound parameters in one statement (SQLite: 32766; PostgreSQL: 65535). */
   maxParams: number;
+  /** Group commits a pipeline (ingest, completions) keeps in flight at once (docs/decisions/0022).
+   *  SQLite has one writer: a second transaction would only wait. PostgreSQL: pool size / 4. */
+  commitsInFlight: number;
 }
 
 export const CAPABILITIES = {
@@ -31,6 +34,7 @@ export const CAPABILITIES = {
     indexHints: true,
     numberedParams: false,
     maxParams: 32766,
+    commitsInFlight: 1,
   },
   postgres: {
     skipLocked: true,
@@ -40,6 +44,7 @@ export const CAPABILITIES = {
     indexHints: false,
     numberedParams: true,
     maxParams: 65535,
+    commitsInFlight: 5,
   },
 } as const satisfies Record<string, Capabilities>;
 
