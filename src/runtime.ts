@@ -81,6 +81,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   const store = await openStore({
     url: config.databaseUrl,
     schema: opts.schema,
+    poolSize: config.dbPoolSize,
     // A dropped connection (restart, pg_terminate_backend): the pool and LISTEN reconnect by themselves.
     onConnectionError: (err) => logger.warn({ err }, 'database connection lost; reconnecting'),
   });

@@ -33,6 +33,8 @@ export function readEnv(r: EnvReader) {
     port: r.int('PORT', 3000, 0, 65535),
     host: r.str('HOST', '0.0.0.0'),
     databaseUrl: readDatabaseUrl(r),
+    /** PostgreSQL connections per process (HERALD_DB_POOL_SIZE); a quarter is each group-commit pipeline's depth. */
+    dbPoolSize: r.int('HERALD_DB_POOL_SIZE', 20, 2, 1000),
     apiKey: readApiKey(r),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     /** The providers file (YAML or JSON), when one is named. */

@@ -40,10 +40,14 @@ export class CompletionWriter {
 
   constructor(deps: CompletionWriterDeps) {
     this.d = deps;
-    this.group = new GroupCommit<Completion, void>(async (items) => {
-      await (this.d.queue ?? this.d.store.messages).complete(items);
-      return items.map(() => undefined);
-    }, 1000);
+    this.group = new GroupCommit<Completion, void>(
+      async (items) => {
+        await (this.d.queue ?? this.d.store.messages).complete(items);
+        return items.map(() => undefined);
+      },
+      1000,
+      deps.store.caps.commitsInFlight,
+    );
   }
 
   /** Completions waiting for the store to come back. */

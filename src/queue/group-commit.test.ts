@@ -70,3 +70,73 @@ test('maxItems splits a large group', async () => {
   await Promise.all(Array.from({ length: 25 }, (_, i) => gc.submit(i)));
   assert.deepEqual(sizes, [10, 10, 5]);
 });
+
+test('pipelined: up to maxInFlight flushes run at once; items arriving meanwhile start the next one', async () => {
+  const groups: number[][] = [];
+  const gates: (() => void)[] = [];
+  let open = 0;
+  let most = 0;
+  const gc = new GroupCommit<number, number>(
+    async (items) => {
+      groups.push(items);
+      open++;
+      most = Math.max(most, open);
+      await new Promise<void>((r) => gates.push(r));
+      open--;
+      return items;
+    },
+    5000,
+    3,
+  );
+  const all: Promise<number>[] = [];
+  for (let wave = 0; wave < 5; wave++) {
+    all.push(gc.submit(wave * 10), gc.submit(wave * 10 + 1));
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.equal(gc.inFlight, 3, 'three transactions open, none waiting for another');
+  assert.deepEqual(groups, [
+    [0, 1],
+    [10, 11],
+    [20, 21],
+  ]);
+  // Items that found every slot taken wait together; the first slot freed takes them as one group.
+  for (let i = 0; i < 100 && (groups.length < 4 || gates.length > 0); i++) {
+    gates.shift()?.();
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.deepEqual(groups[3], [30, 31, 40, 41]);
+  assert.deepEqual(await Promise.all(all), [0, 1, 10, 11, 20, 21, 30, 31, 40, 41]);
+  assert.equal(most, 3);
+  await gc.drain();
+  assert.equal(gc.inFlight, 0);
+});
+
+test('pipelined: a bad item is isolated within its own group; the groups beside it commit', async () => {
+  const flushes: number[][] = [];
+  const gc = new GroupCommit<number, number>(
+    async (items) => {
+      flushes.push(items);
+      await new Promise((r) => setImmediate(r));
+      if (items.includes(13)) throw new TypeError('cannot serialise');
+      return items;
+    },
+    5000,
+    4,
+  );
+  const all: Promise<number>[] = [];
+  for (let wave = 0; wave < 4; wave++) {
+    for (let i = 0; i < 8; i++) all.push(gc.submit(wave * 8 + i));
+    await new Promise((r) => setImmediate(r));
+  }
+  const settled = await Promise.allSettled(all);
+  assert.deepEqual(
+    settled.flatMap((r, i) => (r.status === 'rejected' ? [i] : [])),
+    [13],
+  );
+  assert.ok(
+    flushes.some((f) => f.length === 1 && f[0] === 13),
+    'split down to the item',
+  );
+  assert.ok(flushes.filter((f) => !f.includes(13)).length >= 3, 'the other groups committed whole');
+});

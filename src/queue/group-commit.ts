@@ -7,24 +7,38 @@ type Pending<T, R> = { item: T; resolve: (r: R) => void; reject: (e: unknown) =>
  * together by one call of `flush` (one transaction); each submitter's promise settles only after
  * that call returns.
  *
+ * Pipelined (docs/decisions/0022): up to `maxInFlight` flushes run at once. While one group's
+ * transaction waits for its commit, the items that arrived meanwhile are already on their way in
+ * the next one — PostgreSQL runs them on connections of their own and writes their commit records
+ * together. With `maxInFlight` 1 (SQLite: one writer, so a second transaction would only wait),
+ * items arriving during a flush form the next group, which starts when it ends.
+ *
  * One item's fault stays its own: when a flush fails for a reason that may lie in an item (a
  * value the database refuses, a payload that cannot be serialised), the group is split in halves
  * and each half flushed again, down to the single item that fails — about 2·log2(n) extra flushes
  * for one bad item among n. A fault of the database itself (StoreUnavailableError: unreachable,
- * full) is nobody's item: it fails the whole group at once, without retries.
+ * full) is nobody's item: it fails the whole group at once, without retries. The splitting of a
+ * group happens within its own slot: other groups in flight are not affected.
  *
- * Hot path: submit() is O(1); one flush runs at a time, and items arriving during it form the next group.
+ * Hot path: submit() is O(1).
  */
 export class GroupCommit<T, R> {
   private readonly flushFn: (items: T[]) => Promise<R[]>;
   private readonly maxItems: number;
+  private readonly maxInFlight: number;
   private pending: Pending<T, R>[] = [];
-  private running: Promise<void> | null = null;
+  private readonly running = new Set<Promise<void>>();
   private scheduled = false;
 
-  constructor(flush: (items: T[]) => Promise<R[]>, maxItems = 5000) {
+  constructor(flush: (items: T[]) => Promise<R[]>, maxItems = 5000, maxInFlight = 1) {
     this.flushFn = flush;
     this.maxItems = maxItems;
+    this.maxInFlight = Math.max(1, maxInFlight);
+  }
+
+  /** Flushes running now (at most maxInFlight). */
+  get inFlight(): number {
+    return this.running.size;
   }
 
   submit(item: T): Promise<R> {
@@ -36,28 +50,32 @@ export class GroupCommit<T, R> {
 
   /** Resolves when everything submitted so far is written. */
   async drain(): Promise<void> {
-    while (this.pending.length > 0 || this.running) {
-      if (this.running) await this.running;
+    while (this.pending.length > 0 || this.running.size > 0) {
+      if (this.running.size > 0) await Promise.all([...this.running]);
       else this.schedule();
       await new Promise((r) => setImmediate(r));
     }
   }
 
   private schedule(): void {
-    if (this.scheduled || this.running) return;
+    if (this.scheduled || this.running.size >= this.maxInFlight) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.running = this.run().finally(() => {
-        this.running = null;
-        if (this.pending.length > 0) this.schedule();
-      });
+      this.start();
     });
   }
 
-  private async run(): Promise<void> {
-    const group = this.pending.splice(0, this.maxItems);
-    if (group.length > 0) await this.flush(group);
+  /** Starts flushes for what is pending, as many as the slots allow. */
+  private start(): void {
+    while (this.pending.length > 0 && this.running.size < this.maxInFlight) {
+      const group = this.pending.splice(0, this.maxItems);
+      const p: Promise<void> = this.flush(group).finally(() => {
+        this.running.delete(p);
+        if (this.pending.length > 0) this.schedule();
+      });
+      this.running.add(p);
+    }
   }
 
   private async flush(group: Pending<T, R>[]): Promise<void> {

@@ -41,19 +41,23 @@ export class Ingest {
     this.clock = deps.clock;
     this.metrics = deps.metrics;
     this.stats = deps.stats;
-    this.group = new GroupCommit(async (requests) => {
-      const all = requests.flat();
-      // One screening lookup for the whole group: opted-out or suppressed recipients are stored as `suppressed`.
-      if (this.screen) await this.screen(all);
-      const flat = await this.store.messages.insertMany(all, this.clock.now());
-      const out: InsertResult[][] = [];
-      let i = 0;
-      for (const r of requests) {
-        out.push(flat.slice(i, i + r.length));
-        i += r.length;
-      }
-      return out;
-    }, 200);
+    this.group = new GroupCommit(
+      async (requests) => {
+        const all = requests.flat();
+        // One screening lookup for the whole group: opted-out or suppressed recipients are stored as `suppressed`.
+        if (this.screen) await this.screen(all);
+        const flat = await this.store.messages.insertMany(all, this.clock.now());
+        const out: InsertResult[][] = [];
+        let i = 0;
+        for (const r of requests) {
+          out.push(flat.slice(i, i + r.length));
+          i += r.length;
+        }
+        return out;
+      },
+      200,
+      this.store.caps.commitsInFlight,
+    );
   }
 
   /** Commits the messages of one request together; resolves after the commit. */

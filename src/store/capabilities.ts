@@ -23,6 +23,9 @@ export interface Capabilities {
   ilike: boolean;
   /** Largest number of bound parameters in one statement (SQLite: 32766; PostgreSQL: 65535). */
   maxParams: number;
+  /** Group commits a pipeline (ingest, completions) keeps in flight at once (docs/decisions/0022).
+   *  SQLite has one writer: a second transaction would only wait. PostgreSQL: pool size / 4. */
+  commitsInFlight: number;
 }
 
 export const CAPABILITIES = {
@@ -35,6 +38,7 @@ export const CAPABILITIES = {
     numberedParams: false,
     ilike: false,
     maxParams: 32766,
+    commitsInFlight: 1,
   },
   postgres: {
     skipLocked: true,
@@ -45,6 +49,7 @@ export const CAPABILITIES = {
     numberedParams: true,
     ilike: true,
     maxParams: 65535,
+    commitsInFlight: 5,
   },
 } as const satisfies Record<string, Capabilities>;
 

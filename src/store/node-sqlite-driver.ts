@@ -41,14 +41,10 @@ export function bindParams(params: ReadonlyArray<unknown>): SQLInputValue[] {
   });
 }
 
-/**
- * Opens the database file with Herald's pragmas: WAL, synchronous=FULL, a busy timeout.
- * A read-only connection (`readOnly`) leaves the journal mode alone (the writer set it) and
- * refuses writes.
- */
-export function openSqlite(path: string, opts: { readOnly?: boolean | undefined } = {}): DatabaseSync {
-  const db = new DatabaseSync(path, { timeout: 10_000, readOnly: opts.readOnly ?? false });
-  if (!opts.readOnly) db.exec('PRAGMA journal_mode = WAL');
+/** Opens the database file with Herald's pragmas: WAL, synchronous=FULL, a busy timeout. */
+export function openSqlite(path: string): DatabaseSync {
+  const db = new DatabaseSync(path, { timeout: 10_000 });
+  db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = FULL');
   db.exec('PRAGMA foreign_keys = ON');
   db.exec('PRAGMA busy_timeout = 10000');

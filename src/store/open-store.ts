@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { CAPABILITIES, type Dialect } from './capabilities.ts';
+import { CAPABILITIES, type Capabilities, type Dialect } from './capabilities.ts';
 import { KyselyApiKeyRepo } from './api-keys.repo.ts';
 import { KyselyAuditRepo } from './audit.repo.ts';
 import { StatsRepo } from './stats.repo.ts';
@@ -38,13 +38,16 @@ export interface StoreOptions {
   url: string;
   /** PostgreSQL only: the schema to use (created if missing), e.g. one per test. */
   schema?: string | undefined;
-  /** PostgreSQL pool size. */
+  /** PostgreSQL pool size (default DEFAULT_POOL_SIZE); a quarter of it is each group-commit pipeline's depth. */
   poolSize?: number | undefined;
   /** PostgreSQL `application_name` of every connection (default `herald`, or `herald:<schema>`). */
   applicationName?: string | undefined;
   /** Connection errors the store recovers from by itself (a dropped connection, a server restart): for the log. */
   onConnectionError?: ((err: Error) => void) | undefined;
 }
+
+/** PostgreSQL connections per process: two commit pipelines of 5, claims, API reads, the scheduler, statistics. */
+export const DEFAULT_POOL_SIZE = 20;
 
 export function dialectOf(url: string): Dialect {
   if (url.startsWith('sqlite:')) return 'sqlite';
@@ -74,8 +77,12 @@ export function databaseForTests(store: Store): Kysely<Database> {
   return db;
 }
 
-function buildStore(dialect: Dialect, db: Kysely<Database>, ops: StoreOps): Store {
-  const caps = CAPABILITIES[dialect];
+function buildStore(
+  dialect: Dialect,
+  db: Kysely<Database>,
+  ops: StoreOps,
+  caps: Capabilities = CAPABILITIES[dialect],
+): Store {
   const store: Store = {
     dialect,
     caps,
@@ -105,7 +112,7 @@ function buildStore(dialect: Dialect, db: Kysely<Database>, ops: StoreOps): Stor
     },
     writable: () => checkWritable(db, ops.faults, ops.file),
     transaction: (fn) =>
-      db.isTransaction ? fn(store) : db.transaction().execute((trx) => fn(buildStore(dialect, trx, ops))),
+      db.isTransaction ? fn(store) : db.transaction().execute((trx) => fn(buildStore(dialect, trx, ops, caps))),
     close: () => ops.close(),
   };
   handles.set(store, db);
@@ -150,12 +157,18 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   const pool = await openPostgresPool(opts, client);
   const faults = new FaultLog();
   const db = new Kysely<Database>({ dialect: guardDialect(new PostgresDialect({ pool }), faults) });
-  const store = buildStore('postgres', db, {
-    migrate: () => migratePostgres(pool, now),
-    status: () => postgresMigrationStatus(pool),
-    close: () => db.destroy(),
-    faults,
-  });
+  const store = buildStore(
+    'postgres',
+    db,
+    {
+      migrate: () => migratePostgres(pool, now),
+      status: () => postgresMigrationStatus(pool),
+      close: () => db.destroy(),
+      faults,
+    },
+    // Pipelined group commits (docs/decisions/0022): each pipeline takes up to a quarter of the pool.
+    { ...CAPABILITIES.postgres, commitsInFlight: Math.max(1, Math.floor((opts.poolSize ?? DEFAULT_POOL_SIZE) / 4)) },
+  );
   const withListen: Store = {
     ...store,
     listen: (onWake) => listenForWakeups({ client, onWake, onError: opts.onConnectionError }),
@@ -198,7 +211,7 @@ async function openPostgresPool(opts: StoreOptions, client: pg.ClientConfig): Pr
       await admin.end();
     }
   }
-  const pool = new pg.Pool({ ...client, max: opts.poolSize ?? 10, types: pgTypes });
+  const pool = new pg.Pool({ ...client, max: opts.poolSize ?? DEFAULT_POOL_SIZE, types: pgTypes });
   // A client's 'error' event without a listener kills the process. pg-pool listens only while a
   // client is idle in the pool (pool 'error'); a checked-out client (an open transaction, the
   // scheduler's leader lock) has no listener of its own. Every client gets one for its whole life;

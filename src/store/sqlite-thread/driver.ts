@@ -1,6 +1,5 @@
 import {
   CompiledQuery,
-  SelectQueryNode,
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
@@ -23,15 +22,13 @@ import type { Statement, StatementResult } from './protocol.ts';
  * would run inside someone else's transaction. BEGIN is not a round trip of its own: it travels
  * with the transaction's first statement (a transaction with no statement sends nothing).
  *
- * With a read thread (`reader`, a read-only connection to the same file; WAL lets it read while
- * the writer writes), a SELECT outside any transaction goes there and does not wait for the write
- * connection. It sees every transaction committed before it started, so a caller that awaited a
- * write reads it back.
+ * No second, read-only connection: measured, it made list reads faster but took the CPU that
+ * ingestion needs on 2 cores (docs/decisions/0022).
  */
 export class ThreadDialect implements Dialect {
   readonly driver: ThreadDriver;
-  constructor(writer: SqliteThread, reader?: SqliteThread) {
-    this.driver = new ThreadDriver(writer, reader);
+  constructor(writer: SqliteThread) {
+    this.driver = new ThreadDriver(writer);
   }
   createDriver(): Driver {
     return this.driver;
@@ -64,17 +61,15 @@ class Mutex {
 
 export class ThreadDriver implements Driver {
   readonly writer: SqliteThread;
-  readonly reader: SqliteThread | undefined;
   readonly mutex = new Mutex();
 
-  constructor(writer: SqliteThread, reader?: SqliteThread) {
+  constructor(writer: SqliteThread) {
     this.writer = writer;
-    this.reader = reader;
   }
 
   async init(): Promise<void> {}
 
-  /** A handle per use: it takes the write connection only when it needs it (see the class comment). */
+  /** A handle per use: it takes the write connection only when it runs something. */
   async acquireConnection(): Promise<DatabaseConnection> {
     return new ThreadConnection(this);
   }
@@ -108,7 +103,7 @@ export class ThreadDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    await this.exclusive(() => Promise.all([this.writer.close(), this.reader?.close()]));
+    await this.exclusive(() => this.writer.close());
   }
 
   /** Runs `fn` holding the write connection (no transaction of Kysely's is open meanwhile). */
@@ -134,8 +129,8 @@ function quoteName(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-function toQueryResult<R>(r: StatementResult, reader: boolean): QueryResult<R> {
-  if (reader || r.changes === undefined) return { rows: r.rows as R[] };
+function toQueryResult<R>(r: StatementResult): QueryResult<R> {
+  if (r.changes === undefined) return { rows: r.rows as R[] };
   return {
     rows: r.rows as R[],
     numAffectedRows: BigInt(r.changes),
@@ -187,23 +182,14 @@ class ThreadConnection implements DatabaseConnection {
       const begin = this.pendingBegin ? 'BEGIN' : undefined;
       this.pendingBegin = false;
       const r = await this.d.writer.call<StatementResult>({ op: 'query', sql, params: parameters, begin }, this.tx);
-      return toQueryResult<R>(r, false);
-    }
-    if (this.d.reader && isRead(query)) {
-      return toQueryResult<R>(
-        await this.d.reader.call<StatementResult>({ op: 'query', sql, params: parameters }),
-        true,
-      );
+      return toQueryResult<R>(r);
     }
     if (!this.locked) {
       await this.d.mutex.lock();
       this.locked = true;
     }
     try {
-      return toQueryResult<R>(
-        await this.d.writer.call<StatementResult>({ op: 'query', sql, params: parameters }),
-        false,
-      );
+      return toQueryResult<R>(await this.d.writer.call<StatementResult>({ op: 'query', sql, params: parameters }));
     } finally {
       // One statement outside a transaction: give the write connection back at once.
       this.release();
@@ -214,10 +200,4 @@ class ThreadConnection implements DatabaseConnection {
     const { rows } = await this.executeQuery<R>(query);
     for (let i = 0; i < rows.length; i += chunkSize) yield { rows: rows.slice(i, i + chunkSize) };
   }
-}
-
-/** A statement that only reads: a Kysely SELECT, or raw SQL that starts with SELECT. */
-function isRead(query: CompiledQuery): boolean {
-  if (SelectQueryNode.is(query.query)) return true;
-  return /^\s*select\b/i.test(query.sql);
 }

@@ -46,7 +46,6 @@ export type Reply =
 /** What the thread is started with (workerData). */
 export interface ThreadOptions {
   path: string;
-  readOnly?: boolean | undefined;
   /** Prepared statements kept, by SQL text. */
   cacheSize?: number | undefined;
 }

@@ -26,7 +26,7 @@ const cacheSize = opts.cacheSize ?? 256;
 
 let db: DatabaseSync;
 try {
-  db = openSqlite(opts.path, { readOnly: opts.readOnly });
+  db = openSqlite(opts.path);
   port.postMessage({ id: 0, ready: true } satisfies Reply);
 } catch (err) {
   port.postMessage({ id: 0, ready: true, error: errorData(err) } satisfies Reply);
