@@ -50,7 +50,7 @@ export class WebhookSink {
   private server: Server | undefined;
   port = 0;
   mode: SinkMode = 'ok';
-  slowMs = 3000;
+  slowMs = 6000;
   requests = 0;
   private readonly ledger: Ledger;
   private readonly timers = new Set<NodeJS.Timeout>();
