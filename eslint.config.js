@@ -37,5 +37,26 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': 'off',
     },
   },
+  {
+    // The store is a closed port (decision 0021): outside src/store, production code reaches the
+    // database only through repository methods on Store, never through a Kysely handle.
+    files: ['src/**/*.ts'],
+    ignores: ['src/store/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'kysely', message: 'Only src/store builds queries: add a repository method on Store.' }],
+          patterns: [
+            {
+              group: ['**/store/open-store.ts'],
+              importNames: ['databaseForTests'],
+              message: 'databaseForTests is for tests: add a repository method on Store.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
 );

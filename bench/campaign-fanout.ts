@@ -26,7 +26,7 @@ import { systemClock } from '../src/domain/clock.ts';
 import { CampaignScheduler } from '../src/campaigns/scheduler.ts';
 import { CampaignService } from '../src/campaigns/service.ts';
 import type { NewContact } from '../src/campaigns/model.ts';
-import { openStore } from '../src/store/open-store.ts';
+import { openStore, databaseForTests } from '../src/store/open-store.ts';
 import { HERALD_NODE_FLAGS } from '../src/node-flags.ts';
 import { PG_URL, dropSchema } from './lib/pg.ts';
 
@@ -70,7 +70,9 @@ async function fanout(where: Where): Promise<void> {
   const store = await openStore({ ...where });
   // An experiment knob: SQLite's page cache (default 2 MB) for the fan-out process.
   if (process.env.BENCH_SQLITE_CACHE_MB && store.dialect === 'sqlite')
-    await sql.raw(`PRAGMA cache_size = -${Number(process.env.BENCH_SQLITE_CACHE_MB) * 1024}`).execute(store.db);
+    await sql
+      .raw(`PRAGMA cache_size = -${Number(process.env.BENCH_SQLITE_CACHE_MB) * 1024}`)
+      .execute(databaseForTests(store));
   const clock = systemClock;
   const config = loadConfig({ DATABASE_URL: where.url, LOG_LEVEL: 'silent' });
   const service = new CampaignService({ store, clock, config });

@@ -15,6 +15,8 @@ import { SHARED_SCHEMAS } from './api/openapi/components.ts';
 import { registerOpenApi } from './api/openapi/openapi.ts';
 import { healthRoutes, metricsRoutes } from './api/routes/health/health.routes.ts';
 import { messageRoutes } from './api/routes/messages/messages.routes.ts';
+import { bulkMessageRoutes } from './api/routes/messages/bulk.routes.ts';
+import { retentionRoutes } from './api/routes/retention/retention.routes.ts';
 import { statsRoutes } from './api/routes/stats/stats.routes.ts';
 import { uiRoutes } from './api/ui-static.ts';
 import { postbackRoutes, SEED_POSTBACK_PATHS } from './api/compat/postback/postback.routes.ts';
@@ -72,10 +74,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Unsubscribe links: no API key (the signed token is the credential).
   if (deps.unsubscribe) await app.register(withScope('public', unsubscribeRoutes(deps.unsubscribe)));
   await app.register(messageRoutes(deps));
+  await app.register(bulkMessageRoutes(deps));
   await app.register(templateRoutes({ ...deps, templates: deps.templates! }));
   await app.register(contactRoutes(deps));
   await app.register(campaignRoutes(deps));
   await app.register(statsRoutes(deps));
+  await app.register(retentionRoutes(deps));
   await app.register(postbackRoutes(deps, ['/v1/postbacks']));
   await app.register(preferenceRoutes(deps));
   await app.register(suppressionRoutes(deps));

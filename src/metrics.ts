@@ -32,6 +32,8 @@ export interface Metrics {
   /** HTTP requests answered, by route pattern, method and status code. */
   httpRequests: Counter<'route' | 'method' | 'status'>;
   httpSeconds: Histogram<'route' | 'method'>;
+  /** Rows deleted by retention (the worker's RetentionJob), by table. */
+  retentionPurged: Counter<'table'>;
 }
 
 /** prom-client defaults that are gauges named `_total` (promtool: "non-counter metrics should not have _total"). */
@@ -101,6 +103,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       registers: [registry],
     }),
     httpRequests: counter('herald_http_requests_total', 'HTTP requests answered', ['route', 'method', 'status']),
+    retentionPurged: counter('herald_retention_purged_rows_total', 'Rows deleted by retention, by table', ['table']),
     httpSeconds: new Histogram({
       name: 'herald_http_request_duration_seconds',
       help: 'Time from receiving an HTTP request to the end of its answer',

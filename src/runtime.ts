@@ -5,7 +5,7 @@ import { buildOpsApp } from './api/ops-app.ts';
 import { buildRpcApp } from './api/compat/postmaster/rpc-server.ts';
 import { bootstrapApiKey } from './auth/api-keys.ts';
 import type { Config } from './config/config.ts';
-import type { Channel } from './domain/message.ts';
+import { carrierOf } from './domain/lanes.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createProviderHub, type ProviderHub } from './providers/hub.ts';
@@ -17,6 +17,7 @@ import { MessageService } from './services/messages.ts';
 import { CampaignScheduler } from './campaigns/scheduler.ts';
 import { CampaignService } from './campaigns/service.ts';
 import { RecipientScreen } from './services/screening.ts';
+import { RetentionJob } from './services/retention.ts';
 import { openStore } from './store/open-store.ts';
 import { runShutdown } from './shutdown.ts';
 import { StatsRecorder } from './stats/recorder.ts';
@@ -45,6 +46,8 @@ export interface Runtime {
   worker?: Worker;
   /** The campaign scheduler (worker role), started with the runtime. */
   scheduler?: CampaignScheduler;
+  /** Retention (worker role): purges final messages past HERALD_RETENTION_DAYS, started with the runtime. */
+  retention?: RetentionJob;
   /** The generated first API key, when one was made on this start. */
   generatedKey?: string;
   /**
@@ -93,17 +96,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   const unsubscribe = await createUnsubscribeKit(config, store, clock);
   const providers = createProviderHub({ config, store, clock, logger, metrics, mail: unsubscribe.mail });
   // Accepted messages count under the provider that will carry them: the one named, else the route's first.
-  const providerOf = (channel: Channel, provider?: string): string =>
-    provider ?? (channel === 'webhook' ? 'webhook' : (providers.set.routes[channel][0] ?? channel));
-  const ingest = new Ingest({
-    store,
-    clock,
-    metrics,
-    stats,
-    screen: (m) => screen.screenNew(m),
-    providerOf: (m) => providerOf(m.channel, m.provider),
-  });
-  const messages = new MessageService({ store, ingest, clock, config });
+  const routes = providers.set.routes;
+  const ingest = new Ingest({ store, clock, metrics, stats, screen: (m) => screen.screenNew(m), routes });
+  const messages = new MessageService({ store, ingest, clock, config, routes });
   const campaigns = new CampaignService({ store, clock, config });
   const router: Router = new CompositeRouter([new WebhookRouter(config, clock), providers.router]);
   const rt: Runtime = {
@@ -125,6 +120,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
           ['rpc', () => rt.rpcApp?.close()],
           ['ingest', () => ingest.drain()],
           ['scheduler', () => rt.scheduler?.stop()],
+          ['retention', () => rt.retention?.stop()],
           ['worker', () => rt.worker?.stop()],
           ['stats', () => stats.stop()],
           ['providers', () => router.close()],
@@ -169,7 +165,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       maxAttempts: (channel, provider) => messages.defaultMaxAttempts(channel, provider),
       onMessages: () => worker.wake(),
       onAccepted: (channel, provider, n, segments) => {
-        const label = providerOf(channel, provider);
+        const label = carrierOf(channel, provider, routes);
         metrics.accepted.inc({ channel, provider: label }, n);
         stats.accepted(channel, label, n, segments);
       },
@@ -177,6 +173,17 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     campaigns.onChange(() => scheduler.kick());
     scheduler.start();
     rt.scheduler = scheduler;
+    // The audit log keeps 90 days whatever retention asks (AUDIT_MIN_RETENTION_MS).
+    // TODO(events-core): add the event deliveries' purgeOlderThan here once endpoints land on main.
+    rt.retention = new RetentionJob({
+      store,
+      clock,
+      logger: logger.child({ role: 'retention' }),
+      metrics,
+      policy: config.retention,
+      purgers: [{ name: 'audit_log', purgeOlderThan: (before, now) => store.audit.purgeOlderThan(before, now) }],
+    });
+    rt.retention.start();
   }
   return rt;
 }

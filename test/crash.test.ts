@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { openStore } from '../src/store/open-store.ts';
+import { openStore, databaseForTests } from '../src/store/open-store.ts';
 import { webhookMessage } from './helpers/messages.ts';
 import { eventually } from './helpers/herald.ts';
 import { startSink } from './helpers/http-sink.ts';
@@ -122,7 +122,10 @@ describe('competing workers on PostgreSQL', () => {
         'all delivered',
       );
       const store = await openStore({ url });
-      const attempts = await store.db.selectFrom('attempts').select(['message_id', 'outcome', 'error']).execute();
+      const attempts = await databaseForTests(store)
+        .selectFrom('attempts')
+        .select(['message_id', 'outcome', 'error'])
+        .execute();
       await store.close();
       const ok = attempts.filter((a) => a.outcome === 'ok');
       assert.equal(ok.length, 1000, 'one successful attempt per message');

@@ -7,8 +7,6 @@ import { createMetrics } from '../src/metrics.ts';
 import { systemClock } from '../src/domain/clock.ts';
 import { RecipientScreen } from '../src/services/screening.ts';
 import type { NewMessage } from '../src/domain/message.ts';
-import { KyselySuppressionRepo } from '../src/store/suppressions.repo.ts';
-import { KyselyPreferenceRepo } from '../src/store/preferences.repo.ts';
 
 const email = (to: string, categories = 0): NewMessage => ({
   channel: 'email',
@@ -34,13 +32,13 @@ for (const backend of BACKENDS) {
     void test('requests of one group are screened together, once', async () => {
       const store = await freshStore(backend);
       stores.push(store);
-      await new KyselySuppressionRepo(store.db).add({
+      await store.suppressions.add({
         recipient: 'x@example.com',
         reason: null,
         source: 'api',
         createdAt: 1,
       });
-      await new KyselyPreferenceRepo(store.db).set('y@example.com', 8, 1);
+      await store.preferences.set('y@example.com', 8, 1);
       const screen = new RecipientScreen({ store });
       const groups: number[] = [];
       const ingest = new Ingest({

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BACKENDS, freshStore } from './helpers/stores.ts';
 import { webhookMessage } from './helpers/messages.ts';
 import type { Store } from '../src/store/store.ts';
-import { openStore } from '../src/store/open-store.ts';
+import { openStore, databaseForTests } from '../src/store/open-store.ts';
 import { NewerDatabaseError } from '../src/store/migrator.ts';
 import { freshUrl } from './helpers/stores.ts';
 
@@ -31,7 +31,10 @@ for (const backend of BACKENDS) {
       const s = await openStore(where);
       opened.push(s);
       await s.migrate();
-      await s.db.insertInto('herald_migrations').values({ version: 9999, name: 'future', applied_at: 0 }).execute();
+      await databaseForTests(s)
+        .insertInto('herald_migrations')
+        .values({ version: 9999, name: 'future', applied_at: 0 })
+        .execute();
       await assert.rejects(() => s.migrate(), NewerDatabaseError);
     });
 
@@ -335,6 +338,119 @@ for (const backend of BACKENDS) {
       await s.messages.insertMany([webhookMessage('http://e.com/1'), webhookMessage('http://e.com/2')], 1);
       await s.messages.claim({ owner: 'w', limit: 1, now: 1, leaseMs: 10 });
       assert.deepEqual(await s.messages.countByState(), { queued: 1, sending: 1 });
+    });
+
+    test('findByProviderMessageId answers the newest message the provider knows by that id', async () => {
+      const s = await fresh();
+      const [a, b] = await s.messages.insertMany(
+        [webhookMessage('http://e.com/1'), webhookMessage('http://e.com/2')],
+        1,
+      );
+      await s.messages.claim({ owner: 'w', limit: 2, now: 1, leaseMs: 1000 });
+      const sent = (id: string) => ({
+        id,
+        owner: 'w',
+        to: 'sent' as const,
+        at: 2,
+        countsAttempt: true,
+        providerMessageId: 'P-9',
+        event: { type: 'sent', source: 'worker' },
+      });
+      await s.messages.complete([sent(a!.id), sent(b!.id)]);
+      assert.deepEqual(await s.messages.findByProviderMessageId('P-9'), { id: b!.id, state: 'sent' });
+      assert.equal(await s.messages.findByProviderMessageId('P-0'), undefined);
+    });
+
+    test('recipients.lastByUniqueId finds the newest message of that kind to that recipient', async () => {
+      const s = await fresh();
+      const url = 'http://e.com/u';
+      const [, second] = await s.messages.insertMany(
+        [
+          webhookMessage(url, { uniqueId: 'welcome' }),
+          webhookMessage(url, { uniqueId: 'welcome' }),
+          webhookMessage(url, { uniqueId: 'other' }),
+        ],
+        1,
+      );
+      assert.equal((await s.recipients.lastByUniqueId(url, 'welcome'))?.id, second!.id);
+      assert.equal(await s.recipients.lastByUniqueId('http://e.com/nobody', 'welcome'), undefined);
+    });
+
+    test('outbox keeps the first copy of a message and lists newest first', async () => {
+      const s = await fresh();
+      const entry = (id: string, recipient: string) => ({
+        id,
+        channel: 'email' as const,
+        provider: 'outbox-email',
+        recipient,
+        sender: 'a@example.com',
+        subject: 'Hi',
+        text: `to ${recipient}`,
+        html: null,
+        metadata: { n: 1 },
+        createdAt: 5,
+      });
+      await s.outbox.insertMany([entry('01', 'x@example.com'), entry('02', 'y@example.com')]);
+      await s.outbox.insertMany([{ ...entry('01', 'x@example.com'), text: 'again' }]);
+      assert.equal((await s.outbox.get('01'))?.text, 'to x@example.com');
+      assert.deepEqual((await s.outbox.get('02'))?.metadata, { n: 1 });
+      const page = await s.outbox.list({}, 1);
+      assert.deepEqual(
+        page.items.map((e) => e.id),
+        ['02'],
+      );
+      const next = await s.outbox.list({}, 5, page.nextCursor ?? undefined);
+      assert.deepEqual(
+        next.items.map((e) => e.id),
+        ['01'],
+      );
+      assert.equal((await s.outbox.list({ recipient: 'y@example.com' }, 5)).items.length, 1);
+    });
+
+    test('screening looks up suppressions, and opt-outs only for recipients with categories', async () => {
+      const s = await fresh();
+      await s.suppressions.add({ recipient: 'x@example.com', reason: 'bounced', source: 'bounce', createdAt: 1 });
+      await s.preferences.set('y@example.com', 8, 1);
+      await s.preferences.set('z@example.com', 4, 1);
+      const r = await s.screening.lookup(
+        ['x@example.com', 'y@example.com', 'z@example.com', 'w@example.com'],
+        new Set(['y@example.com']),
+      );
+      assert.deepEqual([...r.suppressions.keys()], ['x@example.com']);
+      assert.equal(r.suppressions.get('x@example.com')?.source, 'bounce');
+      assert.deepEqual([...r.optOuts], [['y@example.com', 8]]);
+    });
+
+    test('the new repositories write in the caller transaction and roll back with it', async () => {
+      const s = await fresh();
+      await assert.rejects(
+        s.transaction(async (tx) => {
+          await tx.suppressions.add({ recipient: 'r@example.com', reason: null, source: 'api', createdAt: 1 });
+          await tx.preferences.set('r@example.com', 8, 1);
+          await tx.outbox.insertMany([
+            {
+              id: '03',
+              channel: 'sms',
+              provider: 'outbox-sms',
+              recipient: '7900',
+              sender: null,
+              subject: null,
+              text: 'hi',
+              html: null,
+              metadata: null,
+              createdAt: 1,
+            },
+          ]);
+          const seen = await tx.screening.lookup(['r@example.com'], new Set(['r@example.com']));
+          assert.equal(seen.suppressions.size, 1, 'the transaction sees its own writes');
+          assert.equal(seen.optOuts.get('r@example.com'), 8);
+          throw new Error('roll back');
+        }),
+        /roll back/,
+      );
+      const after = await s.screening.lookup(['r@example.com'], new Set(['r@example.com']));
+      assert.equal(after.suppressions.size + after.optOuts.size, 0);
+      assert.equal(await s.outbox.get('03'), undefined);
     });
   });
 }

@@ -69,3 +69,78 @@ export function throughputSvg(sections: SectionResult[], subtitle: string): stri
     '',
   ].join('\n');
 }
+
+export interface Series {
+  label: string;
+  colour: string;
+  /** [x, y] points, x ascending. */
+  points: [number, number][];
+}
+
+/**
+ * A line plot of a few series over time (the soak test's memory samples): one shared y scale
+ * from 0, x in the given unit. Plain SVG text, like the throughput plot.
+ */
+export function linesSvg(
+  series: Series[],
+  o: { title: string; subtitle: string; xLabel: string; yLabel: string },
+): string {
+  const H = 340;
+  const left = 64;
+  const right = 24;
+  const top = 56;
+  const bottom = 44;
+  const pw = WIDTH - left - right;
+  const ph = H - top - bottom;
+  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
+  const ys = series.flatMap((s) => s.points.map((p) => p[1]));
+  const xMax = Math.max(...xs, 1);
+  const yMax = niceCeil(Math.max(...ys, 1));
+  const X = (x: number) => left + (x / xMax) * pw;
+  const Y = (y: number) => top + ph - (y / yMax) * ph;
+  const grid: string[] = [];
+  for (let i = 0; i <= 5; i++) {
+    const v = (yMax / 5) * i;
+    grid.push(
+      `<line x1="${left}" y1="${Y(v).toFixed(1)}" x2="${left + pw}" y2="${Y(v).toFixed(1)}" stroke="#e5e7eb"/>`,
+      `<text x="${left - 6}" y="${(Y(v) + 4).toFixed(1)}" text-anchor="end">${num(v)}</text>`,
+    );
+  }
+  const xStep = xMax > 12 ? Math.ceil(xMax / 10) : 1;
+  for (let x = 0; x <= xMax + 1e-9; x += xStep)
+    grid.push(`<text x="${X(x).toFixed(1)}" y="${top + ph + 16}" text-anchor="middle">${num(x)}</text>`);
+  const lines = series.map(
+    (s) =>
+      `<polyline fill="none" stroke="${s.colour}" stroke-width="2" points="${s.points
+        .map(([x, y]) => `${X(x).toFixed(1)},${Y(y).toFixed(1)}`)
+        .join(' ')}"/>`,
+  );
+  const legend = series
+    .map(
+      (s, i) =>
+        `<rect x="${8 + i * 190}" y="30" width="12" height="12" fill="${s.colour}"/><text x="${26 + i * 190}" y="41">${esc(s.label)}</text>`,
+    )
+    .join('');
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${H}" viewBox="0 0 ${WIDTH} ${H}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    `<text x="8" y="18" font-size="14" font-weight="bold">${esc(o.title)}</text>`,
+    `<text x="${WIDTH - 8}" y="18" text-anchor="end" fill="#555">${esc(o.subtitle)}</text>`,
+    legend,
+    ...grid,
+    `<line x1="${left}" y1="${top + ph}" x2="${left + pw}" y2="${top + ph}" stroke="#555"/>`,
+    `<line x1="${left}" y1="${top}" x2="${left}" y2="${top + ph}" stroke="#555"/>`,
+    `<text x="${left + pw / 2}" y="${H - 8}" text-anchor="middle">${esc(o.xLabel)}</text>`,
+    `<text x="14" y="${top + ph / 2}" text-anchor="middle" transform="rotate(-90 14 ${top + ph / 2})">${esc(o.yLabel)}</text>`,
+    ...lines,
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+/** 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × a power of ten, at least v. */
+function niceCeil(v: number): number {
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}

@@ -8,6 +8,7 @@
  */
 import type { Clock } from '../domain/clock.ts';
 import type { NewMessage } from '../domain/message.ts';
+import { routedLane } from '../domain/lanes.ts';
 import type { Store } from '../store/store.ts';
 import type { Campaign, Contact } from './model.ts';
 import { renderTemplate } from './template.ts';
@@ -92,8 +93,7 @@ export function campaignMessage(
     priority: c.priority,
     categories: c.categories,
     provider: c.provider ?? undefined,
-    // The lane rule of composeMessage: the provider's name, else the channel's route.
-    lane: c.provider ?? c.channel,
+    lane: routedLane(c.channel, c.provider),
     dueAt: late ? now : due,
     notAfter: c.endAt,
     maxAttempts,

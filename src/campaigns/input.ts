@@ -97,8 +97,8 @@ export function campaignFields(
   }
   if (!Number.isInteger(f.priority) || f.priority < 0 || f.priority > 9) bad('priority', 'must be 0–9');
   if (f.channel === 'email') {
-    if (!f.sender || !EMAIL_RE.test(f.sender)) bad('from', 'e-mail campaigns need a From address');
-    if (!f.subject && !f.template) bad('subject', 'e-mail campaigns need a subject (or a template)');
+    if (!f.sender || !EMAIL_RE.test(f.sender)) bad('from', 'is required for an e-mail campaign: an e-mail address');
+    if (!f.subject && !f.template) bad('subject', 'is required for an e-mail campaign (or choose a template)');
   }
   if (f.provider != null) {
     const ch = providerChannel(f.provider);
@@ -133,11 +133,13 @@ export function contactFields(input: ContactInput, base: NewContact | undefined,
     timezone: input.timezone ?? base?.timezone ?? 'UTC',
     attributes: input.attributes ?? base?.attributes ?? {},
   };
-  if (!c.phone && !c.email) bad('phone', 'a contact needs a phone or an e-mail');
+  if (!c.phone && !c.email) bad('phone', 'is required when there is no e-mail (a contact needs one or the other)');
   if (c.phone && !PHONE_RE.test(c.phone)) bad('phone', 'must be 7XXXXXXXXXX or E.164 (+ and 7–15 digits)');
   if (c.email && !EMAIL_RE.test(c.email)) bad('email', 'must be an e-mail address');
-  if (!isTimeZone(c.timezone)) bad('timezone', `is not an IANA time zone: ${c.timezone}`);
-  if (c.operatorCode && !/^\d{1,6}$/.test(c.operatorCode)) bad('operatorCode', 'must be digits');
+  if (!isTimeZone(c.timezone))
+    bad('timezone', `must be an IANA time zone such as Europe/Moscow (got ${JSON.stringify(c.timezone)})`);
+  if (c.operatorCode && !/^\d{1,6}$/.test(c.operatorCode))
+    bad('operatorCode', `must be 1 to 6 digits (got ${JSON.stringify(c.operatorCode)})`);
   if (c.tag && c.tag.length > 100) bad('tag', 'must be at most 100 characters');
   return problems.length > 0 ? problems : c;
 }

@@ -22,6 +22,8 @@ export interface ContactFilter {
   timezones?: readonly string[] | undefined;
   /** Only contacts that can receive this channel (a phone for SMS, an e-mail for e-mail). */
   channel?: CampaignChannel | undefined;
+  /** Phone, e-mail, tag or attribute text containing this (case-insensitive; a phone-like text by its digits). */
+  search?: string | undefined;
 }
 
 export const CAMPAIGN_CHANNELS = ['sms', 'email'] as const;

@@ -4,6 +4,7 @@ import { readConfigFile } from './file.ts';
 import { parseProviderSection, type ProviderConfig } from './providers.ts';
 import { Sources, type Env } from './sources.ts';
 import { readContentConfig, type ContentConfig } from './content.ts';
+import { parseRetentionSection, type RetentionPolicy } from './retention.ts';
 
 /**
  * The only reader of process.env and of the providers file (HERALD_CONFIG): environment settings
@@ -13,6 +14,7 @@ import { readContentConfig, type ContentConfig } from './content.ts';
 
 export type { BreakerSettings, RetryPolicy } from './env.ts';
 export type { ProviderConfig } from './providers.ts';
+export type { RetentionPolicy } from './retention.ts';
 
 export type Config = EnvSettings & {
   /** SMS segment limit, public URL, unsubscribe links, Message-ID domain (config/content.ts). */
@@ -20,6 +22,8 @@ export type Config = EnvSettings & {
   providers: ProviderConfig[];
   /** Per channel: provider names in failover order. */
   routes: Partial<Record<Channel, string[]>>;
+  /** Days final messages are kept: HERALD_RETENTION_DAYS, and the file's per-channel `retention`. */
+  retention: RetentionPolicy;
 };
 
 /** Every problem of the configuration, secrets already hidden; `message` lists them. */
@@ -41,6 +45,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     ...settings,
     content: readContentConfig(r, settings),
     ...parseProviderSection(file, settings.worker.retry, src.problems),
+    retention: parseRetentionSection(file, settings.retentionDays, src.problems),
   };
   if (src.problems.length > 0) throw new ConfigError(src.redactedProblems());
   return deepFreeze(config);

@@ -51,6 +51,8 @@ export function readEnv(r: EnvReader) {
     /** Port of a worker-only process's /metrics, /healthz, /readyz (HERALD_METRICS_PORT; default PORT). */
     metricsPort:
       r.optional('HERALD_METRICS_PORT') === undefined ? undefined : r.int('HERALD_METRICS_PORT', 0, 0, 65535),
+    /** Days final messages are kept before the worker purges them (HERALD_RETENTION_DAYS; 0 = forever). */
+    retentionDays: r.int('HERALD_RETENTION_DAYS', 30, 0, 36_500),
     /** One log line per HTTP request (HERALD_LOG_REQUESTS, default false). */
     logRequests: r.bool('HERALD_LOG_REQUESTS', false),
     worker: {

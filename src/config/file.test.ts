@@ -132,8 +132,8 @@ routes:
   email: [mial]
 `);
   assert.deepEqual(problemsOf({ HERALD_CONFIG: path }), [
-    `${path}: "provider" is not a section of the providers file (known: providers, routes) (did you mean "providers"?)`,
-    `${path}: "route" is not a section of the providers file (known: providers, routes) (did you mean "routes"?)`,
+    `${path}: "provider" is not a section of the providers file (known: providers, routes, retention) (did you mean "providers"?)`,
+    `${path}: "route" is not a section of the providers file (known: providers, routes, retention) (did you mean "routes"?)`,
     'providers[mail].channel must be email or sms (did you mean "email"?)',
     'providers[relay].type "smpt" is not a known provider type (known: fbrq, http, mailgun, outbox, postmark, sendgrid, ses, sms-batch, smtp, twilio) (did you mean "smtp"?)',
     'providers[gw].tokne is not an option of this provider type (did you mean "token"?)',
@@ -187,7 +187,7 @@ test('every problem at once, from the environment and the file', () => {
   assert.deepEqual(problems, [
     'PORT must be an integer from 0 to 65535 (got "x")',
     'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")',
-    `${path}: "route" is not a section of the providers file (known: providers, routes) (did you mean "routes"?)`,
+    `${path}: "route" is not a section of the providers file (known: providers, routes, retention) (did you mean "routes"?)`,
     'providers[a].url is required',
   ]);
 });

@@ -8,7 +8,7 @@ import { didYouMean } from './suggest.ts';
  * a misspelt `provider:` cannot silently leave every message in the outbox. A new section adds its
  * name here and its reader in config.ts.
  */
-export const FILE_SECTIONS: readonly string[] = ['providers', 'routes'];
+export const FILE_SECTIONS: readonly string[] = ['providers', 'routes', 'retention'];
 
 /**
  * Reads the providers file: YAML, or JSON (a YAML parser reads both; duplicate keys are refused),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Channel, EmailExtras, HttpMethod, NewMessage, WebhookPayload } from './message.ts';
 import { renderPostbackUrl } from '../providers/webhook/template.ts';
-import { webhookLane } from './lanes.ts';
+import { routedLane, webhookLane } from './lanes.ts';
 import { carriesReservedBit } from './categories.ts';
 import { countSegments } from '../providers/sms/segments.ts';
 import { headerProblem } from '../providers/email/headers.ts';
@@ -96,7 +96,7 @@ export function composeMessage(input: MessageInput, ctx: ComposeContext, at = ''
         text: input.text,
         html: input.html,
         email: emailExtras(input, bad),
-        lane: input.provider ?? 'email',
+        lane: routedLane('email', input.provider),
       };
       break;
     }
@@ -118,7 +118,7 @@ export function composeMessage(input: MessageInput, ctx: ComposeContext, at = ''
         sender: input.from,
         text: input.text,
         segments: parts.segments,
-        lane: input.provider ?? 'sms',
+        lane: routedLane('sms', input.provider),
       };
       break;
     }

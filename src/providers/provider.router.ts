@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Message } from '../domain/message.ts';
+import { laneProviders } from '../domain/lanes.ts';
 import { coerceError } from '../errors/app-error.ts';
 import { Breaker, type BreakerState } from '../queue/breaker.ts';
 import type { LaneSettings, RoutedResult, Router } from '../queue/router.ts';
@@ -29,6 +30,8 @@ export interface ProviderInfo {
   type: string;
   channel: string;
   breaker: BreakerState;
+  /** When an open breaker lets its next trial call through (ms epoch); null unless open. */
+  pausedUntil: number | null;
   /** Default outbox standing in for a channel without providers. */
   isDefault: boolean;
 }
@@ -64,8 +67,7 @@ export class ProviderRouter implements Router {
 
   /** The providers a lane tries, in order; undefined for lanes this router does not serve. */
   chain(lane: string): readonly string[] | undefined {
-    if (lane === 'email' || lane === 'sms') return this.set.routes[lane];
-    return this.set.byName.has(lane) ? [lane] : undefined;
+    return laneProviders(lane, this.set.routes, (name) => this.set.byName.has(name));
   }
 
   settings(lane: string): LaneSettings | undefined {
@@ -216,6 +218,8 @@ export class ProviderRouter implements Router {
       type: provider.type,
       channel: provider.channel,
       breaker: this.breakers.get(provider.name)!.state,
+      pausedUntil:
+        this.breakers.get(provider.name)!.state === 'open' ? this.breakers.get(provider.name)!.reopensAt : null,
       isDefault: !this.config.providers.some((p) => p.name === config.name),
     }));
   }

@@ -1,5 +1,6 @@
 import type { Clock } from '../domain/clock.ts';
 import type { NewMessage } from '../domain/message.ts';
+import { carrierOf, type ChannelRoutes } from '../domain/lanes.ts';
 import type { Metrics } from '../metrics.ts';
 import type { InsertResult, Store } from '../store/store.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -18,7 +19,7 @@ export class Ingest {
   private readonly group: GroupCommit<readonly NewMessage[], InsertResult[]>;
   private readonly listeners: (() => void)[] = [];
   private readonly screen: ((messages: NewMessage[]) => Promise<void>) | undefined;
-  private readonly providerOf: (m: NewMessage) => string;
+  private readonly routes: ChannelRoutes;
 
   constructor(deps: {
     store: Store;
@@ -28,13 +29,14 @@ export class Ingest {
     /** Settles new messages that must never be sent (preferences, suppression list); once per group. */
     screen?: (messages: NewMessage[]) => Promise<void>;
     /**
-     * The provider an accepted message is counted under (metrics, dashboard): the one it names, else
-     * the first of its channel's route, so "accepted" and "delivered" line up per provider.
+     * The built routes (ProviderSet.routes): an accepted message is counted (metrics, dashboard)
+     * under carrierOf — the provider it names, else the first of its channel's route — so
+     * "accepted" and "delivered" line up per provider.
      */
-    providerOf?: (m: NewMessage) => string;
+    routes?: ChannelRoutes;
   }) {
     this.screen = deps.screen;
-    this.providerOf = deps.providerOf ?? ((m) => m.provider ?? (m.channel === 'webhook' ? 'webhook' : m.lane));
+    this.routes = deps.routes ?? {};
     this.store = deps.store;
     this.clock = deps.clock;
     this.metrics = deps.metrics;
@@ -62,7 +64,7 @@ export class Ingest {
       if (r.kind !== 'created') return;
       created++;
       const m = messages[i]!;
-      const provider = this.providerOf(m);
+      const provider = carrierOf(m.channel, m.provider, this.routes);
       this.metrics.accepted.inc({ channel: m.channel, provider });
       this.stats?.accepted(m.channel, provider, 1, m.segments ?? 0);
     });

@@ -5,7 +5,11 @@ import type { StatsRecorder } from '../stats/recorder.ts';
 import type { Completion } from '../store/store.ts';
 import type { RoutedResult } from './router.ts';
 
-/** Records one delivery attempt: Prometheus metrics, the dashboard's counters, and the attempt's log line. */
+/**
+ * Records one delivery attempt: Prometheus metrics, the dashboard's counters, and the attempt's
+ * log line — at `debug` (LOG_LEVEL=debug), since a line per attempt costs delivery throughput;
+ * the attempt itself is kept with the message (GET /v1/messages/{id}).
+ */
 export function observeAttempt(
   d: { metrics: Metrics; stats?: StatsRecorder | undefined; logger: Logger },
   m: Message,
@@ -23,7 +27,8 @@ export function observeAttempt(
   if (c.to === 'queued') d.stats?.completed(m.channel, r.provider, 'retried');
   else if (c.to === 'sent' || c.to === 'delivered' || c.to === 'failed')
     d.stats?.completed(m.channel, r.provider, c.to, c.at - Math.max(m.createdAt, m.dueAt)); // since due
-  d.logger.info(
+  if (!d.logger.isLevelEnabled('debug')) return;
+  d.logger.debug(
     {
       messageId: m.id,
       lane: m.lane,

@@ -170,18 +170,21 @@ export class Worker {
 
   private async housekeeping(): Promise<void> {
     const now = this.d.clock.now();
+    const reap = now - this.lastHousekeeping >= HOUSEKEEPING_MS && this.completions.keptCount === 0;
+    // Our own leases are extended before any reaping: a loop slowed down past a lease (a busy
+    // machine) must not put back in the queue the messages it holds, which would send them twice.
+    if (this.inHand.size > 0 && (reap || now - this.lastLeaseExtension >= this.d.config.leaseMs / 3)) {
+      this.lastLeaseExtension = now;
+      await this.d.store.messages.extendLeases([...this.inHand.keys()], this.owner, now + this.d.config.leaseMs);
+    }
     // While outcomes of ours wait for the store, our own expired leases must not be put back in
     // the queue (the messages were sent): reaping waits until they are written.
-    if (now - this.lastHousekeeping >= HOUSEKEEPING_MS && this.completions.keptCount === 0) {
+    if (reap) {
       this.lastHousekeeping = now;
       this.dropIdleLanes(now);
       const reaped = await this.d.store.messages.reapLeases(now);
       const expired = await this.d.store.messages.expireOverdue(now);
       if (reaped || expired) this.d.logger.info({ reaped, expired }, 'housekeeping');
-    }
-    if (this.inHand.size > 0 && now - this.lastLeaseExtension >= this.d.config.leaseMs / 3) {
-      this.lastLeaseExtension = now;
-      await this.d.store.messages.extendLeases([...this.inHand.keys()], this.owner, now + this.d.config.leaseMs);
     }
   }
 

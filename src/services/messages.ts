@@ -9,6 +9,7 @@ import {
   type Problem,
 } from '../domain/compose.ts';
 import type { Channel, HttpMethod, NewMessage } from '../domain/message.ts';
+import { carrierOf, type ChannelRoutes } from '../domain/lanes.ts';
 import { canCancel } from '../domain/states.ts';
 import { AppError } from '../errors/app-error.ts';
 import { invalidRequest } from '../errors/validation.ts';
@@ -24,12 +25,15 @@ export class MessageService {
   private readonly ingest: Ingest;
   private readonly clock: Clock;
   private readonly config: Config;
+  private readonly routes: ChannelRoutes;
 
-  constructor(deps: { store: Store; ingest: Ingest; clock: Clock; config: Config }) {
+  /** `routes`: the built routes (ProviderSet.routes); without them, the configured ones. */
+  constructor(deps: { store: Store; ingest: Ingest; clock: Clock; config: Config; routes?: ChannelRoutes }) {
     this.store = deps.store;
     this.ingest = deps.ingest;
     this.clock = deps.clock;
     this.config = deps.config;
+    this.routes = deps.routes ?? deps.config.routes;
   }
 
   composeContext(): ComposeContext {
@@ -44,8 +48,9 @@ export class MessageService {
 
   /** The attempt budget of a message that sets none: its provider's, its route's first provider's, or the global one. */
   defaultMaxAttempts(channel: Channel, provider?: string): number {
-    const name = provider ?? (channel === 'webhook' ? undefined : this.config.routes[channel]?.[0]);
-    const p = name ? this.config.providers.find((x) => x.name === name) : undefined;
+    // A webhook has no provider of its own: it gets the global budget unless it names one.
+    const name = channel === 'webhook' ? provider : carrierOf(channel, provider, this.routes);
+    const p = name === undefined ? undefined : this.config.providers.find((x) => x.name === name);
     return p?.retry.maxAttempts ?? this.config.worker.retry.maxAttempts;
   }
 

@@ -2,7 +2,7 @@ import type { Clock } from '../domain/clock.ts';
 import { optOutProblem } from '../domain/categories.ts';
 import { recipientKey } from '../domain/recipients.ts';
 import type { Store } from '../store/store.ts';
-import { KyselyPreferenceRepo, type Preference } from '../store/preferences.repo.ts';
+import type { KyselyPreferenceRepo, Preference } from '../store/preferences.repo.ts';
 
 export type SetPreferenceResult = { ok: true; preference: Preference } | { ok: false; problem: string };
 
@@ -12,7 +12,7 @@ export class PreferenceService {
   private readonly clock: Clock;
 
   constructor(deps: { store: Store; clock: Clock }) {
-    this.repo = new KyselyPreferenceRepo(deps.store.db);
+    this.repo = deps.store.preferences;
     this.clock = deps.clock;
   }
 

@@ -2,7 +2,6 @@ import type { Clock } from '../domain/clock.ts';
 import type { Message } from '../domain/message.ts';
 import type { MessageState } from '../domain/states.ts';
 import type { Receipt } from '../providers/provider.ts';
-import { findIdByProviderMessageId } from '../store/provider-ids.ts';
 import type { Store } from '../store/store.ts';
 import type { Config } from '../config/config.ts';
 import { suppressAfterReceipt } from './suppressions.ts';
@@ -99,7 +98,7 @@ export async function applyReceipts(
             provider: m.provider ?? source,
           });
           // Same transaction: a bounce or spam report and the suppression it causes land together.
-          if (deps.config?.autoSuppress ?? true) await suppressAfterReceipt(tx.db, res.message, r, at);
+          if (deps.config?.autoSuppress ?? true) await suppressAfterReceipt(tx, res.message, r, at);
         }
       }
       if (unknown.length > 0) throw new UnknownMessages(unknown);
@@ -131,6 +130,6 @@ async function locate(tx: Store, r: Receipt): Promise<Message | undefined> {
     const m = await tx.messages.get(r.messageId);
     if (m) return m;
   }
-  const found = r.providerMessageId ? await findIdByProviderMessageId(tx.db, r.providerMessageId) : undefined;
+  const found = r.providerMessageId ? await tx.messages.findByProviderMessageId(r.providerMessageId) : undefined;
   return found ? tx.messages.get(found.id) : undefined;
 }

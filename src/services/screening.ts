@@ -2,7 +2,6 @@ import type { Channel, Message, NewMessage } from '../domain/message.ts';
 import { bitsOf, intersection } from '../domain/categories.ts';
 import { recipientKey } from '../domain/recipients.ts';
 import type { Store } from '../store/store.ts';
-import { lookupRecipients } from '../store/screening.repo.ts';
 import type { Suppression } from '../store/suppressions.repo.ts';
 
 /** What screening needs to know of a message. */
@@ -41,10 +40,10 @@ export function screenReason(
  * for recipients of messages with categories) preferences, in one UNION ALL query.
  */
 export class RecipientScreen {
-  private readonly db: Store['db'];
+  private readonly store: Store;
 
   constructor(deps: { store: Store }) {
-    this.db = deps.store.db;
+    this.store = deps.store;
   }
 
   /** One reason (or undefined: may be sent) per target, in order. */
@@ -58,7 +57,7 @@ export class RecipientScreen {
       if (t.categories !== 0) prefKeys.add(k);
     }
     if (keys.size === 0) return targets.map(() => undefined);
-    const { suppressions: suppressed, optOuts } = await lookupRecipients(this.db, [...keys], prefKeys);
+    const { suppressions: suppressed, optOuts } = await this.store.screening.lookup([...keys], prefKeys);
     return targets.map((t) => {
       const k = recipientKey(t.recipient);
       return screenReason(t, suppressed.get(k), optOuts.get(k));

@@ -1,11 +1,9 @@
 import type { Clock } from '../domain/clock.ts';
 import { Engagement, type Message } from '../domain/message.ts';
 import { recipientKey } from '../domain/recipients.ts';
-import type { Kysely } from 'kysely';
 import type { Receipt } from '../providers/provider.ts';
-import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
-import { KyselySuppressionRepo, type Suppression, type SuppressionSource } from '../store/suppressions.repo.ts';
+import type { KyselySuppressionRepo, Suppression, SuppressionSource } from '../store/suppressions.repo.ts';
 import type { Page } from '../store/store.ts';
 
 /**
@@ -18,7 +16,7 @@ export class SuppressionService {
   private readonly clock: Clock;
 
   constructor(deps: { store: Store; clock: Clock }) {
-    this.repo = new KyselySuppressionRepo(deps.store.db);
+    this.repo = deps.store.suppressions;
     this.clock = deps.clock;
   }
 
@@ -68,13 +66,13 @@ export function autoSuppressKind(receipt: {
 }
 
 /**
- * Called by applyReceipts for each message a receipt touched, inside its transaction (`db` is the
- * transaction's): a hard bounce or a spam report puts the recipient on the suppression list, so
+ * Called by applyReceipts for each message a receipt touched, inside its transaction (`tx` is the
+ * transaction's store): a hard bounce or a spam report puts the recipient on the suppression list, so
  * nothing more is sent there. Answers the entry it added, if any. Webhook messages are never
  * suppressed (their recipient is a URL).
  */
 export async function suppressAfterReceipt(
-  db: Kysely<Database>,
+  tx: Pick<Store, 'suppressions'>,
   message: Message,
   receipt: Pick<Receipt, 'to' | 'engagement' | 'reason'>,
   at: number,
@@ -83,7 +81,7 @@ export async function suppressAfterReceipt(
   const kind = autoSuppressKind(receipt);
   if (!kind) return undefined;
   const why = kind === 'bounce' ? `hard bounce${receipt.reason ? `: ${receipt.reason}` : ''}` : 'spam report';
-  const r = await new KyselySuppressionRepo(db).add({
+  const r = await tx.suppressions.add({
     recipient: recipientKey(message.recipient),
     reason: `${why} (message ${message.id})`,
     source: kind,

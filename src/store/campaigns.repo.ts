@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import { uuidv7 } from '../domain/ids.ts';
+import { routedLane } from '../domain/lanes.ts';
 import type { Campaign, CampaignChannel, CampaignFields, CampaignState } from '../campaigns/model.ts';
 import type { Capabilities } from './capabilities.ts';
 import type { CampaignsTable, Database, MessagesTable } from './schema.ts';
@@ -438,7 +439,7 @@ export class KyselyCampaignRepo implements CampaignRepo {
     if (edit.notAfter !== undefined) set.not_after = edit.notAfter;
     if (edit.provider !== undefined) {
       set.provider = edit.provider.name;
-      set.lane = edit.provider.name ?? edit.provider.channel;
+      set.lane = routedLane(edit.provider.channel, edit.provider.name);
     }
     const r = await this.db
       .updateTable('messages')

@@ -18,6 +18,9 @@ export interface Capabilities {
   indexHints: boolean;
   /** Placeholders are `$1, $2…` (PostgreSQL) rather than `?` (SQLite), for the few statements written as text. */
   numberedParams: boolean;
+  /** Case-insensitive search is `ILIKE` (PostgreSQL, served by pg_trgm indexes, migration 0009); SQLite's
+   *  `LIKE` ignores ASCII case already and takes an explicit `ESCAPE`. */
+  ilike: boolean;
   /** Largest number of bound parameters in one statement (SQLite: 32766; PostgreSQL: 65535). */
   maxParams: number;
 }
@@ -30,6 +33,7 @@ export const CAPABILITIES = {
     batchedUpdateFrom: false,
     indexHints: true,
     numberedParams: false,
+    ilike: false,
     maxParams: 32766,
   },
   postgres: {
@@ -39,6 +43,7 @@ export const CAPABILITIES = {
     batchedUpdateFrom: true,
     indexHints: false,
     numberedParams: true,
+    ilike: true,
     maxParams: 65535,
   },
 } as const satisfies Record<string, Capabilities>;

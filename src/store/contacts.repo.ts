@@ -1,8 +1,9 @@
-import type { Kysely, SelectQueryBuilder, Selectable } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder, type Selectable } from 'kysely';
 import { uuidv7 } from '../domain/ids.ts';
 import type { Contact, ContactFilter, NewContact } from '../campaigns/model.ts';
 import type { Capabilities } from './capabilities.ts';
 import { chunk } from './rows.ts';
+import { CONTACT_SEARCH_TEXT, contactSearchTerm, escapeLike } from './search.ts';
 import type { ContactsTable, Database } from './schema.ts';
 import type { Page } from './store.ts';
 
@@ -52,6 +53,9 @@ export function whereContacts<O>(
   q: SelectQueryBuilder<Database, 'contacts', O>,
   f: ContactFilter,
 ): SelectQueryBuilder<Database, 'contacts', O> {
+  const term = f.search ? contactSearchTerm(f.search) : '';
+  // Lowercased on both sides, so plain LIKE (PostgreSQL's default escape is `\`; SQLite needs it named).
+  if (term) q = q.where(sql<boolean>`${CONTACT_SEARCH_TEXT} LIKE ${`%${escapeLike(term)}%`} ESCAPE '\\'`);
   if (f.operatorCodes && f.operatorCodes.length > 0) q = q.where('operator_code', 'in', [...f.operatorCodes]);
   if (f.tags && f.tags.length > 0) q = q.where('tag', 'in', [...f.tags]);
   if (f.timezones && f.timezones.length > 0) q = q.where('timezone', 'in', [...f.timezones]);

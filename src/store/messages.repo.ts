@@ -1,4 +1,4 @@
-import { CompiledQuery, sql, type Kysely, type Selectable, type Updateable } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Selectable, type SelectQueryBuilder, type Updateable } from 'kysely';
 import { uuidv7 } from '../domain/ids.ts';
 import type { NewMessage } from '../domain/message.ts';
 import { canTransition, RETRYABLE_STATES, type MessageState } from '../domain/states.ts';
@@ -6,6 +6,7 @@ import type { Capabilities } from './capabilities.ts';
 import { WAKE_CHANNEL } from './listen.ts';
 import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage, storableText } from './rows.ts';
 import type { Database, MessagesTable } from './schema.ts';
+import { escapeLike, likeIgnoringCase, prefixUpperBound } from './search.ts';
 import type {
   ChangeResult,
   ClaimOptions,
@@ -151,6 +152,10 @@ export class KyselyMessageRepo implements MessageRepo {
     if (filter.channel) q = q.where('channel', '=', filter.channel);
     if (filter.provider) q = q.where('provider', '=', filter.provider);
     if (filter.recipient) q = q.where('recipient', '=', filter.recipient);
+    if (filter.recipientPrefix) q = this.wherePrefix(q, filter.recipientPrefix);
+    if (filter.recipientContains)
+      q = q.where(likeIgnoringCase(sql`recipient`, `%${escapeLike(filter.recipientContains)}%`, this.caps));
+    if (filter.providerMessageId) q = q.where('provider_message_id', '=', filter.providerMessageId);
     if (filter.campaignId) q = q.where('campaign_id', '=', filter.campaignId);
     if (filter.since != null) q = q.where('id', '>=', idFloor(filter.since));
     if (filter.until != null) q = q.where('id', '<', idFloor(filter.until));
@@ -161,6 +166,22 @@ export class KyselyMessageRepo implements MessageRepo {
       .execute();
     const items = rows.slice(0, limit).map(messageFromRow);
     return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null };
+  }
+
+  /*
+   * A case-insensitive recipient prefix. PostgreSQL: `lower(recipient) LIKE 'p%'` on a btree
+   * (migration 0009); SQLite: a range on the NOCASE index with LIKE re-checking the rows in it.
+   */
+  private wherePrefix<Q extends SelectQueryBuilder<Database, 'messages', object>>(q: Q, prefix: string): Q {
+    const pattern = `${escapeLike(prefix)}%`;
+    // PostgreSQL: the btree `messages_recipient_lower` (text_pattern_ops) turns this into a range;
+    // trigrams would match every phone sharing "900" and scan thousands of rows.
+    if (this.caps.ilike) return q.where(sql<boolean>`lower(recipient) LIKE ${pattern.toLowerCase()}`) as Q;
+    const lo = prefix.replace(/[A-Z]/g, (c) => c.toLowerCase());
+    const hi = prefixUpperBound(lo);
+    let r = q.where(sql<boolean>`recipient COLLATE NOCASE >= ${lo}`);
+    if (hi !== undefined) r = r.where(sql<boolean>`recipient COLLATE NOCASE < ${hi}`);
+    return r.where(likeIgnoringCase(sql`recipient`, pattern, this.caps)) as Q;
   }
 
   /*
@@ -418,5 +439,17 @@ export class KyselyMessageRepo implements MessageRepo {
       .groupBy('state')
       .execute();
     return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  }
+
+  async findByProviderMessageId(providerMessageId: string): Promise<{ id: string; state: MessageState } | undefined> {
+    // The partial index messages_provider_message_id.
+    const r = await this.db
+      .selectFrom('messages')
+      .select(['id', 'state'])
+      .where('provider_message_id', '=', providerMessageId)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return r && { id: r.id, state: r.state as MessageState };
   }
 }

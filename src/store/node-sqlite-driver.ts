@@ -1,11 +1,12 @@
-import { DatabaseSync, type StatementSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
 
 /**
- * Gives `node:sqlite` the better-sqlite3 shape that Kysely's SqliteDialect expects:
+ * Gives `node:sqlite` the better-sqlite3 shape that Kysely's SqliteDialect expects, for a database
+ * used on the event loop (`sqlite::memory:`; a file runs on its own thread, see sqlite-thread/):
  * `reader` tells whether a statement returns rows; `all/run/iterate` take the parameters as one
- * array (node:sqlite wants them spread). Booleans become 0/1, undefined becomes NULL.
- * Prepared statements are cached by SQL text: Kysely prepares on every query.
+ * array (node:sqlite wants them spread). Prepared statements are cached by SQL text: Kysely
+ * prepares on every query.
  */
 export function wrapNodeSqlite(db: DatabaseSync, cacheSize = 256): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
@@ -25,13 +26,14 @@ export function wrapNodeSqlite(db: DatabaseSync, cacheSize = 256): SqliteDatabas
 function adapt(stmt: StatementSync): SqliteStatement {
   return {
     reader: stmt.columns().length > 0,
-    all: (params) => stmt.all(...bind(params)),
-    run: (params) => stmt.run(...bind(params)),
-    iterate: (params) => stmt.iterate(...bind(params)) as IterableIterator<unknown>,
+    all: (params) => stmt.all(...bindParams(params)),
+    run: (params) => stmt.run(...bindParams(params)),
+    iterate: (params) => stmt.iterate(...bindParams(params)) as IterableIterator<unknown>,
   };
 }
 
-function bind(params: ReadonlyArray<unknown>): SQLInputValue[] {
+/** Parameters as node:sqlite binds them: booleans become 0/1, undefined becomes NULL. */
+export function bindParams(params: ReadonlyArray<unknown>): SQLInputValue[] {
   return params.map((p) => {
     if (p === undefined) return null;
     if (typeof p === 'boolean') return p ? 1 : 0;
@@ -39,10 +41,14 @@ function bind(params: ReadonlyArray<unknown>): SQLInputValue[] {
   });
 }
 
-/** Opens the database file with Herald's pragmas: WAL, synchronous=FULL, a busy timeout. */
-export function openSqlite(path: string): DatabaseSync {
-  const db = new DatabaseSync(path, { timeout: 10_000 });
-  db.exec('PRAGMA journal_mode = WAL');
+/**
+ * Opens the database file with Herald's pragmas: WAL, synchronous=FULL, a busy timeout.
+ * A read-only connection (`readOnly`) leaves the journal mode alone (the writer set it) and
+ * refuses writes.
+ */
+export function openSqlite(path: string, opts: { readOnly?: boolean | undefined } = {}): DatabaseSync {
+  const db = new DatabaseSync(path, { timeout: 10_000, readOnly: opts.readOnly ?? false });
+  if (!opts.readOnly) db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = FULL');
   db.exec('PRAGMA foreign_keys = ON');
   db.exec('PRAGMA busy_timeout = 10000');

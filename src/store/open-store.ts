@@ -14,8 +14,16 @@ import { KyselyTemplateRepo } from './templates.repo.ts';
 import { KyselySettingsRepo } from './settings.repo.ts';
 import { KyselySuppressionRepo } from './suppressions.repo.ts';
 import { KyselyPreferenceRepo } from './preferences.repo.ts';
+import { KyselyOutboxRepo } from './outbox.repo.ts';
+import { KyselyRecipientRepo } from './recipients.repo.ts';
+import { ScreeningRepo } from './screening.repo.ts';
+import { KyselyMessageBulkRepo } from './message-bulk.repo.ts';
+import { KyselyRetentionRepo } from './retention.repo.ts';
+import { KyselyErasureRepo } from './erasure.repo.ts';
 import { migratePostgres, migrateSqlite, postgresMigrationStatus, sqliteMigrationStatus } from './migrator.ts';
 import { openSqlite, wrapNodeSqlite } from './node-sqlite-driver.ts';
+import { SqliteThread } from './sqlite-thread/client.ts';
+import { ThreadDialect } from './sqlite-thread/driver.ts';
 import { FaultLog } from './faults.ts';
 import { guardDialect } from './guarded-dialect.ts';
 import { checkWritable } from './health.ts';
@@ -51,12 +59,24 @@ interface StoreOps {
   file?: string | undefined;
 }
 
+/**
+ * The Kysely instance behind each store (and each transaction's store). Not part of the Store
+ * port: only tests reach it, through databaseForTests (eslint keeps it out of src/).
+ */
+const handles = new WeakMap<Store, Kysely<Database>>();
+
+/** Tests only: the database handle behind a store, to seed or inspect rows no repository exposes. */
+export function databaseForTests(store: Store): Kysely<Database> {
+  const db = handles.get(store);
+  if (!db) throw new Error('not a store opened by openStore');
+  return db;
+}
+
 function buildStore(dialect: Dialect, db: Kysely<Database>, ops: StoreOps): Store {
   const caps = CAPABILITIES[dialect];
   const store: Store = {
     dialect,
     caps,
-    db,
     messages: new KyselyMessageRepo(db, caps),
     apiKeys: new KyselyApiKeyRepo(db),
     contacts: new KyselyContactRepo(db, caps),
@@ -68,6 +88,12 @@ function buildStore(dialect: Dialect, db: Kysely<Database>, ops: StoreOps): Stor
     settings: new KyselySettingsRepo(db),
     suppressions: new KyselySuppressionRepo(db),
     preferences: new KyselyPreferenceRepo(db),
+    screening: new ScreeningRepo(db),
+    outbox: new KyselyOutboxRepo(db),
+    recipients: new KyselyRecipientRepo(db),
+    bulk: new KyselyMessageBulkRepo(db, caps),
+    retention: new KyselyRetentionRepo(db, caps),
+    erasure: new KyselyErasureRepo(db, caps),
     migrate: () => ops.migrate(),
     migrationStatus: () => ops.status(),
     async ping() {
@@ -78,6 +104,7 @@ function buildStore(dialect: Dialect, db: Kysely<Database>, ops: StoreOps): Stor
       db.isTransaction ? fn(store) : db.transaction().execute((trx) => fn(buildStore(dialect, trx, ops))),
     close: () => ops.close(),
   };
+  handles.set(store, db);
   return store;
 }
 
@@ -88,17 +115,31 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   if (dialect === 'sqlite') {
     const path = opts.url.slice('sqlite:'.length) || './data/herald.db';
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const raw = openSqlite(path);
     const faults = new FaultLog();
-    const db = new Kysely<Database>({
-      dialect: guardDialect(new SqliteDialect({ database: wrapNodeSqlite(raw) }), faults),
-    });
+    if (path === ':memory:') {
+      // In memory (tests, trying Herald out): nothing to fsync, and the database cannot outlive its
+      // one connection, so it stays on the event loop, where statements complete synchronously.
+      const raw = openSqlite(path);
+      const db = new Kysely<Database>({
+        dialect: guardDialect(new SqliteDialect({ database: wrapNodeSqlite(raw) }), faults),
+      });
+      return buildStore('sqlite', db, {
+        migrate: async () => migrateSqlite(raw, now),
+        status: async () => sqliteMigrationStatus(raw),
+        close: () => db.destroy(),
+        faults,
+      });
+    }
+    // A database file lives on a thread of its own (docs/decisions/0022): the event loop posts and awaits.
+    const writer = await SqliteThread.start({ path });
+    const threads = new ThreadDialect(writer);
+    const db = new Kysely<Database>({ dialect: guardDialect(threads, faults) });
     return buildStore('sqlite', db, {
-      migrate: async () => migrateSqlite(raw, now),
-      status: async () => sqliteMigrationStatus(raw),
+      migrate: () => threads.driver.exclusive(() => writer.call({ op: 'migrate', now: now() })),
+      status: () => threads.driver.exclusive(() => writer.call({ op: 'status' })),
       close: () => db.destroy(),
       faults,
-      file: path === ':memory:' ? undefined : path,
+      file: path,
     });
   }
   const client = postgresClientConfig(opts);
@@ -111,10 +152,12 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     close: () => db.destroy(),
     faults,
   });
-  return {
+  const withListen: Store = {
     ...store,
     listen: (onWake) => listenForWakeups({ client, onWake, onError: opts.onConnectionError }),
   };
+  handles.set(withListen, db);
+  return withListen;
 }
 
 /** What every PostgreSQL connection of this store is opened with. */

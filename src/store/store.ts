@@ -1,6 +1,4 @@
-import type { Kysely } from 'kysely';
 import type { Capabilities, Dialect } from './capabilities.ts';
-import type { Database } from './schema.ts';
 import type { Attempt, Message, MessageEvent, NewMessage } from '../domain/message.ts';
 import type { Channel } from '../domain/message.ts';
 import type { MessageState } from '../domain/states.ts';
@@ -14,6 +12,12 @@ import type { TemplateRepo } from './templates.repo.ts';
 import type { KyselySettingsRepo } from './settings.repo.ts';
 import type { KyselySuppressionRepo } from './suppressions.repo.ts';
 import type { KyselyPreferenceRepo } from './preferences.repo.ts';
+import type { KyselyOutboxRepo } from './outbox.repo.ts';
+import type { KyselyRecipientRepo } from './recipients.repo.ts';
+import type { ScreeningRepo } from './screening.repo.ts';
+import type { KyselyMessageBulkRepo } from './message-bulk.repo.ts';
+import type { KyselyRetentionRepo } from './retention.repo.ts';
+import type { KyselyErasureRepo } from './erasure.repo.ts';
 
 /** Result of inserting one message. */
 export type InsertResult =
@@ -28,6 +32,12 @@ export interface MessageFilter {
   channel?: Channel | undefined;
   provider?: string | undefined;
   recipient?: string | undefined;
+  /** Recipients that start with this text (case-insensitive for ASCII letters). */
+  recipientPrefix?: string | undefined;
+  /** Recipients that contain this text (case-insensitive for ASCII letters). */
+  recipientContains?: string | undefined;
+  /** The id the provider gave the message (exact). */
+  providerMessageId?: string | undefined;
   campaignId?: string | undefined;
   /** Created at or after (ms). */
   since?: number | undefined;
@@ -118,6 +128,11 @@ export interface MessageRepo {
   retry(id: string, now: number, maxAttempts: number): Promise<ChangeResult>;
   /** Message counts by state (queue depth). */
   countByState(): Promise<Record<string, number>>;
+  /**
+   * The id and state of the message a provider knows by `providerMessageId` (receipts that carry
+   * only the provider's id); the newest wins if a provider ever reused an id.
+   */
+  findByProviderMessageId(providerMessageId: string): Promise<{ id: string; state: MessageState } | undefined>;
 }
 
 export type { ApiKeyRecord, ApiKeyRepo } from './api-keys.repo.ts';
@@ -133,8 +148,6 @@ export interface MigrationStatus {
 export interface Store {
   readonly dialect: Dialect;
   readonly caps: Capabilities;
-  /** The Kysely instance, for repositories in this folder only. */
-  readonly db: Kysely<Database>;
   readonly messages: MessageRepo;
   readonly apiKeys: ApiKeyRepo;
   /** Contacts (campaign recipients). */
@@ -155,6 +168,18 @@ export interface Store {
   readonly suppressions: KyselySuppressionRepo;
   /** Opt-out category flags per recipient (keys normalised by callers). */
   readonly preferences: KyselyPreferenceRepo;
+  /** Suppression entries and opt-out flags of many recipients in one round trip (ingest and worker screening). */
+  readonly screening: ScreeningRepo;
+  /** Messages caught by the `outbox` provider (GET /v1/outbox). */
+  readonly outbox: KyselyOutboxRepo;
+  /** Message look-ups by recipient (de-duplication by unique id). */
+  readonly recipients: KyselyRecipientRepo;
+  /** Retry and cancel by filter, counted first and applied in short keyset pages. */
+  readonly bulk: KyselyMessageBulkRepo;
+  /** Retention: final messages past the policy, deleted with their attempts and events in small batches. */
+  readonly retention: KyselyRetentionRepo;
+  /** Erasure of one person's data (GDPR Art. 17). */
+  readonly erasure: KyselyErasureRepo;
   /** Runs pending migrations (serialised between processes); refuses a database newer than the code. */
   migrate(): Promise<MigrationStatus>;
   migrationStatus(): Promise<MigrationStatus>;

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { recipientHash } from '../domain/recipients.ts';
 import { chunk } from './rows.ts';
 import type { Database, SuppressionsTable } from './schema.ts';
 import type { Page } from './store.ts';
@@ -22,7 +23,11 @@ function fromRow(r: SuppressionsTable): Suppression {
   };
 }
 
-/** The suppression list (migration 0003): recipients Herald never sends to. Keys are normalised by callers. */
+/**
+ * The suppression list (migration 0003): recipients Herald never sends to. Keys are normalised by
+ * callers. An erased recipient's entry is kept under its hash (recipientHash): get, remove and
+ * findMany find it by the plain key too.
+ */
 export class KyselySuppressionRepo {
   private readonly db: Kysely<Database>;
   constructor(db: Kysely<Database>) {
@@ -30,11 +35,12 @@ export class KyselySuppressionRepo {
   }
 
   async get(recipient: string): Promise<Suppression | undefined> {
-    const r = await this.db
+    const rows = await this.db
       .selectFrom('suppressions')
       .selectAll()
-      .where('recipient', '=', recipient)
-      .executeTakeFirst();
+      .where('recipient', 'in', [recipient, recipientHash(recipient)])
+      .execute();
+    const r = rows.find((x) => x.recipient === recipient) ?? rows[0];
     return r && fromRow(r);
   }
 
@@ -50,7 +56,10 @@ export class KyselySuppressionRepo {
   }
 
   async remove(recipient: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('suppressions').where('recipient', '=', recipient).executeTakeFirst();
+    const r = await this.db
+      .deleteFrom('suppressions')
+      .where('recipient', 'in', [recipient, recipientHash(recipient)])
+      .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
 
@@ -84,8 +93,13 @@ export class KyselySuppressionRepo {
   async findMany(recipients: readonly string[]): Promise<Map<string, Suppression>> {
     const out = new Map<string, Suppression>();
     for (const part of chunk(recipients, 1000)) {
-      const rows = await this.db.selectFrom('suppressions').selectAll().where('recipient', 'in', part).execute();
-      for (const r of rows) out.set(r.recipient, fromRow(r));
+      const byHash = new Map(part.map((r) => [recipientHash(r), r]));
+      const rows = await this.db
+        .selectFrom('suppressions')
+        .selectAll()
+        .where('recipient', 'in', [...part, ...byHash.keys()])
+        .execute();
+      for (const r of rows) out.set(byHash.get(r.recipient) ?? r.recipient, fromRow(r));
     }
     return out;
   }

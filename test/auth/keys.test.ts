@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import { createRuntime, type Runtime } from '../../src/runtime.ts';
 import { startHerald, TEST_KEY, type TestHerald } from '../helpers/herald.ts';
 import { BACKENDS, freshUrl } from '../helpers/stores.ts';
+import { fastKeyHash } from '../../src/api/plugins/auth.ts';
 
 const bearer = (k: string) => ({ authorization: `Bearer ${k}` });
 
@@ -62,6 +63,47 @@ for (const backend of BACKENDS) {
       }>();
       assert.ok(all.items.some((k) => k.id === key.id));
       assert.equal((await h.inject({ method: 'DELETE', url: '/v1/keys/nope', headers: h.auth })).statusCode, 404);
+    });
+
+    test('verified keys are cached under a fast hash: one look-up, no false hit on a collision, revoke evicts', async () => {
+      // Two different valid-looking secrets with the same fast hash (birthday search, bounded).
+      const seen = new Map<number, string>();
+      let pair: [string, string] | undefined;
+      for (let i = 0; i < 1_000_000 && !pair; i++) {
+        const k = `hk_collision_probe_${i.toString(36).padStart(6, '0')}`;
+        const other = seen.get(fastKeyHash(k));
+        if (other) pair = [other, k];
+        else seen.set(fastKeyHash(k), k);
+      }
+      assert.ok(pair, 'found a colliding pair');
+      const [real, twin] = pair;
+      assert.notEqual(real, twin);
+      assert.equal(fastKeyHash(real), fastKeyHash(twin));
+      const h = await herald({ HERALD_API_KEY: real });
+      const access = h.rt.app!.access;
+      const list = (headers: { authorization: string }) => h.inject({ url: '/v1/keys', headers });
+      const before = access.lookups;
+      for (let i = 0; i < 5; i++) assert.equal((await list(bearer(real))).statusCode, 200);
+      assert.equal(access.lookups - before, 1, 'the key table is read once, then the cache answers');
+      assert.equal((await list(bearer(twin))).statusCode, 401, 'a colliding secret is not taken for the cached key');
+      assert.equal((await list(bearer(real))).statusCode, 200, 'the cached key still works after the miss');
+
+      const made = await h.inject({
+        method: 'POST',
+        url: '/v1/keys',
+        headers: bearer(real),
+        payload: { name: 'short-lived', scopes: ['admin'] },
+      });
+      const { key, secret } = made.json<{ key: { id: string }; secret: string }>();
+      assert.equal((await list(bearer(secret))).statusCode, 200);
+      const cachedBefore = access.lookups;
+      assert.equal(
+        (await h.inject({ method: 'DELETE', url: `/v1/keys/${key.id}`, headers: bearer(secret) })).statusCode,
+        200,
+      );
+      assert.equal((await list(bearer(secret))).statusCode, 401, 'a revoked key stops at once');
+      assert.equal((await list(bearer(real))).statusCode, 200);
+      assert.equal(access.lookups - cachedBefore, 1, 'revoking one key evicts only that key');
     });
 
     test('bad key requests are 400s; a non-admin key cannot make keys; expired keys are refused', async () => {

@@ -5,6 +5,7 @@ import { HOLD_MS } from '../../src/store/campaigns.repo.ts';
 import { startHerald, type TestHerald } from '../helpers/herald.ts';
 import { BACKENDS } from '../helpers/stores.ts';
 import { HOUR, T0 } from './helpers.ts';
+import { databaseForTests } from '../../src/store/open-store.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -280,14 +281,14 @@ for (const backend of BACKENDS) {
         [msgs[1]!, 2000],
         [msgs[2]!, 10_000],
       ] as const) {
-        await h.rt.store.db
+        await databaseForTests(h.rt.store)
           .updateTable('messages')
           .set({ state: 'sent', sent_at: T0 + 1000 })
           .where('id', '=', m.id)
           .execute();
         await s.changeState(m.id, { to: 'delivered', at: T0 + ms, source: 't', type: 't' });
       }
-      const truth = await h.rt.store.db
+      const truth = await databaseForTests(h.rt.store)
         .selectFrom('messages')
         .select(['campaign_id', 'state', (eb) => eb.fn.countAll<number>().as('n')])
         .where('campaign_id', 'in', ids)

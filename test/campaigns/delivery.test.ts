@@ -8,6 +8,7 @@ import { eventually, startHerald, type TestHerald } from '../helpers/herald.ts';
 import { startSink } from '../helpers/http-sink.ts';
 import { BACKENDS } from '../helpers/stores.ts';
 import { HOUR, T0 } from './helpers.ts';
+import { databaseForTests } from '../../src/store/open-store.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -57,7 +58,7 @@ for (const backend of BACKENDS) {
       );
       assert.deepEqual(s.counts, { delivered: 5 });
       assert.equal(s.deliveryRate, 1);
-      const outbox = await h.rt.store.db.selectFrom('outbox').select('body_text').execute();
+      const outbox = await databaseForTests(h.rt.store).selectFrom('outbox').select('body_text').execute();
       assert.deepEqual(outbox.map((o) => o.body_text).sort(), ['Hi C0', 'Hi C1', 'Hi C2', 'Hi C3', 'Hi C4']);
       // Fanned-out messages count as accepted, under the provider that carried them.
       const metrics = (await h.inject({ url: '/metrics', headers: h.auth })).body;

@@ -5,6 +5,7 @@ import { CampaignScheduler } from '../../src/campaigns/scheduler.ts';
 import { CampaignService } from '../../src/campaigns/service.ts';
 import type { CampaignFields, NewContact } from '../../src/campaigns/model.ts';
 import type { Store } from '../../src/store/store.ts';
+import { databaseForTests } from '../../src/store/open-store.ts';
 
 export const T0 = Date.parse('2026-01-10T12:00:00Z');
 export const HOUR = 3_600_000;
@@ -67,7 +68,7 @@ export function campaignKit(store: Store, clock = new ManualClock(T0), pageSize 
 
 /** Contact id → number of messages of the campaign. */
 export async function messagesPerContact(store: Store, campaignId: string): Promise<Map<string, number>> {
-  const rows = await store.db
+  const rows = await databaseForTests(store)
     .selectFrom('messages')
     .select(['contact_id', (eb) => eb.fn.countAll<number>().as('n')])
     .where('campaign_id', '=', campaignId)

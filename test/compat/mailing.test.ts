@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { eventually, startHerald } from '../helpers/herald.ts';
 import { startSink } from '../helpers/http-sink.ts';
 import { configFile, waitState } from './helpers.ts';
+import { databaseForTests } from '../../src/store/open-store.ts';
 
 /** Seed 000 against a started Herald whose `http` provider posts to a real HTTP server (the seed's API_BASE). */
 void describe('compat: mailing microservice (seed 000)', () => {
@@ -100,7 +101,7 @@ void describe('compat: mailing microservice (seed 000)', () => {
       'rejected',
     );
     // The delivery service's own id finds the message too.
-    await h.rt.store.db
+    await databaseForTests(h.rt.store)
       .updateTable('messages')
       .set({ provider_message_id: 'ds-77' })
       .where('id', '=', b.request_id)

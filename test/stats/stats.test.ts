@@ -4,7 +4,6 @@ import { BACKENDS, freshStore } from '../helpers/stores.ts';
 import { eventually, startHerald } from '../helpers/herald.ts';
 import { startSink } from '../helpers/http-sink.ts';
 import { ManualClock } from '../../src/domain/clock.ts';
-import { StatsRepo } from '../../src/store/stats.repo.ts';
 import { StatsRecorder } from '../../src/stats/recorder.ts';
 import type { Static } from '@sinclair/typebox';
 import type { OverviewSchema, TimeseriesSchema } from '../../src/api/routes/stats/schemas.ts';
@@ -17,7 +16,7 @@ for (const backend of BACKENDS) {
     const store = await freshStore(backend);
     try {
       const clock = new ManualClock(Date.UTC(2026, 0, 1, 10, 0, 30));
-      const repo = new StatsRepo(store.db, store.caps);
+      const repo = store.stats;
       const rec = new StatsRecorder({ sink: repo, clock });
       rec.accepted('sms', 'a', 3);
       rec.completed('sms', 'a', 'sent', 120);

@@ -127,8 +127,8 @@ void describe('admin UI', () => {
     await page.getByRole('link', { name: 'Messages', exact: true }).click();
     await page.locator('table.rows-link tbody tr').nth(10).waitFor();
     await shot('messages');
+    // Filters apply as they change (no Apply button): the URL follows.
     await page.getByLabel('State').selectOption('failed');
-    await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/state=failed/);
     const rows = page.locator('table.rows-link tbody tr');
     await eventually(async () => ((await rows.count()) === 1 ? true : undefined), 5000, 'one failed message');
@@ -289,7 +289,7 @@ void describe('admin UI', () => {
 
     const m = await post('/v1/messages', { channel: 'webhook', url: `${sink.url}/later`, sendAt: later });
     await page.getByRole('link', { name: 'Messages', exact: true }).click();
-    await page.getByLabel('Message id').fill(m.id);
+    await page.getByLabel('Message id', { exact: true }).fill(m.id);
     await page.getByRole('button', { name: 'Open', exact: true }).click();
     await page.waitForURL(new RegExp(`/admin/messages/${m.id}$`));
     await page.getByText('No attempt yet').waitFor();

@@ -1,4 +1,4 @@
-import { StatsRepo, type StatsDelta } from '../../src/store/stats.repo.ts';
+import type { StatsDelta } from '../../src/store/stats.repo.ts';
 import { DELIVERY_LATENCY_BUCKETS_MS } from '../../src/store/migrations/0005-stats.ts';
 import type { Store } from '../../src/store/store.ts';
 
@@ -49,7 +49,7 @@ export async function seedHistory(store: Store, now: number): Promise<void> {
     const hourOfDay = new Date(t).getUTCHours();
     add(t, 120 + 300 * Math.max(0, Math.sin(((hourOfDay - 6) / 24) * 2 * Math.PI)), h);
   }
-  await new StatsRepo(store.db, store.caps).add(deltas);
+  await store.stats.add(deltas);
 }
 
 function frac(x: number): number {

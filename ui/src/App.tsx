@@ -9,6 +9,7 @@ import { Campaigns } from './pages/Campaigns.tsx';
 import { CampaignPage } from './pages/CampaignPage.tsx';
 import { CampaignForm } from './pages/CampaignForm.tsx';
 import { Contacts } from './pages/Contacts.tsx';
+import { ContactPage } from './pages/ContactPage.tsx';
 import { Providers } from './pages/Providers.tsx';
 import { Outbox } from './pages/Outbox.tsx';
 import { Icon } from './components/icons.tsx';
@@ -17,6 +18,7 @@ import { Keys } from './pages/Keys.tsx';
 import { Audit } from './pages/Audit.tsx';
 import { Templates } from './pages/Templates.tsx';
 import { TemplatePage } from './pages/TemplatePage.tsx';
+import { ThemeToggle } from './theme.tsx';
 
 export function App() {
   const { key, notice, signIn, signOut } = useStoredKey();
@@ -148,6 +150,7 @@ function Shell() {
             <a href="/docs" target="_blank" rel="noreferrer">
               API docs
             </a>
+            <ThemeToggle />
             <button type="button" className="btn btn-ghost" onClick={() => signOut()}>
               Sign out
             </button>
@@ -174,6 +177,7 @@ function Page(props: { path: string; query: URLSearchParams }) {
   if (p === '/templates') return <Templates />;
   if ((m = match('/templates/:id', p))) return <TemplatePage id={m.id!} />;
   if (p === '/contacts') return <Contacts query={props.query} />;
+  if ((m = match('/contacts/:id', p))) return <ContactPage id={m.id!} />;
   if (p === '/providers') return <Providers />;
   if (p === '/outbox') return <Outbox query={props.query} />;
   if ((m = match('/outbox/:id', p))) return <OutboxItem id={m.id!} />;

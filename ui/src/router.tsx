@@ -17,12 +17,13 @@ function current(): Location {
 const listeners = new Set<() => void>();
 window.addEventListener('popstate', () => listeners.forEach((l) => l()));
 
-export function navigate(to: string, opts: { replace?: boolean } = {}): void {
+export function navigate(to: string, opts: { replace?: boolean; keepScroll?: boolean } = {}): void {
   const url = BASE + (to.startsWith('/') ? to : `/${to}`);
+  if (opts.keepScroll && url === window.location.pathname + window.location.search) return;
   if (opts.replace) window.history.replaceState(null, '', url);
   else window.history.pushState(null, '', url);
   listeners.forEach((l) => l());
-  if (!opts.replace) window.scrollTo(0, 0);
+  if (!opts.replace && !opts.keepScroll) window.scrollTo(0, 0);
 }
 
 export function useLocation(): Location {

@@ -20,7 +20,7 @@ const NATIVE_TAGS = [
   { name: 'contacts', description: 'Contacts, filters and bulk import' },
   { name: 'preferences', description: 'Opt-outs by category' },
   { name: 'suppressions', description: 'Addresses Herald never sends to' },
-  { name: 'recipients', description: 'What was last sent to someone' },
+  { name: 'recipients', description: "What was last sent to someone; erasing a person's data" },
   { name: 'stats', description: 'Counts and latencies over time' },
   { name: 'providers', description: 'Configured providers, their health, and their delivery receipts' },
   { name: 'outbox', description: 'Messages kept by the built-in outbox instead of being sent' },

@@ -44,14 +44,27 @@ export function locationOf(context: string | undefined): ProblemLocation {
 
 export function ajvProblems(errors: readonly ErrorObject[], where: ProblemLocation, lookup?: SchemaLookup) {
   const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
-  const inUnion = (e: ErrorObject) => unions.some((u) => u !== e && e.schemaPath.startsWith(`${u.schemaPath}/`));
+  // A union whose value has the type of exactly one branch (a string for `string | null`, an object
+  // for `object | null`) reports that branch's own problems ("at most 6 characters"), not the union.
+  const chosen = new Map<ErrorObject, string>();
+  for (const u of unions) {
+    const branch = branchOfType(u, errors);
+    if (branch !== undefined) chosen.set(u, `${u.schemaPath}/${branch}/`);
+  }
+  const inUnion = (e: ErrorObject) =>
+    unions.some(
+      (u) =>
+        u !== e &&
+        e.schemaPath.startsWith(`${u.schemaPath}/`) &&
+        !(chosen.has(u) && e.schemaPath.startsWith(chosen.get(u)!)),
+    );
   const required = new Set(
     errors.filter((e) => e.keyword === 'required').map((e) => child(e.instancePath, missing(e))),
   );
   const out: RequestProblem[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
-    if (inUnion(e) || e.keyword === 'propertyNames' || e.keyword === 'if') continue;
+    if (chosen.has(e) || inUnion(e) || e.keyword === 'propertyNames' || e.keyword === 'if') continue;
     const p = problemOf(e, lookup);
     if (!p || (e.keyword === 'discriminator' && required.has(p.path) && p.message === 'is required')) continue;
     const key = `${p.path}\u0000${p.message}`;
@@ -60,6 +73,24 @@ export function ajvProblems(errors: readonly ErrorObject[], where: ProblemLocati
     out.push(where === 'body' ? p : { ...p, in: where });
   }
   return out;
+}
+
+/**
+ * The one branch of a union that the value's type fits (its problems are not a type, const or enum
+ * mismatch of the value itself), when there is exactly one; undefined otherwise.
+ */
+function branchOfType(u: ErrorObject, errors: readonly ErrorObject[]): string | undefined {
+  if (u.data === null || u.data === undefined) return undefined;
+  const branches = new Map<string, ErrorObject[]>();
+  for (const e of errors) {
+    if (e === u || !e.schemaPath.startsWith(`${u.schemaPath}/`)) continue;
+    const b = e.schemaPath.slice(u.schemaPath.length + 1).split('/')[0]!;
+    branches.set(b, [...(branches.get(b) ?? []), e]);
+  }
+  const mismatch = (e: ErrorObject) =>
+    e.instancePath === u.instancePath && ['type', 'const', 'enum', 'anyOf', 'oneOf'].includes(e.keyword);
+  const fitting = [...branches].filter(([, list]) => !list.some(mismatch));
+  return fitting.length === 1 ? fitting[0]![0] : undefined;
 }
 
 function problemOf(e: ErrorObject, lookup: SchemaLookup | undefined): RequestProblem | undefined {

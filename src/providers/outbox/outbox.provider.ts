@@ -1,7 +1,7 @@
 import type { Clock } from '../../domain/clock.ts';
 import type { Channel, Message } from '../../domain/message.ts';
 import { coerceError } from '../../errors/app-error.ts';
-import { KyselyOutboxRepo } from '../../store/outbox.repo.ts';
+import type { KyselyOutboxRepo } from '../../store/outbox.repo.ts';
 import type { Store } from '../../store/store.ts';
 import type { DeliveryResult, Provider, ProviderCapabilities } from '../provider.ts';
 import type { ProviderType } from '../registry.ts';
@@ -25,7 +25,7 @@ export class OutboxProvider implements Provider {
   constructor(name: string, channel: Channel, store: Store, clock: Clock) {
     this.name = name;
     this.channel = channel;
-    this.repo = new KyselyOutboxRepo(store.db);
+    this.repo = store.outbox;
     this.clock = clock;
   }
 

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors/app-error.ts';
-import { KyselyOutboxRepo, type OutboxEntry } from '../../store/outbox.repo.ts';
+import type { OutboxEntry } from '../../store/outbox.repo.ts';
 import type { Store } from '../../store/store.ts';
 
 const PREVIEW = 200;
@@ -44,7 +44,7 @@ function itemView(e: OutboxEntry) {
  * the admin UI; needs an API key like every API route.
  */
 export function outboxRoutes(deps: { store: Store }): FastifyPluginAsyncTypebox {
-  const repo = new KyselyOutboxRepo(deps.store.db);
+  const repo = deps.store.outbox;
   return async (app) => {
     app.get(
       '/v1/outbox',

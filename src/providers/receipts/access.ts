@@ -6,6 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ProviderConfig } from '../../config/config.ts';
 import type { Message } from '../../domain/message.ts';
+import { laneReaches } from '../../domain/lanes.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { BuiltProvider, ProviderSet } from '../build.ts';
 import type { ReceiptRequest } from '../registry.ts';
@@ -59,7 +60,7 @@ export async function authorizeReceipt(
  * the hand-over). An SMS id posted to an e-mail provider, or a message still queued, is refused.
  */
 export function carriedBy(set: ProviderSet, name: string, channel: string): (m: Message) => boolean {
-  const reaches = (lane: string) => lane === name || (set.routes[lane as 'email' | 'sms']?.includes(name) ?? false);
   return (m) =>
-    m.channel === channel && ((m.provider === name && m.attempts > 0) || (m.state === 'sending' && reaches(m.lane)));
+    m.channel === channel &&
+    ((m.provider === name && m.attempts > 0) || (m.state === 'sending' && laneReaches(m.lane, name, set.routes)));
 }

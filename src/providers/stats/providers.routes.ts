@@ -19,10 +19,34 @@ const ProviderView = Type.Object({
   type: Type.String(),
   channel: Type.String(),
   breaker: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half_open')]),
+  health: Type.Object(
+    {
+      state: Type.Union([Type.Literal('healthy'), Type.Literal('failing'), Type.Literal('recovering')]),
+      pausedUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+        description: 'While failing: when the next trial call may go',
+      }),
+      summary: Type.String({ description: 'The health in words, e.g. "failing — paused until 12:03:40Z"' }),
+    },
+    {
+      description:
+        'healthy: calls flow; failing: calls are paused after failures in a row (messages wait without spending ' +
+        'attempts); recovering: a trial call decides. The breaker state in words.',
+    },
+  ),
   default: Type.Boolean({ description: 'A default outbox standing in for a channel without providers' }),
   routes: Type.Array(Type.String(), { description: 'Channel routes this provider is part of' }),
   stats: Type.Object({ minute: WindowStats, hour: WindowStats, day: WindowStats }),
 });
+
+const HEALTH = { closed: 'healthy', open: 'failing', half_open: 'recovering' } as const;
+
+/** The breaker state in words; the time is UTC (HH:MM:SS), the UI shows it in local time. */
+export function healthView(breaker: keyof typeof HEALTH, pausedUntil: number | null) {
+  const state = HEALTH[breaker];
+  const until = breaker === 'open' && pausedUntil != null ? new Date(pausedUntil).toISOString() : null;
+  const summary = until ? `${state} — paused until ${until.slice(11, 19)}Z` : state;
+  return { state, pausedUntil: until, summary };
+}
 
 const WINDOWS = { minute: 60_000, hour: 3600_000, day: 86_400_000 } as const;
 
@@ -56,7 +80,15 @@ export function providersRoutes(deps: { providers: ProviderHub }): FastifyPlugin
         schema: {
           tags: ['providers'],
           summary: 'Providers with their health and call statistics',
-          response: { 200: Type.Object({ providers: Type.Array(ProviderView) }) },
+          response: {
+            200: Type.Object({
+              providers: Type.Array(ProviderView),
+              routes: Type.Object(
+                { email: Type.Array(Type.String()), sms: Type.Array(Type.String()) },
+                { description: 'Each channel route: its providers in failover order (the first is tried first)' },
+              ),
+            }),
+          },
         },
       },
       async () => {
@@ -73,6 +105,7 @@ export function providersRoutes(deps: { providers: ProviderHub }): FastifyPlugin
             type: p.type,
             channel: p.channel,
             breaker: p.breaker,
+            health: healthView(p.breaker, p.pausedUntil),
             default: p.isDefault,
             routes: (['email', 'sms'] as const).filter((c) => set.routes[c].includes(p.name)),
             stats: {
@@ -81,6 +114,7 @@ export function providersRoutes(deps: { providers: ProviderHub }): FastifyPlugin
               day: windowView(day.get(p.name)),
             },
           })),
+          routes: { email: [...set.routes.email], sms: [...set.routes.sms] },
         };
       },
     );

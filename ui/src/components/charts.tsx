@@ -11,6 +11,7 @@ import {
   Tooltip,
   type ChartOptions,
 } from 'chart.js';
+import { useEffect, useState } from 'react';
 import { Bar, Doughnut, Line } from 'react-chartjs-2';
 
 ChartJS.register(
@@ -50,6 +51,17 @@ export interface Series {
 function cssVar(name: string, fallback: string): string {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   return v || fallback;
+}
+
+/** Re-renders a chart when the theme changes (its grid and text colours come from CSS variables). */
+function useThemeName(): string {
+  const [theme, setTheme] = useState(() => document.documentElement.dataset.theme ?? 'light');
+  useEffect(() => {
+    const on = () => setTheme(document.documentElement.dataset.theme ?? 'light');
+    window.addEventListener('herald-theme', on);
+    return () => window.removeEventListener('herald-theme', on);
+  }, []);
+  return theme;
 }
 
 function baseOptions(stacked: boolean): ChartOptions<'line' | 'bar'> {
@@ -94,6 +106,7 @@ function Frame(props: {
 }
 
 export function TimeLine(props: { title: string; labels: string[]; series: Series[]; height?: number; id?: string }) {
+  useThemeName();
   const data = {
     labels: props.labels,
     datasets: props.series.map((s, i) => ({
@@ -124,6 +137,7 @@ export function TimeBars(props: {
   id?: string;
   stacked?: boolean;
 }) {
+  useThemeName();
   const data = {
     labels: props.labels,
     datasets: props.series.map((s, i) => ({
@@ -153,6 +167,7 @@ export function Donut(props: {
   id?: string;
   empty?: string;
 }) {
+  useThemeName();
   const series = [{ label: props.title, data: props.parts.map((p) => p.value) }];
   const data = {
     labels: props.parts.map((p) => p.label),

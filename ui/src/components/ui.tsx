@@ -74,7 +74,8 @@ export function ErrorBox(props: { error: unknown; onRetry?: () => void }) {
   return (
     <div className="alert alert-error" role="alert">
       <div>
-        <strong>Something went wrong.</strong> {msg}
+        <strong>{code === 'HERALD_VALIDATION' ? 'Not accepted:' : 'Something went wrong.'}</strong>{' '}
+        {code === 'HERALD_VALIDATION' ? msg.replace(/^The request is not valid:\s*/, '') : msg}
         {code && <span className="code"> ({code})</span>}
       </div>
       {props.onRetry && (
@@ -152,6 +153,39 @@ export function Stat(props: { label: string; value: ReactNode; hint?: ReactNode;
       <div className="stat-label">{props.label}</div>
       <div className="stat-value">{props.value}</div>
       {props.hint && <div className="stat-hint">{props.hint}</div>}
+    </div>
+  );
+}
+
+/**
+ * The top of a form after a refused save: how many problems, each shown beside its field; a
+ * problem with no field on the form is listed here in words. Any other error shows as ErrorBox.
+ */
+export function FormProblems(props: { error: unknown; problems: Record<string, string>; fields: readonly string[] }) {
+  const keys = Object.keys(props.problems);
+  const ref = useRef<HTMLDivElement>(null);
+  const summary = keys.join('|');
+  useEffect(() => {
+    if (summary) ref.current?.scrollIntoView({ block: 'nearest' });
+  }, [summary]);
+  if (keys.length === 0) return props.error === undefined ? null : <ErrorBox error={props.error} />;
+  const elsewhere = keys.filter((k) => !props.fields.includes(k));
+  return (
+    <div className="alert alert-error" role="alert" data-testid="form-problems" ref={ref}>
+      <div>
+        <strong>Not saved.</strong> {keys.length === 1 ? 'One thing to fix' : `${keys.length} things to fix`}
+        {elsewhere.length < keys.length ? ', shown beside the fields.' : ':'}
+        {elsewhere.length > 0 && (
+          <ul>
+            {elsewhere.map((k) => (
+              <li key={k}>
+                {k === 'form' ? '' : `${k}: `}
+                {props.problems[k]}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
     </div>
   );
 }

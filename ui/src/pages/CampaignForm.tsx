@@ -2,11 +2,12 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useApi } from '../session.tsx';
 import { useDebounced, useLoad } from '../hooks.ts';
 import { splitList, type Campaign, type Contact } from '../campaigns.ts';
-import { ErrorBox, Field, LoadProblem, Loading, PageHeader } from '../components/ui.tsx';
+import { Field, FormProblems, LoadProblem, Loading, PageHeader } from '../components/ui.tsx';
+import { useProviderNames } from '../providers.ts';
 import { fmtNum, fromLocalInput, toLocalInput } from '../format.ts';
 import { Link, navigate } from '../router.tsx';
 import { contactQuery, countBody, type ContactPage } from './contacts-api.ts';
-import { fieldErrors } from './form-errors.ts';
+import { campaignProblems, fieldErrors } from './form-errors.ts';
 import { CampaignPreview } from './CampaignPreview.tsx';
 import type { Template } from '../templates.ts';
 
@@ -29,6 +30,23 @@ interface Draft {
   windowTo: string;
   priority: string;
 }
+
+const CAMPAIGN_FIELDS = [
+  'name',
+  'channel',
+  'template',
+  'from',
+  'subject',
+  'categories',
+  'html',
+  'text',
+  'filter',
+  'startAt',
+  'endAt',
+  'window',
+  'provider',
+  'priority',
+];
 
 function blank(): Draft {
   const now = Date.now();
@@ -112,7 +130,10 @@ export function CampaignForm(props: { id?: string }) {
   }, [existing.data, loadedFor]);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<unknown>();
-  const errs = fieldErrors(error);
+  const [checked, setChecked] = useState<Record<string, string>>({});
+  // Every problem at once: the form's own checks first (the API checks the JSON shape before the
+  // rest), then whatever the API still finds, each beside its field.
+  const errs = Object.keys(checked).length > 0 ? checked : fieldErrors(error);
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setDraft((d) => ({ ...d, [k]: v }));
 
   // Live count and a sample contact for the preview, following the filter as it is typed.
@@ -125,13 +146,17 @@ export function CampaignForm(props: { id?: string }) {
     [filterKey],
   );
   const sampleContact: Partial<Contact> | undefined = sample.data?.items[0];
+  const { names: providers } = useProviderNames(draft.channel);
   const templates = useLoad(() => api.get<{ items: Template[] }>('/v1/templates', { limit: 200 }), []);
   const channelTemplates = templates.data?.items.filter((t) => t.channel === draft.channel) ?? [];
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setSaving(true);
+    const problems = campaignProblems(draft, { editing });
+    setChecked(problems);
     setError(undefined);
+    if (Object.keys(problems).length > 0) return;
+    setSaving(true);
     try {
       const body = toBody(draft, editing, existing.data);
       const c = editing
@@ -164,7 +189,7 @@ export function CampaignForm(props: { id?: string }) {
         <Link to="/campaigns">Campaigns</Link> <span aria-hidden="true">/</span> {editing ? 'Edit' : 'New'}
       </nav>
       <PageHeader title={editing ? 'Edit campaign' : 'New campaign'} />
-      {error !== undefined && <ErrorBox error={error} />}
+      <FormProblems error={error} problems={errs} fields={CAMPAIGN_FIELDS} />
       <form className="grid-2-1" onSubmit={(e) => void submit(e)} noValidate>
         <div>
           <section className="card form-grid" aria-label="Campaign">
@@ -323,8 +348,18 @@ export function CampaignForm(props: { id?: string }) {
                 </Field>
               </>
             )}
-            <Field label="Provider" id="provider" hint="Optional; empty = the channel's route." error={errs.provider}>
-              <input id="provider" value={draft.provider} onChange={(e) => set('provider', e.target.value)} />
+            <Field label="Provider" id="provider" error={errs.provider}>
+              {providers ? (
+                <select id="provider" value={draft.provider} onChange={(e) => set('provider', e.target.value)}>
+                  <option value="">The {draft.channel === 'sms' ? 'SMS' : 'e-mail'} route (failover)</option>
+                  {providers.map((p) => (
+                    <option key={p}>{p}</option>
+                  ))}
+                  {draft.provider && !providers.includes(draft.provider) && <option>{draft.provider}</option>}
+                </select>
+              ) : (
+                <input id="provider" value={draft.provider} onChange={(e) => set('provider', e.target.value)} />
+              )}
             </Field>
             <Field label="Priority" id="priority" hint="0–9, higher first." error={errs.priority}>
               <input

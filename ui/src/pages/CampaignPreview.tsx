@@ -46,7 +46,7 @@ export function CampaignPreview(props: { draft: PreviewDraft; contact: Partial<C
       <h2 id="preview">Preview</h2>
       {contact ? (
         <p className="muted small">
-          For {contact.phone ?? contact.email}
+          For {draft.channel === 'email' ? contact.email : contact.phone}
           {contact.tag ? ` (${contact.tag})` : ''}
         </p>
       ) : (

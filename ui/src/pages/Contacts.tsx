@@ -3,9 +3,11 @@ import { ApiError } from '../api.ts';
 import { useApi } from '../session.tsx';
 import { useLoad } from '../hooks.ts';
 import type { Contact } from '../campaigns.ts';
-import { Empty, ErrorBox, Field, LoadProblem, Loading, PageHeader } from '../components/ui.tsx';
+import { Empty, ErrorBox, Field, FormProblems, LoadProblem, Loading, PageHeader } from '../components/ui.tsx';
+import { contactProblems, fieldErrors } from './form-errors.ts';
 import { fmtAgo, fmtDateTime, fmtNum } from '../format.ts';
-import { navigate } from '../router.tsx';
+import { Link } from '../router.tsx';
+import { FilterPanel, useUrlFilters } from '../filters.tsx';
 import { contactQuery, countBody, type ContactFilter, type ContactPage } from './contacts-api.ts';
 import { splitList } from '../campaigns.ts';
 import { ImportPanel } from './ContactImport.tsx';
@@ -20,6 +22,8 @@ interface Draft {
   attributes: string;
 }
 
+const CONTACT_FIELDS = ['phone', 'email', 'tag', 'timezone', 'operatorCode', 'attributes'];
+
 const EMPTY: Draft = { phone: '', email: '', tag: '', timezone: 'UTC', operatorCode: '', attributes: '{}' };
 
 function draftOf(c: Contact): Draft {
@@ -33,13 +37,13 @@ function draftOf(c: Contact): Draft {
   };
 }
 
+const FILTERS = ['q', 'tag', 'operatorCode', 'timezone', 'channel'] as const;
+
 export function Contacts(props: { query: URLSearchParams }) {
   const api = useApi();
-  const tag = props.query.get('tag') ?? '';
-  const op = props.query.get('operatorCode') ?? '';
-  const tz = props.query.get('timezone') ?? '';
-  const channel = props.query.get('channel') ?? '';
-  const key = `${tag}|${op}|${tz}|${channel}`;
+  const f = useUrlFilters('/contacts', FILTERS, props.query);
+  const { q = '', tag = '', operatorCode: op = '', timezone: tz = '', channel = '' } = f.applied;
+  const key = f.key;
   const pages = useCursorPages(key);
   const cursor = pages.cursor;
   const filter: ContactFilter = {
@@ -47,28 +51,19 @@ export function Contacts(props: { query: URLSearchParams }) {
     operatorCodes: splitList(op),
     timezones: splitList(tz),
     channel: channel === 'sms' || channel === 'email' ? channel : undefined,
+    search: q.trim() || undefined,
   };
   const page = useLoad(
     () => api.get<ContactPage>('/v1/contacts', { ...contactQuery(filter), limit: 50, cursor }),
     [key, cursor],
   );
   const count = useLoad(() => api.post<{ count: number }>('/v1/contacts/count', countBody(filter)), [key]);
-  const [search, setSearch] = useState({ tag, op, tz, channel });
+  const search = f.draft;
   const [editing, setEditing] = useState<Contact | 'new' | null>(null);
   const [importing, setImporting] = useState(false);
   const [notice, setNotice] = useState<string>();
   const [actionError, setActionError] = useState<unknown>();
 
-  const apply = (e: FormEvent) => {
-    e.preventDefault();
-    const p = new URLSearchParams();
-    if (search.tag.trim()) p.set('tag', splitList(search.tag).join(','));
-    if (search.op.trim()) p.set('operatorCode', splitList(search.op).join(','));
-    if (search.tz.trim()) p.set('timezone', splitList(search.tz).join(','));
-    if (search.channel) p.set('channel', search.channel);
-    const s = p.toString();
-    navigate(`/contacts${s ? `?${s}` : ''}`);
-  };
   const remove = async (c: Contact) => {
     if (!window.confirm(`Delete the contact ${c.phone ?? c.email}? This cannot be undone.`)) return;
     setActionError(undefined);
@@ -126,40 +121,44 @@ export function Contacts(props: { query: URLSearchParams }) {
           onSaved={(c, created) => saved(`${created ? 'Created' : 'Saved'} ${c.phone ?? c.email}.`)}
         />
       )}
-      <form className="card filters" onSubmit={apply} aria-label="Filter contacts">
+      <FilterPanel label="Search and filter contacts" active={f.count} id="contact-filters">
+        <Field label="Search" id="c-q" hint="Phone, e-mail, tag or attribute value">
+          <input id="c-q" type="search" value={search.q ?? ''} onChange={(e) => f.set('q', e.target.value)} />
+        </Field>
         <Field label="Tags" id="c-tag" hint="Comma-separated: any of">
-          <input id="c-tag" value={search.tag} onChange={(e) => setSearch({ ...search, tag: e.target.value })} />
+          <input id="c-tag" value={search.tag ?? ''} onChange={(e) => f.set('tag', e.target.value)} />
         </Field>
         <Field label="Operator codes" id="c-op" hint="Comma-separated: any of">
-          <input id="c-op" value={search.op} onChange={(e) => setSearch({ ...search, op: e.target.value })} />
+          <input id="c-op" value={search.operatorCode ?? ''} onChange={(e) => f.set('operatorCode', e.target.value)} />
         </Field>
         <Field label="Time zones" id="c-tz" hint="e.g. Europe/Moscow">
-          <input id="c-tz" value={search.tz} onChange={(e) => setSearch({ ...search, tz: e.target.value })} />
+          <input id="c-tz" value={search.timezone ?? ''} onChange={(e) => f.set('timezone', e.target.value)} />
         </Field>
         <Field label="Reachable by" id="c-channel" hint="SMS needs a phone">
-          <select
-            id="c-channel"
-            value={search.channel}
-            onChange={(e) => setSearch({ ...search, channel: e.target.value })}
-          >
+          <select id="c-channel" value={search.channel ?? ''} onChange={(e) => f.set('channel', e.target.value)}>
             <option value="">Any</option>
             <option value="sms">SMS (has a phone)</option>
             <option value="email">E-mail (has an address)</option>
           </select>
         </Field>
         <div className="filter-actions">
-          <button type="submit" className="btn btn-primary">
-            Search
-          </button>
+          <span className="muted small" aria-live="polite">
+            {f.pending ? 'Applying…' : ''}
+          </span>
+          {f.count > 0 && (
+            <button type="button" className="btn btn-ghost" onClick={f.clear}>
+              Clear ({f.count})
+            </button>
+          )}
         </div>
-      </form>
+      </FilterPanel>
       <LoadProblem error={page.error} what="The contacts API" route="GET /v1/contacts" onRetry={page.reload} />
       <section className="card" aria-label="Contacts">
         {!page.data && page.loading ? (
           <Loading />
         ) : page.data && page.data.items.length === 0 ? (
-          <Empty title={key === '|||' ? 'No contacts yet.' : 'No contact matches.'}>
-            {key === '|||' ? 'Create one, or import a CSV file.' : 'Try other filters.'}
+          <Empty title={key === '' ? 'No contacts yet.' : 'No contact matches.'}>
+            {key === '' ? 'Create one, or import a CSV file.' : 'Try other filters.'}
           </Empty>
         ) : page.data ? (
           <div className="table-wrap">
@@ -168,10 +167,16 @@ export function Contacts(props: { query: URLSearchParams }) {
                 <tr>
                   <th scope="col">Phone</th>
                   <th scope="col">E-mail</th>
-                  <th scope="col">Operator</th>
+                  <th scope="col" className="wide-only">
+                    Operator
+                  </th>
                   <th scope="col">Tag</th>
-                  <th scope="col">Time zone</th>
-                  <th scope="col">Added</th>
+                  <th scope="col" className="wide-only">
+                    Time zone
+                  </th>
+                  <th scope="col" className="wide-only">
+                    Added
+                  </th>
                   <th scope="col">
                     <span className="sr-only">Actions</span>
                   </th>
@@ -180,12 +185,20 @@ export function Contacts(props: { query: URLSearchParams }) {
               <tbody>
                 {page.data.items.map((c) => (
                   <tr key={c.id}>
-                    <td className="mono">{c.phone ?? '—'}</td>
-                    <td className="mono ellipsis">{c.email ?? '—'}</td>
-                    <td>{c.operatorCode ?? '—'}</td>
+                    <td className="mono">
+                      <Link to={`/contacts/${c.id}`} aria-label={`Open ${c.phone ?? c.email}`}>
+                        {c.phone ?? '—'}
+                      </Link>
+                    </td>
+                    <td className="mono ellipsis">
+                      {c.phone ? (c.email ?? '—') : <Link to={`/contacts/${c.id}`}>{c.email ?? '—'}</Link>}
+                    </td>
+                    <td className="wide-only">{c.operatorCode ?? '—'}</td>
                     <td>{c.tag ?? '—'}</td>
-                    <td>{c.timezone}</td>
-                    <td title={fmtDateTime(c.createdAt)}>{fmtAgo(c.createdAt)}</td>
+                    <td className="wide-only">{c.timezone}</td>
+                    <td className="wide-only" title={fmtDateTime(c.createdAt)}>
+                      {fmtAgo(c.createdAt)}
+                    </td>
                     <td className="num">
                       <button
                         type="button"
@@ -220,25 +233,19 @@ function ContactForm(props: { contact?: Contact; onCancel(): void; onSaved(c: Co
   const api = useApi();
   const [d, setD] = useState<Draft>(props.contact ? draftOf(props.contact) : EMPTY);
   const [error, setError] = useState<unknown>();
+  const [checked, setChecked] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
-  const errs: Record<string, string> = {};
-  if (error instanceof ApiError && Array.isArray(error.details))
-    for (const x of error.details as { path?: string; message?: string }[])
-      errs[(x.path ?? '').replace(/^\//, '').split('/')[0] ?? ''] = x.message ?? 'is invalid';
+  // Every problem at once: the form's own checks first (the API checks the JSON shape before the
+  // rest), then whatever the API still finds, each beside its field.
+  const errs = Object.keys(checked).length > 0 ? checked : fieldErrors(error);
   const set = (k: keyof Draft, v: string) => setD((x) => ({ ...x, [k]: v }));
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    let attributes: Record<string, unknown>;
-    try {
-      attributes = JSON.parse(d.attributes || '{}') as Record<string, unknown>;
-    } catch {
-      setError(
-        new ApiError(400, 'HERALD_VALIDATION', 'Attributes must be a JSON object.', [
-          { path: '/attributes', message: 'must be a JSON object' },
-        ]),
-      );
-      return;
-    }
+    const problems = contactProblems(d);
+    setChecked(problems);
+    setError(undefined);
+    if (Object.keys(problems).length > 0) return;
+    const attributes = JSON.parse(d.attributes || '{}') as Record<string, unknown>;
     const body = {
       phone: d.phone.trim() || null,
       email: d.email.trim() || null,
@@ -263,19 +270,40 @@ function ContactForm(props: { contact?: Contact; onCancel(): void; onSaved(c: Co
   return (
     <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="contact-form-title" noValidate>
       <h2 id="contact-form-title">{props.contact ? 'Edit contact' : 'New contact'}</h2>
-      {error !== undefined && <ErrorBox error={error} />}
+      <FormProblems error={error} problems={errs} fields={CONTACT_FIELDS} />
       <div className="form-grid">
         <Field label="Phone" id="ct-phone" hint="7XXXXXXXXXX or E.164" error={errs.phone}>
-          <input id="ct-phone" type="tel" value={d.phone} onChange={(e) => set('phone', e.target.value)} />
+          <input
+            id="ct-phone"
+            type="tel"
+            value={d.phone}
+            aria-invalid={!!errs.phone}
+            aria-describedby={errs.phone ? 'ct-phone-error' : 'ct-phone-hint'}
+            onChange={(e) => set('phone', e.target.value)}
+          />
         </Field>
         <Field label="E-mail" id="ct-email" error={errs.email}>
-          <input id="ct-email" type="email" value={d.email} onChange={(e) => set('email', e.target.value)} />
+          <input
+            id="ct-email"
+            type="email"
+            value={d.email}
+            aria-invalid={!!errs.email}
+            aria-describedby={errs.email ? 'ct-email-error' : undefined}
+            onChange={(e) => set('email', e.target.value)}
+          />
         </Field>
         <Field label="Tag" id="ct-tag" error={errs.tag}>
-          <input id="ct-tag" value={d.tag} onChange={(e) => set('tag', e.target.value)} />
+          <input id="ct-tag" value={d.tag} aria-invalid={!!errs.tag} onChange={(e) => set('tag', e.target.value)} />
         </Field>
         <Field label="Time zone" id="ct-tz" hint="IANA name, e.g. Europe/Moscow" error={errs.timezone}>
-          <input id="ct-tz" list="tz-list" value={d.timezone} onChange={(e) => set('timezone', e.target.value)} />
+          <input
+            id="ct-tz"
+            list="tz-list"
+            value={d.timezone}
+            aria-invalid={!!errs.timezone}
+            aria-describedby={errs.timezone ? 'ct-tz-error' : 'ct-tz-hint'}
+            onChange={(e) => set('timezone', e.target.value)}
+          />
         </Field>
         <Field label="Operator code" id="ct-op" hint="Taken from the phone when empty" error={errs.operatorCode}>
           <input

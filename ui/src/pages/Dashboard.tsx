@@ -6,6 +6,7 @@ import { COLORS, Donut, TimeBars, TimeLine, colorAt } from '../components/charts
 import { ErrorBox, PageHeader, Stat, Updated } from '../components/ui.tsx';
 import { fmtDayHour, fmtMs, fmtNum, fmtPct, fmtTime } from '../format.ts';
 import { Link } from '../router.tsx';
+import { RetentionPolicy } from '../components/RetentionPolicy.tsx';
 
 const LIVE_MS = 5000;
 const METRICS = ['accepted', 'sent', 'delivered', 'failed', 'retried'] as const;
@@ -140,6 +141,7 @@ export function Dashboard() {
               </div>
             ))}
           </dl>
+          <RetentionPolicy />
         </section>
       </div>
 

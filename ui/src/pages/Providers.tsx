@@ -3,7 +3,8 @@ import { useApi } from '../session.tsx';
 import { useLoad } from '../hooks.ts';
 import type { Timeseries } from '../types.ts';
 import { Badge, Empty, LoadProblem, Loading, PageHeader, Updated } from '../components/ui.tsx';
-import { TimeBars, TimeLine, colorAt } from '../components/charts.tsx';
+import { TimeBars, TimeLine } from '../components/charts.tsx';
+import { providerColors } from '../providers.ts';
 import { fmtMs, fmtNum, fmtPct, fmtTime } from '../format.ts';
 import { Link } from '../router.tsx';
 
@@ -20,22 +21,39 @@ interface Provider {
   type: string;
   channel: string;
   breaker: string;
+  health: { state: 'healthy' | 'failing' | 'recovering'; pausedUntil: string | null; summary: string };
   default: boolean;
   routes: string[];
   stats: { minute: WindowStats; hour: WindowStats; day: WindowStats };
 }
 type Win = 'minute' | 'hour' | 'day';
 const MINUTES: Record<Win, number> = { minute: 1, hour: 60, day: 1440 };
-const BREAKER_HELP: Record<string, string> = {
-  closed: 'Healthy: calls flow normally.',
-  open: 'Failing: calls are paused; messages wait without spending attempts.',
-  half_open: 'Recovering: a trial call decides whether to close the breaker.',
+const HEALTH_HELP: Record<string, string> = {
+  healthy: 'Calls flow normally.',
+  failing: 'Calls failed several times in a row, so they are paused; messages wait without spending attempts.',
+  recovering: 'The pause is over: a trial call decides whether calls flow again.',
 };
+const HEALTH_TONE: Record<string, string> = { healthy: 'ok', failing: 'bad', recovering: 'warn' };
+
+/** "healthy", "failing — paused until 12:03" (local time), "recovering". */
+export function healthWords(h: Provider['health']): string {
+  if (h.state === 'failing' && h.pausedUntil) return `failing — paused until ${fmtTime(h.pausedUntil)}`;
+  return h.state;
+}
+
+function Health(props: { provider: Provider }) {
+  const h = props.provider.health;
+  return <Badge value={healthWords(h)} tone={HEALTH_TONE[h.state]} title={HEALTH_HELP[h.state]} />;
+}
 
 export function Providers() {
   const api = useApi();
   const [win, setWin] = useState<Win>('hour');
-  const list = useLoad(() => api.get<{ providers: Provider[] }>('/v1/providers'), [], 5000);
+  const list = useLoad(
+    () => api.get<{ providers: Provider[]; routes?: Record<string, string[]> }>('/v1/providers'),
+    [],
+    5000,
+  );
   const series = useLoad(
     () => api.get<Timeseries>('/v1/stats/timeseries', { bucket: 'minute', by: 'provider' }),
     [],
@@ -43,6 +61,10 @@ export function Providers() {
   );
   const providers = list.data?.providers ?? [];
   const labels = series.data?.timestamps.map(fmtTime) ?? [];
+  // One colour per provider in the table and both charts.
+  const color = providerColors([...providers.map((p) => p.name), ...(series.data?.series ?? []).map((s) => s.key)]);
+  const byName = new Map(providers.map((p) => [p.name, p]));
+  const routes = Object.entries(list.data?.routes ?? {}).filter(([, names]) => names.length > 0);
 
   return (
     <>
@@ -113,7 +135,8 @@ export function Providers() {
                   const errors = s.transientFailures + s.permanentFailures;
                   return (
                     <tr key={p.name}>
-                      <th scope="row">
+                      <th scope="row" className="nowrap">
+                        <span className="swatch" style={{ background: color(p.name) }} aria-hidden="true" />
                         <Link to={`/messages?provider=${encodeURIComponent(p.name)}`}>{p.name}</Link>
                         <div className="muted small">
                           {p.type} · {p.channel}
@@ -122,7 +145,7 @@ export function Providers() {
                         </div>
                       </th>
                       <td>
-                        <Badge value={p.breaker.replace('_', '-')} title={BREAKER_HELP[p.breaker]} />
+                        <Health provider={p} />
                       </td>
                       <td className="num">
                         {(s.messages / MINUTES[win]).toFixed(s.messages && s.messages < MINUTES[win] * 10 ? 2 : 0)}
@@ -143,8 +166,39 @@ export function Providers() {
           </div>
           <p className="muted small">
             Latency is per provider call: for batching providers (sms-batch) one call carries many messages, so
-            Msgs/call shows the batch size achieved. Breaker states are this process's view.
+            Msgs/call shows the batch size achieved. Health is this process's view: a provider whose calls failed
+            several times in a row is paused for a while (failing), then tried once (recovering).
           </p>
+        </section>
+      )}
+      {routes.length > 0 && (
+        <section className="card" aria-labelledby="prov-routes" data-testid="routes">
+          <h2 id="prov-routes">Routes and failover</h2>
+          <p className="muted small">
+            A message without a provider takes its channel's route: the first provider is tried first; when it is
+            failing, or fails through its own fault, the next one takes the message.
+          </p>
+          <div className="grid-2">
+            {routes.map(([channel, names]) => (
+              <div key={channel}>
+                <h3>{channel === 'sms' ? 'SMS' : 'E-mail'}</h3>
+                <ol className="route-order" aria-label={`${channel} route`}>
+                  {names.map((n, i) => {
+                    const p = byName.get(n);
+                    return (
+                      <li key={n}>
+                        <span className="swatch" style={{ background: color(n) }} aria-hidden="true" />
+                        <strong>{n}</strong> {p && <Health provider={p} />}
+                        <span className="muted small">
+                          {i === 0 ? ' first choice' : ` takes over from ${names[i - 1]}`}
+                        </span>
+                      </li>
+                    );
+                  })}
+                </ol>
+              </div>
+            ))}
+          </div>
         </section>
       )}
       {providers
@@ -159,10 +213,10 @@ export function Providers() {
             id="chart-provider-throughput"
             title="Messages handed over per minute by provider"
             labels={labels}
-            series={(series.data?.series ?? []).map((s, i) => ({
+            series={(series.data?.series ?? []).map((s) => ({
               label: s.key,
               data: s.sent.map((v, j) => v + s.delivered[j]!),
-              color: colorAt(i),
+              color: color(s.key),
             }))}
           />
         </section>
@@ -172,10 +226,10 @@ export function Providers() {
             id="chart-provider-errors"
             title="Failed and retried messages per minute by provider"
             labels={labels}
-            series={(series.data?.series ?? []).map((s, i) => ({
+            series={(series.data?.series ?? []).map((s) => ({
               label: s.key,
               data: s.failed.map((v, j) => v + s.retried[j]!),
-              color: colorAt(i),
+              color: color(s.key),
             }))}
           />
         </section>

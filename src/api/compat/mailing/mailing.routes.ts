@@ -3,7 +3,6 @@ import { isUuid } from '../../../domain/ids.ts';
 import type { Message } from '../../../domain/message.ts';
 import { AppError } from '../../../errors/app-error.ts';
 import { applyReceipts } from '../../../services/receipts.ts';
-import { findIdByProviderMessageId } from '../../../store/provider-ids.ts';
 import type { AppDeps } from '../../deps.ts';
 import { Type } from '@sinclair/typebox';
 import { inTheirWords, objectBody, readBodiesAsJson, simpleErrorHandler } from '../common.ts';
@@ -142,5 +141,5 @@ async function locate(deps: AppDeps, id: string): Promise<string | undefined> {
     const m = await deps.store.messages.get(id.toLowerCase());
     if (m) return m.id;
   }
-  return (await findIdByProviderMessageId(deps.store.db, id))?.id;
+  return (await deps.store.messages.findByProviderMessageId(id))?.id;
 }

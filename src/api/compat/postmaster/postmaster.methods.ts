@@ -4,7 +4,6 @@ import type { Message } from '../../../domain/message.ts';
 import { isFinal } from '../../../domain/states.ts';
 import { AppError } from '../../../errors/app-error.ts';
 import { PreferenceService } from '../../../services/preferences.ts';
-import { KyselyRecipientRepo } from '../../../store/recipients.repo.ts';
 import type { AppDeps } from '../../deps.ts';
 import { inTheirWords } from '../common.ts';
 import { invalidParams, namedParams, type MethodResult, type RpcMethod } from './jsonrpc.ts';
@@ -76,7 +75,7 @@ export function statView(m: Message) {
  */
 export function postmasterMethods(deps: AppDeps): Map<string, RpcMethod> {
   const prefs = new PreferenceService({ store: deps.store, clock: deps.clock });
-  const recipients = new KyselyRecipientRepo(deps.store.db);
+  const recipients = deps.store.recipients;
   return new Map<string, RpcMethod>([
     [
       'Postmaster.Enqueue',

@@ -9,8 +9,16 @@ const HHMM = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
 
 const WindowSchema = Type.Object(
   {
-    from: Type.String({ pattern: HHMM, description: 'HH:MM, contact local time' }),
-    to: Type.String({ pattern: HHMM, description: 'HH:MM (exclusive); earlier than from crosses midnight' }),
+    from: Type.String({
+      pattern: HHMM,
+      'x-expected': 'a time of day HH:MM (00:00 to 23:59)',
+      description: 'HH:MM, contact local time',
+    }),
+    to: Type.String({
+      pattern: HHMM,
+      'x-expected': 'a time of day HH:MM (00:00 to 23:59)',
+      description: 'HH:MM (exclusive); earlier than from crosses midnight',
+    }),
   },
   { additionalProperties: false },
 );

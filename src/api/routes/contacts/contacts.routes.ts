@@ -55,7 +55,7 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         config: { scope: 'contacts' },
         schema: {
           tags,
-          summary: 'List contacts (oldest first) with filters',
+          summary: 'List contacts (oldest first) with filters and search',
           querystring: ContactListQuery,
           response: {
             200: Type.Object({
@@ -73,6 +73,7 @@ export function contactRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           tags: q.tag,
           timezones: q.timezone,
           channel: q.channel,
+          search: q.q,
         };
         const page = await deps.store.contacts.list(filter, q.limit ?? 100, q.cursor);
         return { items: page.items.map(contactView), nextCursor: page.nextCursor };

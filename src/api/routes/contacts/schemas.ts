@@ -37,6 +37,14 @@ export const ContactSchema = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
 });
 
+const SearchText = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  description:
+    'Contacts whose phone, e-mail, tag or attributes (keys and values) contain this text, ignoring case; ' +
+    'a phone-like text is matched by its digits ("+7 900 12" finds 79001234567)',
+});
+
 export const ContactFilterSchema = Type.Object(
   {
     operatorCodes: Type.Optional(Type.Array(Type.String({ maxLength: 6 }), { maxItems: 1000 })),
@@ -47,6 +55,7 @@ export const ContactFilterSchema = Type.Object(
         description: 'Only contacts reachable on this channel (a phone for sms, an e-mail for email)',
       }),
     ),
+    search: Type.Optional(SearchText),
   },
   { additionalProperties: false },
 );
@@ -56,6 +65,7 @@ export const ContactListQuery = Type.Object({
   tag: Type.Optional(Type.Array(Type.String(), { description: 'Repeat for several (any of)' })),
   timezone: Type.Optional(Type.Array(Type.String())),
   channel: Type.Optional(Type.Union([Type.Literal('sms'), Type.Literal('email')])),
+  q: Type.Optional(SearchText),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
   cursor: Type.Optional(Type.String({ pattern: UUID_PATTERN, description: 'nextCursor of the previous page' })),
 });

@@ -153,7 +153,7 @@ export function keyRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         const now = deps.clock.now();
         const r = await revokeKey(deps.store, req.params.id, actorOf(req), now);
         if (!r) throw new AppError('HERALD_NOT_FOUND', `No API key ${req.params.id}`);
-        app.access.invalidate();
+        app.access.invalidate(r.key.id);
         return keyView(r.key, now);
       },
     );

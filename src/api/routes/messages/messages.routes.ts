@@ -102,7 +102,8 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           operationId: 'listMessages',
           summary: 'List messages, newest first',
           description:
-            'Filter by state, channel, provider, recipient, campaign and creation time; follow nextCursor for the next page.',
+            'Filter by state, channel, provider, recipient (exact, prefix or substring), provider message id, campaign ' +
+            'and creation time; follow nextCursor for the next page.',
           querystring: ListQuery,
           response: {
             200: Type.Object({
@@ -121,6 +122,9 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
             channel: q.channel,
             provider: q.provider,
             recipient: q.recipient,
+            recipientPrefix: q.recipientPrefix,
+            recipientContains: q.recipientContains,
+            providerMessageId: q.providerMessageId,
             campaignId: q.campaignId,
             since: q.since ? Date.parse(q.since) : undefined,
             until: q.until ? Date.parse(q.until) : undefined,

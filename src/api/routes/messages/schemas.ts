@@ -241,7 +241,16 @@ export const ListQuery = Type.Object({
   state: Type.Optional(StringEnum(MESSAGE_STATES)),
   channel: Type.Optional(StringEnum(CHANNELS)),
   provider: Type.Optional(Type.String()),
-  recipient: Type.Optional(Type.String()),
+  recipient: Type.Optional(Type.String({ description: 'Exactly this recipient' })),
+  recipientPrefix: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 320, description: 'Recipients starting with this text (ignoring case)' }),
+  ),
+  recipientContains: Type.Optional(
+    Type.String({ minLength: 3, maxLength: 320, description: 'Recipients containing this text (ignoring case)' }),
+  ),
+  providerMessageId: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 256, description: 'The id the provider gave the message' }),
+  ),
   campaignId: Type.Optional(Type.String()),
   since: Type.Optional(Type.String({ format: 'date-time', description: 'Created at or after' })),
   until: Type.Optional(Type.String({ format: 'date-time', description: 'Created before' })),

@@ -73,6 +73,27 @@ export function eventView(e: MessageEvent) {
   return { at: iso(e.at), type: e.type, from: e.fromState, to: e.toState, source: e.source, detail: e.detail };
 }
 
+/**
+ * The timeline starts with `accepted`: ingestion writes no event row (one INSERT per message on the
+ * hot path is enough), so the first entry is made here from createdAt.
+ */
+export function acceptedEvent(d: MessageDetail) {
+  // The state it was written in: the first recorded move starts from it; with none, it is still that.
+  const initial = d.events[0]?.fromState ?? d.state;
+  return {
+    at: iso(d.createdAt),
+    type: 'accepted',
+    from: null,
+    to: initial,
+    source: d.campaignId ? 'campaign' : 'api',
+    detail: initial === 'queued' ? null : d.reason,
+  };
+}
+
 export function messageDetailView(d: MessageDetail) {
-  return { ...messageView(d), attempts: d.attemptLog.map(attemptView), events: d.events.map(eventView) };
+  return {
+    ...messageView(d),
+    attempts: d.attemptLog.map(attemptView),
+    events: [acceptedEvent(d), ...d.events.map(eventView)],
+  };
 }

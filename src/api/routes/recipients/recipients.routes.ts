@@ -2,16 +2,51 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../../errors/app-error.ts';
 import { postmasterStateFlags } from '../../../domain/state-flags.ts';
-import { KyselyRecipientRepo } from '../../../store/recipients.repo.ts';
 import type { AppDeps } from '../../deps.ts';
+import { actorOf } from '../../plugins/auth.ts';
+import { ErasureService } from '../../../services/erasure.ts';
 import { ErrorSchema, MessageSchema } from '../messages/schemas.ts';
 import { messageView } from '../messages/views.ts';
 import { RecipientParams } from '../preferences/preferences.routes.ts';
 
-/** De-duplication: "did we already send this kind of message to this person, and when?" */
+const ErasureSchema = Type.Object({
+  recipient: Type.String({ description: 'The address as Herald keys it (e-mail lowercased)' }),
+  messages: Type.Integer(),
+  attempts: Type.Integer(),
+  events: Type.Integer(),
+  contacts: Type.Integer(),
+  preferences: Type.Integer(),
+  suppression: Type.Union([Type.Literal('hashed'), Type.Literal('none')], {
+    description: '`hashed`: the suppression entry stays, under the SHA-256 of the address, so it stays blocked',
+  }),
+  auditEntries: Type.Integer({ description: 'Audit entries that named the address, now naming its hash' }),
+});
+
+/** De-duplication ("did we already send this kind of message to this person?"), and erasure. */
 export function recipientRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
-  const repo = new KyselyRecipientRepo(deps.store.db);
+  const repo = deps.store.recipients;
+  const erasure = new ErasureService({ store: deps.store, clock: deps.clock });
   return async (app) => {
+    app.delete(
+      '/v1/recipients/:recipient',
+      {
+        config: { scope: 'contacts' },
+        schema: {
+          tags: ['recipients'],
+          operationId: 'eraseRecipient',
+          summary: "Erase a person's data (GDPR Art. 17)",
+          description:
+            'Deletes every message to the address (however its case was written; a phone with or without +) with ' +
+            'their attempts and events, the contacts with that e-mail or phone, and its preferences. A suppression ' +
+            'entry stays, as the SHA-256 of the address, so a bounced address stays blocked. Audit entries that ' +
+            'named the address name the hash instead; the erasure is audited as `recipient.erase`. Idempotent: a ' +
+            'second call answers zeros.',
+          params: RecipientParams,
+          response: { 200: ErasureSchema, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema },
+        },
+      },
+      async (req) => erasure.erase(req.params.recipient, actorOf(req)),
+    );
     app.get(
       '/v1/recipients/:recipient/last',
       {

@@ -1,0 +1,140 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { bindParams, openSqlite } from '../node-sqlite-driver.ts';
+import {
+  errorData,
+  type Reply,
+  type Request,
+  type Statement,
+  type StatementResult,
+  type ThreadOptions,
+} from './protocol.ts';
+
+/*
+ * The SQLite thread: owns one connection and runs what the event loop posts, one request at a time,
+ * in arrival order. Statements are prepared once per SQL text and kept (a bounded cache). A
+ * statement with result columns returns its rows; any other returns its change count.
+ * Started by client.ts; never imported by anything else.
+ */
+
+const opts = workerData as ThreadOptions;
+const port = parentPort!;
+
+type Prepared = { stmt: StatementSync; reader: boolean };
+const cache = new Map<string, Prepared>();
+const cacheSize = opts.cacheSize ?? 256;
+
+let db: DatabaseSync;
+try {
+  db = openSqlite(opts.path, { readOnly: opts.readOnly });
+  port.postMessage({ id: 0, ready: true } satisfies Reply);
+} catch (err) {
+  port.postMessage({ id: 0, ready: true, error: errorData(err) } satisfies Reply);
+  process.exit(1);
+}
+
+function prepare(sql: string): Prepared {
+  let p = cache.get(sql);
+  if (p) {
+    // Most recently used last: the oldest is dropped first.
+    cache.delete(sql);
+    cache.set(sql, p);
+    return p;
+  }
+  const stmt = db.prepare(sql);
+  p = { stmt, reader: stmt.columns().length > 0 };
+  if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
+  cache.set(sql, p);
+  return p;
+}
+
+/** One statement; named like node:sqlite's method (see exec). */
+function run(sql: string, params: readonly unknown[]): StatementResult {
+  const { stmt, reader } = prepare(sql);
+  const bound = bindParams(params);
+  if (reader) return { rows: stmt.all(...bound) };
+  const r = stmt.run(...bound);
+  return { rows: [], changes: r.changes, lastInsertRowid: r.lastInsertRowid };
+}
+
+/** Runs SQL without parameters or rows (BEGIN, COMMIT, ROLLBACK). Named like node:sqlite's method: bench/lib/cpuprofile.ts counts it as node:sqlite. */
+function exec(sql: string): void {
+  db.exec(sql);
+}
+
+function batch(statements: readonly Statement[]): StatementResult[] {
+  exec('BEGIN');
+  try {
+    const out = statements.map((s) => run(s.sql, s.params));
+    exec('COMMIT');
+    return out;
+  } catch (err) {
+    // SQLite may have rolled back by itself (SQLITE_FULL): then there is nothing to roll back.
+    if (db.isTransaction) exec('ROLLBACK');
+    throw err;
+  }
+}
+
+function handle(req: Request): unknown {
+  switch (req.op) {
+    case 'query':
+      if (req.begin) exec(req.begin);
+      return run(req.sql, req.params);
+    case 'batch':
+      return batch(req.statements);
+    case 'rollback':
+      if (db.isTransaction) exec('ROLLBACK');
+      return undefined;
+    case 'migrate':
+      return loaded().migrateSqlite(db, () => req.now);
+    case 'status':
+      return loaded().sqliteMigrationStatus(db);
+    case 'close':
+      cache.clear();
+      db.close();
+      return undefined;
+  }
+}
+
+function reply(req: Request): void {
+  let r: Reply;
+  try {
+    r = { id: req.id, ok: true, value: handle(req) };
+  } catch (err) {
+    r = { id: req.id, ok: false, error: errorData(err) };
+  }
+  port.postMessage(r);
+  if (req.op === 'close') port.close();
+}
+
+// The migrations are loaded when first needed: a store opened to read or write starts faster.
+let migrator: typeof import('../migrator.ts') | undefined;
+let migratorError: unknown;
+function loaded(): typeof import('../migrator.ts') {
+  if (!migrator) throw migratorError;
+  return migrator;
+}
+/** Requests that arrived while the migrations load: answered after, in order. */
+let held: Request[] | undefined;
+
+port.on('message', (req: Request) => {
+  if (held) {
+    held.push(req);
+    return;
+  }
+  if (!migrator && migratorError === undefined && (req.op === 'migrate' || req.op === 'status')) {
+    held = [req];
+    void import('../migrator.ts')
+      .then(
+        (m) => (migrator = m),
+        (err: unknown) => (migratorError = err), // each held request then fails with it
+      )
+      .finally(() => {
+        const todo = held!;
+        held = undefined;
+        for (const r of todo) reply(r);
+      });
+    return;
+  }
+  reply(req);
+});
