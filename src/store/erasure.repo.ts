@@ -37,7 +37,7 @@ export class KyselyErasureRepo {
 
   /*
    * eraseMessages — input: the address forms, the id bound of the request's start, a page size;
-   * output: rows deleted. Index messages_recipient_lower (migration 0012) finds the messages.
+   * output: rows deleted. Index messages_recipient_key (migration 0012) finds the messages.
    */
   async eraseMessages(t: ErasureTarget, below: string, pageSize: number): Promise<PurgeCounts> {
     let total = NO_ROWS;

@@ -7,7 +7,7 @@ import type { Migration } from './index.ts';
  * `lower(recipient) IN (…)`. Retention needs no index: it walks the primary key (UUIDv7 = time).
  */
 const script = `
-CREATE INDEX messages_recipient_lower ON messages (lower(recipient), id);
+CREATE INDEX messages_recipient_key ON messages (lower(recipient), id);
 `;
 
 export const migration: Migration = {
