@@ -25,9 +25,10 @@ import type { Ctx } from './lib/subjects.ts';
 import { DELIVERY, END_TO_END } from './sections/delivery.ts';
 import { FANOUT, PROVIDERS } from './sections/extras.ts';
 import { BATCH_INGEST, INGEST } from './sections/ingest.ts';
+import { EVENTS } from './sections/events.ts';
 import type { Section } from './sections/section.ts';
 
-const SECTIONS: Section[] = [INGEST, BATCH_INGEST, DELIVERY, END_TO_END, FANOUT, PROVIDERS];
+const SECTIONS: Section[] = [INGEST, BATCH_INGEST, DELIVERY, END_TO_END, EVENTS, FANOUT, PROVIDERS];
 const HISTORY = 10;
 
 const { values: args } = parseArgs({

@@ -7,6 +7,7 @@ import { installAudit } from './auth/audit.ts';
 import { installHttpMetrics } from './api/plugins/http-metrics.ts';
 import { keyRoutes } from './api/routes/keys/keys.routes.ts';
 import { auditRoutes } from './api/routes/audit/audit.routes.ts';
+import { endpointRoutes } from './api/routes/endpoints/endpoints.routes.ts';
 import { registerErrorHandling } from './api/plugins/errors.ts';
 import { checkRequestInput } from './api/plugins/input-limits.ts';
 import { useJsonParser } from './api/plugins/json-body.ts';
@@ -86,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(recipientRoutes(deps));
   await app.register(keyRoutes(deps));
   await app.register(auditRoutes(deps));
+  await app.register(endpointRoutes(deps));
   // The replaced systems' APIs (seeds 000–004): a `compat` key, or open (HERALD_COMPAT_AUTH=false,
   // HERALD_COMPAT_ALLOW): docs/compat/.
   await app.register(withScope('compat', legacyCompatRoutes(deps)));

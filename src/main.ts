@@ -116,6 +116,7 @@ async function start(rt: Runtime, config: Readonly<Config>): Promise<void> {
     rt.logger.info({ address }, 'JSON-RPC listening (postmaster compatibility)');
   }
   rt.worker?.start();
+  rt.events?.start();
 }
 
 main(process.argv.slice(2)).then(

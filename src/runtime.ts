@@ -23,6 +23,7 @@ import { runShutdown } from './shutdown.ts';
 import { StatsRecorder } from './stats/recorder.ts';
 import type { Store } from './store/store.ts';
 import { createUnsubscribeKit } from './unsubscribe/setup.ts';
+import { EventEngine, resolveCallbackSecret } from './events/engine.ts';
 
 export type Role = 'api' | 'worker';
 
@@ -44,6 +45,8 @@ export interface Runtime {
   /** Postmaster's separate JSON-RPC listener, when HERALD_RPC_PORT is set (main.ts listens on it). */
   rpcApp?: FastifyInstance;
   worker?: Worker;
+  /** Status events: the outbox dispatcher and the event deliveries' worker (worker role). */
+  events?: EventEngine;
   /** The campaign scheduler (worker role), started with the runtime. */
   scheduler?: CampaignScheduler;
   /** Retention (worker role): purges final messages past HERALD_RETENTION_DAYS, started with the runtime. */
@@ -122,6 +125,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
           ['scheduler', () => rt.scheduler?.stop()],
           ['retention', () => rt.retention?.stop()],
           ['worker', () => rt.worker?.stop()],
+          ['events', () => rt.events?.stop()],
           ['stats', () => stats.stop()],
           ['providers', () => router.close()],
           ['store', () => store.close()],
@@ -173,15 +177,21 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     campaigns.onChange(() => scheduler.kick());
     scheduler.start();
     rt.scheduler = scheduler;
+    const callbackSecret = await resolveCallbackSecret(config, store, clock.now());
+    // Started beside the worker (main.ts): dispatcher and event deliveries.
+    rt.events = new EventEngine({ store, config, clock, logger, metrics, callbackSecret });
     // The audit log keeps 90 days whatever retention asks (AUDIT_MIN_RETENTION_MS).
-    // TODO(events-core): add the event deliveries' purgeOlderThan here once endpoints land on main.
     rt.retention = new RetentionJob({
       store,
       clock,
       logger: logger.child({ role: 'retention' }),
       metrics,
       policy: config.retention,
-      purgers: [{ name: 'audit_log', purgeOlderThan: (before, now) => store.audit.purgeOlderThan(before, now) }],
+      purgers: [
+        { name: 'audit_log', purgeOlderThan: (before, now) => store.audit.purgeOlderThan(before, now) },
+        // Finished event deliveries and their attempts, a batch per pass.
+        { name: 'event_deliveries', purgeOlderThan: (before) => store.eventDeliveries.purgeOlderThan(before) },
+      ],
     });
     rt.retention.start();
   }

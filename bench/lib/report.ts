@@ -21,7 +21,7 @@ const DOCS = join(import.meta.dirname, '..', '..', 'docs');
 export const DOC_PATH = join(DOCS, 'benchmarks.md');
 export const SVG_NAME = 'benchmarks.svg';
 /** Section order of the document (and of a full run). */
-export const SECTION_ORDER = ['ingest', 'batch', 'delivery', 'e2e', 'fanout', 'providers'];
+export const SECTION_ORDER = ['ingest', 'batch', 'delivery', 'e2e', 'events', 'fanout', 'providers'];
 
 const n = (v: number, unit: string) => `${v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1)} ${unit}`;
 

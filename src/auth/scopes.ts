@@ -7,6 +7,7 @@ export const SCOPES = [
   'messages:read',
   'campaigns',
   'contacts',
+  'endpoints',
   'providers',
   'metrics',
   'compat',

@@ -73,10 +73,28 @@ export function readEnv(r: EnvReader) {
       },
     },
   };
+  checkPorts(r, settings);
+  return { ...settings, events: readEvents(r) };
+}
+
+/** Status events to endpoints and callbacks (issue 13, docs/events.md). */
+function readEvents(r: EnvReader) {
+  return {
+    /** Calls in flight per endpoint (HERALD_EVENTS_CONCURRENCY, default 4). */
+    concurrency: r.int('HERALD_EVENTS_CONCURRENCY', 4, 1, 1000),
+    /** One event delivery's time limit (HERALD_EVENTS_TIMEOUT_MS, default 15 s). */
+    timeoutMs: r.duration('HERALD_EVENTS_TIMEOUT_MS', 15_000),
+    /** Signs per-message callbacks (HERALD_CALLBACK_SECRET, `whsec_…`); generated once and kept when unset. */
+    callbackSecret: r.secret('HERALD_CALLBACK_SECRET'),
+    /** An endpoint whose deliveries all fail this long is disabled (HERALD_ENDPOINT_DISABLE_AFTER, default 5d). */
+    disableAfterMs: r.duration('HERALD_ENDPOINT_DISABLE_AFTER', 5 * 86_400_000),
+  };
+}
+
+function checkPorts(r: EnvReader, settings: { rpcPort: number | undefined; port: number }) {
   if (settings.rpcPort !== undefined && settings.rpcPort === settings.port) {
     r.problem(`HERALD_RPC_PORT must differ from PORT (${settings.port}): it is a separate JSON-RPC listener`);
   }
-  return settings;
 }
 
 export type EnvSettings = ReturnType<typeof readEnv>;

@@ -31,6 +31,9 @@ export interface MessageInput {
   provider?: string | undefined;
   metadata?: Record<string, unknown> | undefined;
   maxAttempts?: number | undefined;
+  /** A one-off status callback (docs/events.md#callbacks) and the event types it wants (default all). */
+  callbackUrl?: string | undefined;
+  callbackEvents?: readonly string[] | undefined;
 }
 
 export interface ComposeContext {
@@ -78,6 +81,7 @@ export function composeMessage(input: MessageInput, ctx: ComposeContext, at = ''
     dueAt,
     notAfter,
     maxAttempts: input.maxAttempts ?? ctx.maxAttemptsFor(input.channel, input.provider),
+    callback: callbackOf(input, bad),
   };
   let msg: NewMessage | undefined;
   switch (input.channel) {
@@ -231,4 +235,23 @@ function canonicalJson(v: unknown): string {
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
   }
   return JSON.stringify(v) ?? 'null';
+}
+
+/** The message's callback, when it asks for one: an http(s) URL; `callbackEvents` needs a `callbackUrl`. */
+function callbackOf(input: MessageInput, bad: (field: string, message: string) => void): NewMessage['callback'] {
+  if (input.callbackUrl === undefined) {
+    if (input.callbackEvents !== undefined) bad('callbackEvents', 'needs a callbackUrl');
+    return undefined;
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(input.callbackUrl);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    bad('callbackUrl', 'must be an http or https URL');
+    return undefined;
+  }
+  return { url: input.callbackUrl, events: input.callbackEvents };
 }

@@ -60,6 +60,8 @@ export interface NewMessage {
   maxAttempts: number;
   campaignId?: string | undefined;
   contactId?: string | undefined;
+  /** A one-off status callback (issue 13): signed with the configured callback secret. */
+  callback?: { url: string; events?: readonly string[] | undefined } | undefined;
   /** Initial state; `queued` unless a rule settles the message at once (e.g. `suppressed`). */
   state?: MessageState | undefined;
   reason?: string | undefined;

@@ -1,6 +1,6 @@
 import { sleep, type Clock } from '../domain/clock.ts';
 import { isStoreUnavailable } from '../store/faults.ts';
-import type { Completion, Store } from '../store/store.ts';
+import type { Completion, DeliveryQueue, Store } from '../store/store.ts';
 import { GroupCommit } from './group-commit.ts';
 
 /** Backoff between attempts to write kept completions while the store is unavailable. */
@@ -11,6 +11,8 @@ type Kept = { items: Completion[]; done: () => void };
 
 export interface CompletionWriterDeps {
   store: Store;
+  /** Where completions go (default: the message table). */
+  queue?: Pick<DeliveryQueue, 'complete'>;
   clock: Clock;
   /** Every failed attempt, for the log and herald_loop_errors_total{loop="complete"}. */
   onError: (err: unknown) => void;
@@ -39,7 +41,7 @@ export class CompletionWriter {
   constructor(deps: CompletionWriterDeps) {
     this.d = deps;
     this.group = new GroupCommit<Completion, void>(async (items) => {
-      await this.d.store.messages.complete(items);
+      await (this.d.queue ?? this.d.store.messages).complete(items);
       return items.map(() => undefined);
     }, 1000);
   }

@@ -5,7 +5,7 @@ import { sleep, type Clock, type Timer } from '../domain/clock.ts';
 import type { Message } from '../domain/message.ts';
 import { coerceError } from '../errors/app-error.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Completion, Store } from '../store/store.ts';
+import type { Completion, DeliveryQueue, Store } from '../store/store.ts';
 import { decide } from './decide.ts';
 import { outagePause } from './backoff.ts';
 import { isStoreUnavailable } from '../store/faults.ts';
@@ -32,6 +32,12 @@ export interface WorkerDeps {
   screen?: (messages: readonly Message[]) => Promise<Map<string, string>>;
   /** Per-minute counters for the dashboard (aggregated in memory, flushed in batches). */
   stats?: StatsRecorder;
+  /** The queue to run (default: the message table). Event deliveries run on their own worker. */
+  queue?: DeliveryQueue;
+  /** Records one attempt (default observeAttempt: metrics, dashboard counters, log line). */
+  observe?: typeof observeAttempt;
+  /** Wake on other processes' new messages (PostgreSQL NOTIFY); default true. */
+  listen?: boolean;
 }
 
 const HOUSEKEEPING_MS = 1000;
@@ -48,6 +54,7 @@ export const LANE_IDLE_MS = 60_000;
 export class Worker {
   readonly owner: string;
   private readonly d: WorkerDeps;
+  private readonly queue: DeliveryQueue;
   private readonly lanes = new Map<string, Lane>();
   private readonly inHand = new Map<string, Message>();
   private readonly completions: CompletionWriter;
@@ -69,9 +76,11 @@ export class Worker {
 
   constructor(deps: WorkerDeps) {
     this.d = deps;
+    this.queue = deps.queue ?? deps.store.messages;
     this.owner = deps.owner ?? `w-${randomBytes(6).toString('hex')}`;
     this.completions = new CompletionWriter({
       store: deps.store,
+      queue: this.queue,
       clock: deps.clock,
       onError: (err) => this.loopError('complete', err),
       onGiveUp: (lost) =>
@@ -87,6 +96,7 @@ export class Worker {
     this.running = true;
     this.loopDone = this.loop();
     // Other processes' new messages wake this worker at once (PostgreSQL NOTIFY); polling remains.
+    if (this.d.listen === false) return;
     this.d.store
       .listen?.(() => this.wake())
       .then(
@@ -142,7 +152,7 @@ export class Worker {
         limit = Math.min(500, this.d.config.maxInFlight - this.inHand.size);
         if (limit > 0) {
           const now = this.d.clock.now();
-          const batch = await this.d.store.messages.claim({
+          const batch = await this.queue.claim({
             owner: this.owner,
             limit,
             now,
@@ -175,15 +185,15 @@ export class Worker {
     // machine) must not put back in the queue the messages it holds, which would send them twice.
     if (this.inHand.size > 0 && (reap || now - this.lastLeaseExtension >= this.d.config.leaseMs / 3)) {
       this.lastLeaseExtension = now;
-      await this.d.store.messages.extendLeases([...this.inHand.keys()], this.owner, now + this.d.config.leaseMs);
+      await this.queue.extendLeases([...this.inHand.keys()], this.owner, now + this.d.config.leaseMs);
     }
     // While outcomes of ours wait for the store, our own expired leases must not be put back in
     // the queue (the messages were sent): reaping waits until they are written.
     if (reap) {
       this.lastHousekeeping = now;
       this.dropIdleLanes(now);
-      const reaped = await this.d.store.messages.reapLeases(now);
-      const expired = await this.d.store.messages.expireOverdue(now);
+      const reaped = await this.queue.reapLeases(now);
+      const expired = await this.queue.expireOverdue(now);
       if (reaped || expired) this.d.logger.info({ reaped, expired }, 'housekeeping');
     }
   }
@@ -333,7 +343,7 @@ export class Worker {
       }
       const c = decide(m, r, { owner: this.owner, now, startedAt, durationMs, settings: lane.settings });
       completions.push(c);
-      observeAttempt(this.d, m, r, c, durationMs);
+      (this.d.observe ?? observeAttempt)(this.d, m, r, c, durationMs);
     });
     // The call slot is free as soon as the provider answered; the outcome commits in the background
     // (grouped with others) while the messages stay in hand, their leases kept alive.

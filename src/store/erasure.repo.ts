@@ -37,7 +37,8 @@ export class KyselyErasureRepo {
 
   /*
    * eraseMessages — input: the address forms, the id bound of the request's start, a page size;
-   * output: rows deleted. Index messages_recipient_key (migration 0012) finds the messages.
+   * output: rows deleted. The search indexes of migration 0009 find the messages: PostgreSQL's
+   * `messages_recipient_lower` (lower(recipient)), SQLite's `messages_recipient_nocase`.
    */
   async eraseMessages(t: ErasureTarget, below: string, pageSize: number): Promise<PurgeCounts> {
     let total = NO_ROWS;
@@ -47,7 +48,9 @@ export class KyselyErasureRepo {
         let q = db
           .selectFrom('messages')
           .select('id')
-          .where(sql<string>`lower(recipient)`, 'in', [...t.forms])
+          .where(this.caps.ilike ? sql<string>`lower(recipient)` : sql<string>`recipient COLLATE NOCASE`, 'in', [
+            ...t.forms,
+          ])
           .where('id', '<', below)
           .orderBy('id')
           .limit(pageSize);

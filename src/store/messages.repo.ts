@@ -4,6 +4,7 @@ import type { NewMessage } from '../domain/message.ts';
 import { canTransition, RETRYABLE_STATES, type MessageState } from '../domain/states.ts';
 import type { Capabilities } from './capabilities.ts';
 import { WAKE_CHANNEL } from './listen.ts';
+import { recordAcceptance } from './event-outbox.ts';
 import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage, storableText } from './rows.ts';
 import type { Database, MessagesTable } from './schema.ts';
 import { escapeLike, likeIgnoringCase, prefixUpperBound } from './search.ts';
@@ -108,7 +109,8 @@ export class KyselyMessageRepo implements MessageRepo {
       }
       const results: InsertResult[] = [];
       const rows: MessagesTable[] = [];
-      for (const m of messages) {
+      const created: number[] = [];
+      for (const [i, m] of messages.entries()) {
         const prior = m.idempotencyKey ? seen.get(m.idempotencyKey) : undefined;
         if (prior) {
           const kind = prior.hash === (m.requestHash ?? null) ? 'existing' : 'conflict';
@@ -117,12 +119,14 @@ export class KyselyMessageRepo implements MessageRepo {
         }
         const row = rowFromNewMessage(m, uuidv7(now), now);
         rows.push(row);
+        created.push(i);
         results.push({ kind: 'created', id: row.id, state: row.state as MessageState });
         if (m.idempotencyKey) seen.set(m.idempotencyKey, { id: row.id, state: 'queued', hash: row.request_hash });
       }
       for (const part of chunk(rows, Math.floor(this.caps.maxParams / MESSAGE_COLUMNS))) {
         await db.executeQuery(insertRowsQuery(part, this.caps.numberedParams));
       }
+      await recordAcceptance(db, messages, rows, created, now);
       // Wakes idle workers in other processes when this transaction commits (PostgreSQL); the
       // payload names the schema, so installs sharing the database do not wake each other.
       if (rows.length > 0 && this.caps.listenNotify)
@@ -337,12 +341,21 @@ export class KyselyMessageRepo implements MessageRepo {
     return Number(r.numUpdatedRows);
   }
 
+  /** Each expired message gets its `events` row in the same transaction (status events read them). */
   async expireOverdue(now: number): Promise<number> {
-    const r = await sql`
-      UPDATE messages ${this.indexedBy('messages_not_after')}
-      SET state = 'expired', reason = 'not_after passed before it could be sent', updated_at = ${now}
-      WHERE state = 'queued' AND not_after IS NOT NULL AND not_after < ${now}`.execute(this.db);
-    return Number(r.numAffectedRows ?? 0);
+    const reason = 'not_after passed before it could be sent';
+    return this.inTx(async (db) => {
+      await sql`
+        INSERT INTO events (message_id, at, type, from_state, to_state, source, detail)
+        SELECT id, ${now}, 'expired', 'queued', 'expired', 'worker', ${reason}
+        FROM messages ${this.indexedBy('messages_not_after')}
+        WHERE state = 'queued' AND not_after IS NOT NULL AND not_after < ${now}`.execute(db);
+      const r = await sql`
+        UPDATE messages ${this.indexedBy('messages_not_after')}
+        SET state = 'expired', reason = ${reason}, updated_at = ${now}
+        WHERE state = 'queued' AND not_after IS NOT NULL AND not_after < ${now}`.execute(db);
+      return Number(r.numAffectedRows ?? 0);
+    });
   }
 
   /** The partial index made for a statement, named where the planner needs telling (caps.indexHints). */

@@ -20,6 +20,8 @@ import { ScreeningRepo } from './screening.repo.ts';
 import { KyselyMessageBulkRepo } from './message-bulk.repo.ts';
 import { KyselyRetentionRepo } from './retention.repo.ts';
 import { KyselyErasureRepo } from './erasure.repo.ts';
+import { KyselyEndpointRepo } from './endpoints.repo.ts';
+import { KyselyEventDeliveryRepo } from './event-deliveries.repo.ts';
 import { migratePostgres, migrateSqlite, postgresMigrationStatus, sqliteMigrationStatus } from './migrator.ts';
 import { openSqlite, wrapNodeSqlite } from './node-sqlite-driver.ts';
 import { SqliteThread } from './sqlite-thread/client.ts';
@@ -94,6 +96,8 @@ function buildStore(dialect: Dialect, db: Kysely<Database>, ops: StoreOps): Stor
     bulk: new KyselyMessageBulkRepo(db, caps),
     retention: new KyselyRetentionRepo(db, caps),
     erasure: new KyselyErasureRepo(db, caps),
+    endpoints: new KyselyEndpointRepo(db),
+    eventDeliveries: new KyselyEventDeliveryRepo(db, caps),
     migrate: () => ops.migrate(),
     migrationStatus: () => ops.status(),
     async ping() {

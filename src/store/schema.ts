@@ -145,6 +145,11 @@ export interface CampaignsTable {
   categories: number;
 }
 
+/** Migration 0008: campaign events dispatched (0 none, 1 started, 2 started and finished); the dispatcher's only. */
+export interface CampaignEventsColumns {
+  events_sent: Generated<number>;
+}
+
 /** Stored templates (migration 0007); `latest` is the newest version number. */
 export interface TemplatesTable {
   id: string;
@@ -244,6 +249,73 @@ export interface SettingsTable {
   created_at: number;
 }
 
+/** Event endpoints (migration 0008). `events` and `filter` are JSON text. */
+export interface EndpointsTable {
+  id: string;
+  url: string;
+  description: string | null;
+  events: string;
+  filter: string | null;
+  enabled: number;
+  secret: string;
+  previous_secret: string | null;
+  previous_until: number | null;
+  failing_since: number | null;
+  disabled_reason: string | null;
+  disabled_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One event to one endpoint or callback URL (migration 0008): a queue row like a message. */
+export interface EventDeliveriesTable {
+  id: string;
+  event_id: string;
+  type: string;
+  message_id: string | null;
+  endpoint_id: string | null;
+  url: string;
+  lane: string;
+  body: string;
+  state: string;
+  reason: string | null;
+  attempts: number;
+  max_attempts: number;
+  due_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  status_code: number | null;
+  replay_of: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EventAttemptsTable {
+  id: Generated<number>;
+  delivery_id: string;
+  number: number;
+  started_at: number;
+  duration_ms: number;
+  outcome: string;
+  status_code: number | null;
+  response: string | null;
+  error: string | null;
+}
+
+/** A message's one-off callback (migration 0008); `events` is a JSON list, null = every type. */
+export interface MessageCallbacksTable {
+  message_id: string;
+  url: string;
+  events: string | null;
+}
+
+/** The dispatcher's place in `events` (migration 0008). */
+export interface EventCursorTable {
+  name: string;
+  last_id: number;
+  last_tx: number;
+}
+
 export interface Database {
   messages: MessagesTable;
   attempts: AttemptsTable;
@@ -255,7 +327,7 @@ export interface Database {
   outbox: OutboxTable;
   provider_stats: ProviderStatsTable;
   contacts: ContactsTable;
-  campaigns: CampaignsTable;
+  campaigns: CampaignsTable & CampaignEventsColumns;
   templates: TemplatesTable;
   template_versions: TemplateVersionsTable;
   herald_settings: SettingsTable;
@@ -263,4 +335,9 @@ export interface Database {
   /** Same columns; `minute` is the hour's first minute. */
   stats_hour: StatsMinuteTable;
   audit_log: AuditLogTable;
+  endpoints: EndpointsTable;
+  event_deliveries: EventDeliveriesTable;
+  event_attempts: EventAttemptsTable;
+  message_callbacks: MessageCallbacksTable;
+  event_cursor: EventCursorTable;
 }

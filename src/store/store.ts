@@ -18,6 +18,8 @@ import type { ScreeningRepo } from './screening.repo.ts';
 import type { KyselyMessageBulkRepo } from './message-bulk.repo.ts';
 import type { KyselyRetentionRepo } from './retention.repo.ts';
 import type { KyselyErasureRepo } from './erasure.repo.ts';
+import type { KyselyEndpointRepo } from './endpoints.repo.ts';
+import type { KyselyEventDeliveryRepo } from './event-deliveries.repo.ts';
 
 /** Result of inserting one message. */
 export type InsertResult =
@@ -135,6 +137,9 @@ export interface MessageRepo {
   findByProviderMessageId(providerMessageId: string): Promise<{ id: string; state: MessageState } | undefined>;
 }
 
+/** What the worker needs of a queue: the message table, or the event deliveries (issue 13). */
+export type DeliveryQueue = Pick<MessageRepo, 'claim' | 'complete' | 'extendLeases' | 'reapLeases' | 'expireOverdue'>;
+
 export type { ApiKeyRecord, ApiKeyRepo } from './api-keys.repo.ts';
 
 export type Writability = { ok: true } | { ok: false; reason: string };
@@ -180,6 +185,10 @@ export interface Store {
   readonly retention: KyselyRetentionRepo;
   /** Erasure of one person's data (GDPR Art. 17). */
   readonly erasure: KyselyErasureRepo;
+  /** Event endpoints and their signing secrets (migration 0008). */
+  readonly endpoints: KyselyEndpointRepo;
+  /** Status events: the outbox dispatcher, the deliveries' queue, their log, replay, retention (purgeOlderThan). */
+  readonly eventDeliveries: KyselyEventDeliveryRepo;
   /** Runs pending migrations (serialised between processes); refuses a database newer than the code. */
   migrate(): Promise<MigrationStatus>;
   migrationStatus(): Promise<MigrationStatus>;

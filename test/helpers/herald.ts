@@ -55,7 +55,10 @@ export async function startHerald(opts: StartOptions = {}): Promise<TestHerald> 
     logger: opts.logger ?? pino({ level: process.env.HERALD_TEST_LOG ?? 'silent' }),
     processMetrics: false,
   });
-  if (opts.startWorker ?? rt.worker) rt.worker?.start();
+  if (opts.startWorker ?? rt.worker) {
+    rt.worker?.start();
+    rt.events?.start();
+  }
   let url = '';
   if (opts.listen && rt.app) url = await rt.app.listen({ port: 0, host: '127.0.0.1' });
   const app = rt.app;

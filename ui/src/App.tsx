@@ -15,6 +15,7 @@ import { Outbox } from './pages/Outbox.tsx';
 import { Icon } from './components/icons.tsx';
 import { OutboxItem } from './pages/OutboxItem.tsx';
 import { Keys } from './pages/Keys.tsx';
+import { EndpointPage, Endpoints } from './pages/Endpoints.tsx';
 import { Audit } from './pages/Audit.tsx';
 import { Templates } from './pages/Templates.tsx';
 import { TemplatePage } from './pages/TemplatePage.tsx';
@@ -95,6 +96,7 @@ const NAV = [
   { to: '/contacts', label: 'Contacts', icon: 'contacts' },
   { to: '/providers', label: 'Providers', icon: 'providers' },
   { to: '/outbox', label: 'Outbox', icon: 'outbox' },
+  { to: '/endpoints', label: 'Endpoints', icon: 'endpoints' },
   { to: '/keys', label: 'API keys', icon: 'keys' },
   { to: '/audit', label: 'Audit log', icon: 'audit' },
 ];
@@ -181,6 +183,8 @@ function Page(props: { path: string; query: URLSearchParams }) {
   if (p === '/providers') return <Providers />;
   if (p === '/outbox') return <Outbox query={props.query} />;
   if ((m = match('/outbox/:id', p))) return <OutboxItem id={m.id!} />;
+  if (p === '/endpoints') return <Endpoints />;
+  if ((m = match('/endpoints/:id', p))) return <EndpointPage id={m.id!} />;
   if (p === '/keys') return <Keys />;
   if (p === '/audit') return <Audit query={props.query} />;
   return (

@@ -23,6 +23,7 @@ const NATIVE_TAGS = [
   { name: 'recipients', description: "What was last sent to someone; erasing a person's data" },
   { name: 'stats', description: 'Counts and latencies over time' },
   { name: 'providers', description: 'Configured providers, their health, and their delivery receipts' },
+  { name: 'endpoints', description: 'Signed status events to your endpoints: subscriptions, deliveries, replay' },
   { name: 'outbox', description: 'Messages kept by the built-in outbox instead of being sent' },
   { name: 'health', description: 'Liveness, readiness and metrics' },
 ];

@@ -11,16 +11,22 @@ export function signStandardWebhook(secret: string, id: string, timestampSec: nu
   return `v1,${mac}`;
 }
 
+/**
+ * The three Standard Webhooks headers. Several secrets (a rotation's overlap) give one `v1,`
+ * signature each, space-separated in one header, as the specification allows: a receiver holding
+ * either secret verifies.
+ */
 export function standardWebhookHeaders(
-  secret: string,
+  secret: string | readonly string[],
   id: string,
   nowMs: number,
   body: string,
 ): Record<string, string> {
   const ts = Math.floor(nowMs / 1000);
+  const secrets = typeof secret === 'string' ? [secret] : secret;
   return {
     'webhook-id': id,
     'webhook-timestamp': String(ts),
-    'webhook-signature': signStandardWebhook(secret, id, ts, body),
+    'webhook-signature': secrets.map((s) => signStandardWebhook(s, id, ts, body)).join(' '),
   };
 }

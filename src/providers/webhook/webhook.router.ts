@@ -46,11 +46,12 @@ export class WebhookRouter implements Router {
   private readonly cfg: Config;
   private readonly clock: Clock;
 
-  constructor(cfg: Config, clock: Clock) {
+  /** `http`: the sender's own pool and limits (event deliveries use theirs); default the webhook settings. */
+  constructor(cfg: Config, clock: Clock, http?: { concurrency: number; timeoutMs: number }) {
     this.cfg = cfg;
     this.clock = clock;
     this.guard = new TargetGuard(cfg.network);
-    const w = cfg.worker.webhook;
+    const w = { ...cfg.worker.webhook, ...http };
     this.agent = new Agent({
       connect: { lookup: this.guard.lookup, timeout: Math.min(w.timeoutMs, 10_000) },
       headersTimeout: w.timeoutMs,
@@ -80,7 +81,17 @@ export class WebhookRouter implements Router {
   private async deliverOne(m: Message, signal: AbortSignal): Promise<DeliveryResult> {
     if (!m.payload)
       return { ok: false, retry: 'permanent', blame: 'recipient', reason: 'webhook message without a payload' };
-    const req = buildWebhookRequest(m, this.cfg.postbackDefaultValue, this.clock.now());
+    return this.send(buildWebhookRequest(m, this.cfg.postbackDefaultValue, this.clock.now()), signal);
+  }
+
+  /**
+   * Makes one request with this router's guard, pool and caps, and classifies the answer. Never
+   * throws. Event deliveries (src/events) send through it too.
+   */
+  async send(
+    req: { url: string; method: string; headers: Record<string, string>; body: string | undefined },
+    signal: AbortSignal,
+  ): Promise<DeliveryResult> {
     let url: URL;
     try {
       url = new URL(req.url);

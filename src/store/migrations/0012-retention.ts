@@ -1,14 +1,13 @@
 import type { Migration } from './index.ts';
 
 /**
- * Erasure (DELETE /v1/recipients/{recipient}) finds a person's messages however the address was
- * written: e-mail addresses are stored as the client sent them (`Ann@Example.com`), and compare
- * without case (recipientKey). The same expression in both stores; the planner uses it for
- * `lower(recipient) IN (…)`. Retention needs no index: it walks the primary key (UUIDv7 = time).
+ * Retention and erasure (issue 13) need no schema change: retention walks the primary key (UUIDv7 =
+ * creation time), and erasure finds a person's messages by the search indexes of migration 0009
+ * (`messages_recipient_lower` on PostgreSQL, `messages_recipient_nocase` on SQLite). A draft of this
+ * migration created its own `messages_recipient_lower`, which collides with 0009's on PostgreSQL;
+ * the number stays, as a no-op, so a database that applied the draft is not "newer than the code".
  */
-const script = `
-CREATE INDEX messages_recipient_key ON messages (lower(recipient), id);
-`;
+const script = `SELECT 1;`;
 
 export const migration: Migration = {
   version: 12,

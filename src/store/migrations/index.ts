@@ -5,6 +5,7 @@ import { migration as m0004 } from './0004-campaigns.ts';
 import { migration as m0005 } from './0005-stats.ts';
 import { migration as m0006 } from './0006-access.ts';
 import { migration as m0007 } from './0007-content.ts';
+import { migration as m0008 } from './0008-events.ts';
 import { migration as m0009 } from './0009-search.ts';
 import { migration as m0011 } from './0011-health.ts';
 import { migration as m0012 } from './0012-retention.ts';
@@ -21,6 +22,18 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append new ones here. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0009, m0011, m0012];
+export const MIGRATIONS: readonly Migration[] = [
+  m0001,
+  m0002,
+  m0003,
+  m0004,
+  m0005,
+  m0006,
+  m0007,
+  m0008,
+  m0009,
+  m0011,
+  m0012,
+];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -86,7 +86,9 @@ export function BulkActions(props: { filters: Record<string, string | undefined>
         ))}
       </div>
       {unsupported.length > 0 && (
-        <p className="hint">Retry and cancel by filter do not take a recipient search: use an exact recipient.</p>
+        <p className="hint">
+          Retry and cancel by filter take no recipient search or provider message id: use an exact recipient.
+        </p>
       )}
       {pending && (
         <div className="alert bulk-confirm" role="alertdialog" aria-label={`Confirm ${pending.kind}`}>

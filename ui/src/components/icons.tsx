@@ -9,6 +9,7 @@ const PATHS: Record<string, string> = {
   keys: 'M8 15a4 4 0 1 1 0-8 4 4 0 0 1 0 8zM12 11h9M18 11v3M21 11v2',
   audit: 'M6 3h9l4 4v14H6zM9 11h7M9 15h7M9 7h3',
   templates: 'M5 3h10l4 4v14H5zM15 3v4h4M8 12h8M8 16h5',
+  endpoints: 'M4 12h6M14 12h6M10 12a2 2 0 1 0 4 0 2 2 0 0 0-4 0M17 9l3 3-3 3',
 };
 
 export function Icon(props: { name: string }) {

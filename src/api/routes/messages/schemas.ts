@@ -4,6 +4,9 @@ import { CHANNELS } from '../../../domain/message.ts';
 import { MESSAGE_STATES } from '../../../domain/states.ts';
 import { UUID_PATTERN } from '../../../domain/ids.ts';
 import { TemplateRefSchema } from '../templates/schemas.ts';
+import { EVENT_TYPES } from '../../../events/model.ts';
+
+const MESSAGE_EVENT_TYPES = EVENT_TYPES.filter((t) => t.startsWith('message.'));
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const NStr = (description?: string) => Nullable(Type.String(description ? { description } : {}));
@@ -31,6 +34,19 @@ const commonInput = {
   maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Attempt budget' })),
   /** A stored template rendered at accept time instead of literal content (docs/templates.md). */
   template: Type.Optional(TemplateRefSchema),
+  callbackUrl: Type.Optional(
+    Type.String({
+      maxLength: 2048,
+      description: "Send this message's status events here, signed with the callback secret (docs/events.md#callbacks)",
+    }),
+  ),
+  callbackEvents: Type.Optional(
+    Type.Array(StringEnum(MESSAGE_EVENT_TYPES), {
+      minItems: 1,
+      uniqueItems: true,
+      description: 'Which events the callback gets (default: all message events)',
+    }),
+  ),
 };
 /** Extra header names: what an HTTP or mail header name may be (the allow-list is checked later). */
 const headerRecord = (description: string) =>

@@ -1,0 +1,714 @@
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { uuidv7 } from '../domain/ids.ts';
+import type { Message } from '../domain/message.ts';
+import {
+  callbackLane,
+  ENDPOINT_LANE_PREFIX,
+  endpointWants,
+  eventTypeOf,
+  PING_TYPE,
+  type EndpointFilter,
+  type EventPayload,
+} from '../events/model.ts';
+import type { Actor } from './audit.repo.ts';
+import { KyselyAuditRepo } from './audit.repo.ts';
+import type { Capabilities } from './capabilities.ts';
+import { signingSecrets } from './endpoints.repo.ts';
+import { chunk, storableText } from './rows.ts';
+import type { Database, EventAttemptsTable, EventDeliveriesTable } from './schema.ts';
+import type { ClaimOptions, Completion, Page } from './store.ts';
+
+/** A claimed event delivery, shaped as a webhook message so the worker runs it like one. */
+export interface EventDeliveryMessage extends Message {
+  delivery: {
+    eventId: string;
+    type: string;
+    endpointId: string | null;
+    /** The endpoint's signing secrets now (empty for callbacks: the router signs those). */
+    secrets: string[];
+    body: string;
+  };
+}
+
+export function isEventDelivery(m: Message): m is EventDeliveryMessage {
+  return (m as Partial<EventDeliveryMessage>).delivery !== undefined;
+}
+
+export type DeliveryState = 'queued' | 'sending' | 'delivered' | 'failed';
+
+export interface DeliveryAttempt {
+  number: number;
+  startedAt: number;
+  durationMs: number;
+  outcome: string;
+  statusCode: number | null;
+  response: string | null;
+  error: string | null;
+}
+
+export interface DeliveryRecord {
+  id: string;
+  eventId: string;
+  type: string;
+  messageId: string | null;
+  endpointId: string | null;
+  url: string;
+  state: DeliveryState;
+  reason: string | null;
+  attempts: number;
+  maxAttempts: number;
+  dueAt: number;
+  statusCode: number | null;
+  replayOf: string | null;
+  createdAt: number;
+  updatedAt: number;
+  payload: EventPayload;
+  attemptLog: DeliveryAttempt[];
+}
+
+export interface DispatchResult {
+  /** Rows of `events` read past the cursor. */
+  read: number;
+  /** Deliveries queued. */
+  queued: number;
+}
+
+export interface CompleteOptions {
+  /** An endpoint failing this long without a success is disabled (with an audit entry). */
+  disableAfterMs: number;
+}
+
+const SYSTEM: Actor = { id: null, name: 'herald', address: null };
+
+function deliveryFromRow(r: Selectable<EventDeliveriesTable>, attempts: DeliveryAttempt[]): DeliveryRecord {
+  return {
+    id: r.id,
+    eventId: r.event_id,
+    type: r.type,
+    messageId: r.message_id,
+    endpointId: r.endpoint_id,
+    url: r.url,
+    state: r.state as DeliveryState,
+    reason: r.reason,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    dueAt: Number(r.due_at),
+    statusCode: r.status_code,
+    replayOf: r.replay_of,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    payload: JSON.parse(r.body) as EventPayload,
+    attemptLog: attempts,
+  };
+}
+
+function attemptFromRow(r: Selectable<EventAttemptsTable>): DeliveryAttempt {
+  return {
+    number: r.number,
+    startedAt: Number(r.started_at),
+    durationMs: r.duration_ms,
+    outcome: r.outcome,
+    statusCode: r.status_code,
+    response: r.response,
+    error: r.error,
+  };
+}
+
+/**
+ * Event deliveries (migration 0008): the transactional outbox's dispatcher, and a durable queue with
+ * the message queue's shape (claim with a lease, complete, extend, reap) so that the same Worker,
+ * lanes, breaker, retry schedule and webhook sender run it. Deliveries produce no `events` rows and
+ * never appear among messages.
+ */
+export class KyselyEventDeliveryRepo {
+  private readonly db: Kysely<Database>;
+  private readonly caps: Capabilities;
+
+  constructor(db: Kysely<Database>, caps: Capabilities) {
+    this.db = db;
+    this.caps = caps;
+  }
+
+  private inTx<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.isTransaction ? fn(this.db) : this.db.transaction().execute(fn);
+  }
+
+  /*
+   * dispatch — the outbox's reader. In one transaction: reads up to `limit` rows of `events` past
+   * the cursor, queues one delivery per (event, matching endpoint or callback), and moves the
+   * cursor. A crash before the commit leaves both as they were; after it, both moved: no event is
+   * lost or made twice. The cursor row is locked (PostgreSQL FOR UPDATE; SQLite: one writer), so
+   * dispatchers in several processes take turns. Campaign starts and ends are marked on the
+   * campaign row (events_sent) in the same transaction.
+   */
+  async dispatch(
+    now: number,
+    limit: number,
+    maxAttempts: number,
+    opts: { campaigns?: boolean } = {},
+  ): Promise<DispatchResult> {
+    // Idle passes cost two small reads and no transaction.
+    if (!opts.campaigns && !this.db.isTransaction && !(await this.pending())) return { read: 0, queued: 0 };
+    return this.inTx(async (db) => {
+      const pg = this.caps.skipLocked;
+      const cursor = pg
+        ? (
+            await sql<{
+              last_id: number;
+              last_tx: number;
+            }>`SELECT last_id, last_tx FROM event_cursor WHERE name = 'events' FOR UPDATE`.execute(db)
+          ).rows[0]
+        : await db
+            .selectFrom('event_cursor')
+            .select(['last_id', 'last_tx'])
+            .where('name', '=', 'events')
+            .executeTakeFirst();
+      if (!cursor) throw new Error('event_cursor row missing (migration 0008)');
+      type Row = {
+        id: number;
+        tx: number;
+        message_id: string;
+        at: number;
+        type: string;
+        to_state: string | null;
+        detail: string | null;
+      };
+      const rows = pg
+        ? (
+            await sql<Row>`
+              SELECT id, txid::text::bigint AS tx, message_id, at, type, to_state, detail FROM events
+              WHERE (txid, id) > (${String(cursor.last_tx)}::xid8, ${cursor.last_id})
+                AND txid < pg_snapshot_xmin(pg_current_snapshot())
+              ORDER BY txid, id LIMIT ${limit}`.execute(db)
+          ).rows
+        : (
+            await sql<Row>`
+              SELECT id, 0 AS tx, message_id, at, type, to_state, detail FROM events
+              WHERE id > ${cursor.last_id} ORDER BY id LIMIT ${limit}`.execute(db)
+          ).rows;
+      const deliveries: Insertable<EventDeliveriesTable>[] = [];
+      const endpoints = (await db.selectFrom('endpoints').selectAll().where('enabled', '=', 1).execute()).map((e) => ({
+        id: e.id,
+        url: e.url,
+        events: JSON.parse(e.events) as string[],
+        filter: e.filter ? (JSON.parse(e.filter) as EndpointFilter) : null,
+      }));
+      const queue = (
+        eventId: string,
+        type: string,
+        messageId: string | null,
+        body: string,
+        target: { id: string | null; url: string },
+      ) =>
+        deliveries.push({
+          id: uuidv7(now),
+          event_id: eventId,
+          type,
+          message_id: messageId,
+          endpoint_id: target.id,
+          url: target.url,
+          lane: target.id ? ENDPOINT_LANE_PREFIX + target.id : callbackLane(target.url),
+          body,
+          state: 'queued',
+          reason: null,
+          attempts: 0,
+          max_attempts: maxAttempts,
+          due_at: now,
+          lease_owner: null,
+          lease_until: null,
+          status_code: null,
+          replay_of: null,
+          created_at: now,
+          updated_at: now,
+        });
+      const typed = rows.flatMap((r) => {
+        const type = eventTypeOf(r);
+        return type ? [{ ...r, type }] : [];
+      });
+      const ids = [...new Set(typed.map((r) => r.message_id))];
+      const messages = new Map<string, Selectable<Database['messages']>>();
+      const callbacks = new Map<string, { url: string; events: string[] | null }>();
+      for (const part of chunk(ids, 500)) {
+        for (const m of await db.selectFrom('messages').selectAll().where('id', 'in', part).execute())
+          messages.set(m.id, m);
+        for (const c of await db.selectFrom('message_callbacks').selectAll().where('message_id', 'in', part).execute())
+          callbacks.set(c.message_id, { url: c.url, events: c.events ? (JSON.parse(c.events) as string[]) : null });
+      }
+      for (const r of typed) {
+        const m = messages.get(r.message_id);
+        if (!m) continue;
+        const state = r.to_state ?? m.state;
+        const metadata = m.metadata ? (JSON.parse(m.metadata) as Record<string, unknown>) : null;
+        const view = { channel: m.channel, provider: m.provider, campaignId: m.campaign_id, metadata };
+        const cb = callbacks.get(m.id);
+        const targets = endpoints.filter((e) => endpointWants(e, r.type, view));
+        const cbWants = cb && (cb.events === null || cb.events.includes(r.type));
+        if (targets.length === 0 && !cbWants) continue;
+        const payload: EventPayload = {
+          type: r.type,
+          timestamp: new Date(Number(r.at)).toISOString(),
+          data: {
+            id: m.id,
+            channel: m.channel,
+            provider: m.provider,
+            recipient: m.recipient,
+            state,
+            reason: state === m.state ? m.reason : (r.detail ?? null),
+            metadata,
+            attempts: m.attempts,
+            campaignId: m.campaign_id,
+          },
+        };
+        const body = JSON.stringify(payload);
+        const eventId = `evt_${uuidv7(Number(r.at))}`;
+        for (const e of targets) queue(eventId, r.type, m.id, body, e);
+        if (cbWants) queue(eventId, r.type, m.id, body, { id: null, url: cb.url });
+      }
+      if (opts.campaigns !== false) await this.dispatchCampaigns(db, endpoints, now, queue);
+      for (const part of chunk(deliveries, 500)) await db.insertInto('event_deliveries').values(part).execute();
+      const last = rows[rows.length - 1];
+      if (last)
+        await db
+          .updateTable('event_cursor')
+          .set({ last_id: Number(last.id), last_tx: Number(last.tx) })
+          .where('name', '=', 'events')
+          .execute();
+      return { read: rows.length, queued: deliveries.length };
+    });
+  }
+
+  /** Whether an event row waits past the cursor (a read outside any transaction). */
+  private async pending(): Promise<boolean> {
+    const c = await this.db
+      .selectFrom('event_cursor')
+      .select(['last_id', 'last_tx'])
+      .where('name', '=', 'events')
+      .executeTakeFirst();
+    if (!c) return false;
+    const { rows } = this.caps.skipLocked
+      ? await sql`SELECT 1 AS x FROM events WHERE (txid, id) > (${String(c.last_tx)}::xid8, ${c.last_id})
+          AND txid < pg_snapshot_xmin(pg_current_snapshot()) LIMIT 1`.execute(this.db)
+      : await sql`SELECT 1 AS x FROM events WHERE id > ${c.last_id} LIMIT 1`.execute(this.db);
+    return rows.length > 0;
+  }
+
+  /** campaign.started / campaign.finished: marked on the campaign row (events_sent 0 → 1 → 2). */
+  private async dispatchCampaigns(
+    db: Kysely<Database>,
+    endpoints: { id: string; url: string; events: string[]; filter: EndpointFilter | null }[],
+    now: number,
+    queue: (
+      eventId: string,
+      type: string,
+      messageId: string | null,
+      body: string,
+      target: { id: string | null; url: string },
+    ) => void,
+  ): Promise<void> {
+    const due = await db
+      .selectFrom('campaigns')
+      .select(['id', 'name', 'channel', 'provider', 'state', 'started_at', 'finished_at', 'events_sent', 'fanned_out'])
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('events_sent', '<', 1), eb('started_at', 'is not', null)]),
+          eb.and([eb('events_sent', '<', 2), eb('finished_at', 'is not', null)]),
+        ]),
+      )
+      .limit(100)
+      .execute();
+    for (const c of due) {
+      const types: [string, number][] = [];
+      if (c.events_sent < 1 && c.started_at != null) types.push(['campaign.started', Number(c.started_at)]);
+      if (c.finished_at != null) types.push(['campaign.finished', Number(c.finished_at)]);
+      for (const [type, at] of types) {
+        const view = { channel: c.channel, provider: c.provider, campaignId: c.id, metadata: null };
+        const targets = endpoints.filter((e) => endpointWants(e, type, view));
+        if (targets.length === 0) continue;
+        const body = JSON.stringify({
+          type,
+          timestamp: new Date(at).toISOString(),
+          data: {
+            id: c.id,
+            name: c.name,
+            channel: c.channel,
+            provider: c.provider,
+            state: c.state,
+            messages: Number(c.fanned_out),
+          },
+        } satisfies EventPayload);
+        const eventId = `evt_${uuidv7(at)}`;
+        for (const e of targets) queue(eventId, type, null, body, e);
+      }
+      await db
+        .updateTable('campaigns')
+        .set({ events_sent: c.finished_at != null ? 2 : 1 })
+        .where('id', '=', c.id)
+        .execute();
+    }
+  }
+
+  /** Queues a ping to one endpoint (its test button). */
+  async ping(endpointId: string, url: string, now: number): Promise<string> {
+    const eventId = `evt_${uuidv7(now)}`;
+    const body = JSON.stringify({
+      type: PING_TYPE,
+      timestamp: new Date(now).toISOString(),
+      data: { endpointId },
+    } satisfies EventPayload);
+    const id = uuidv7(now);
+    await this.db
+      .insertInto('event_deliveries')
+      .values({
+        id,
+        event_id: eventId,
+        type: PING_TYPE,
+        message_id: null,
+        endpoint_id: endpointId,
+        url,
+        lane: ENDPOINT_LANE_PREFIX + endpointId,
+        body,
+        state: 'queued',
+        reason: null,
+        attempts: 0,
+        max_attempts: 1,
+        due_at: now,
+        lease_owner: null,
+        lease_until: null,
+        status_code: null,
+        replay_of: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    return id;
+  }
+
+  /*
+   * claim — the message claim's twin: due queued deliveries of enabled endpoints (and callbacks),
+   * oldest first, outside the excluded lanes, taken with a lease. Returned shaped as webhook messages.
+   */
+  async claim(opts: ClaimOptions): Promise<Message[]> {
+    const exclude =
+      opts.excludeLanes && opts.excludeLanes.length > 0
+        ? sql`AND lane NOT IN (${sql.join(opts.excludeLanes.map((l) => sql`${l}`))})`
+        : sql``;
+    const lock = this.caps.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+    const { rows } = await sql<Selectable<EventDeliveriesTable>>`
+      WITH picked AS (
+        SELECT id FROM event_deliveries
+        WHERE state = 'queued' AND due_at <= ${opts.now} ${exclude}
+          AND (endpoint_id IS NULL OR endpoint_id NOT IN (SELECT id FROM endpoints WHERE enabled = 0))
+        ORDER BY due_at
+        LIMIT ${opts.limit} ${lock}
+      )
+      UPDATE event_deliveries
+      SET state = 'sending', lease_owner = ${opts.owner}, lease_until = ${opts.now + opts.leaseMs}, updated_at = ${opts.now}
+      WHERE id IN (SELECT id FROM picked) AND state = 'queued'
+      RETURNING *`.execute(this.db);
+    if (rows.length === 0) return [];
+    const endpointIds = [...new Set(rows.flatMap((r) => (r.endpoint_id ? [r.endpoint_id] : [])))];
+    const secrets = new Map<string, string[]>();
+    if (endpointIds.length > 0) {
+      const eps = await this.db
+        .selectFrom('endpoints')
+        .select(['id', 'secret', 'previous_secret', 'previous_until'])
+        .where('id', 'in', endpointIds)
+        .execute();
+      for (const e of eps) secrets.set(e.id, signingSecrets(e, opts.now));
+    }
+    return rows
+      .map((r): EventDeliveryMessage => ({
+        id: r.id,
+        channel: 'webhook',
+        provider: 'events',
+        lane: r.lane,
+        recipient: r.url,
+        sender: null,
+        subject: null,
+        text: null,
+        html: null,
+        payload: { method: 'POST', url: r.url },
+        email: null,
+        segments: null,
+        priority: 0,
+        categories: 0,
+        uniqueId: null,
+        idempotencyKey: null,
+        campaignId: null,
+        contactId: null,
+        state: 'sending',
+        reason: r.reason,
+        attempts: r.attempts,
+        maxAttempts: r.max_attempts,
+        dueAt: Number(r.due_at),
+        notAfter: null,
+        providerMessageId: null,
+        engagement: 0,
+        metadata: null,
+        createdAt: Number(r.created_at),
+        sentAt: null,
+        deliveredAt: null,
+        updatedAt: Number(r.updated_at),
+        delivery: {
+          eventId: r.event_id,
+          type: r.type,
+          endpointId: r.endpoint_id,
+          secrets: r.endpoint_id ? (secrets.get(r.endpoint_id) ?? []) : [],
+          body: r.body,
+        },
+      }))
+      .sort((a, b) => a.dueAt - b.dueAt || (a.id < b.id ? -1 : 1));
+  }
+
+  /*
+   * complete — applies the worker's decisions (guarded by state `sending` and the lease owner),
+   * records attempts, and keeps each endpoint's failure run: a success clears `failing_since`, a
+   * failed attempt starts it; an endpoint failing for `disableAfterMs` is disabled, audited.
+   */
+  async complete(input: readonly Completion[], opts?: CompleteOptions): Promise<number> {
+    if (input.length === 0) return 0;
+    return this.inTx(async (db) => {
+      let applied = 0;
+      const ok = new Set<string>();
+      const failedAt = new Map<string, number>();
+      const attempts: Insertable<EventAttemptsTable>[] = [];
+      for (const c of input) {
+        const to = c.to === 'queued' ? 'queued' : c.to === 'delivered' || c.to === 'sent' ? 'delivered' : 'failed';
+        const r = await db
+          .updateTable('event_deliveries')
+          .set({
+            state: to,
+            reason: storableText(c.reason ?? null),
+            lease_owner: null,
+            lease_until: null,
+            updated_at: c.at,
+            attempts: sql<number>`attempts + ${c.countsAttempt ? 1 : 0}`,
+            due_at: c.dueAt ?? sql<number>`due_at`,
+            status_code: c.attempt ? (c.attempt.statusCode ?? null) : sql<number | null>`status_code`,
+          })
+          .where('id', '=', c.id)
+          .where('state', '=', 'sending')
+          .where('lease_owner', '=', c.owner)
+          .returning(['endpoint_id'])
+          .executeTakeFirst();
+        if (!r) continue;
+        applied++;
+        if (!c.attempt) continue;
+        attempts.push({
+          delivery_id: c.id,
+          number: c.attempt.number,
+          started_at: c.attempt.startedAt,
+          duration_ms: Math.round(c.attempt.durationMs),
+          outcome: c.attempt.outcome,
+          status_code: c.attempt.statusCode,
+          response: storableText(c.attempt.response),
+          error: storableText(c.attempt.error),
+        });
+        if (!r.endpoint_id) continue;
+        if (c.attempt.outcome === 'ok') ok.add(r.endpoint_id);
+        else if (!failedAt.has(r.endpoint_id)) failedAt.set(r.endpoint_id, c.attempt.startedAt);
+      }
+      for (const part of chunk(attempts, 500)) await db.insertInto('event_attempts').values(part).execute();
+      if (ok.size > 0)
+        await db
+          .updateTable('endpoints')
+          .set({ failing_since: null })
+          .where('id', 'in', [...ok])
+          .where('failing_since', 'is not', null)
+          .execute();
+      for (const [id, at] of failedAt) {
+        if (ok.has(id)) continue;
+        await db
+          .updateTable('endpoints')
+          .set({ failing_since: at })
+          .where('id', '=', id)
+          .where('failing_since', 'is', null)
+          .execute();
+      }
+      if (opts && failedAt.size > 0)
+        await this.disableFailing(db, [...failedAt.keys()], input[0]!.at, opts.disableAfterMs);
+      return applied;
+    });
+  }
+
+  private async disableFailing(db: Kysely<Database>, ids: string[], now: number, afterMs: number): Promise<void> {
+    const failing = await db
+      .selectFrom('endpoints')
+      .select(['id', 'url', 'failing_since'])
+      .where('id', 'in', ids)
+      .where('enabled', '=', 1)
+      .where('failing_since', '<=', now - afterMs)
+      .execute();
+    for (const e of failing) {
+      const days = Math.round((now - Number(e.failing_since)) / 86_400_000);
+      const reason = `disabled by Herald: every delivery failed for ${days} day${days === 1 ? '' : 's'} (since ${new Date(Number(e.failing_since)).toISOString()})`;
+      await db
+        .updateTable('endpoints')
+        .set({ enabled: 0, disabled_reason: reason, disabled_at: now, updated_at: now })
+        .where('id', '=', e.id)
+        .execute();
+      await new KyselyAuditRepo(db).record(
+        {
+          actor: SYSTEM,
+          action: 'endpoint.disable',
+          objectType: 'endpoint',
+          objectId: e.id,
+          detail: { reason, url: e.url },
+        },
+        now,
+      );
+    }
+  }
+
+  async extendLeases(ids: readonly string[], owner: string, until: number): Promise<void> {
+    for (const part of chunk(ids, 1000)) {
+      await this.db
+        .updateTable('event_deliveries')
+        .set({ lease_until: until })
+        .where('id', 'in', part)
+        .where('lease_owner', '=', owner)
+        .where('state', '=', 'sending')
+        .execute();
+    }
+  }
+
+  async reapLeases(now: number): Promise<number> {
+    const r = await this.db
+      .updateTable('event_deliveries')
+      .set({ state: 'queued', lease_owner: null, lease_until: null, updated_at: now })
+      .where('state', '=', 'sending')
+      .where('lease_until', '<', now)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  /** Deliveries have no not_after. */
+  async expireOverdue(): Promise<number> {
+    return 0;
+  }
+
+  async get(id: string): Promise<DeliveryRecord | undefined> {
+    const r = await this.db.selectFrom('event_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!r) return undefined;
+    const attempts = await this.db
+      .selectFrom('event_attempts')
+      .selectAll()
+      .where('delivery_id', '=', id)
+      .orderBy('id')
+      .execute();
+    return deliveryFromRow(r, attempts.map(attemptFromRow));
+  }
+
+  /** An endpoint's deliveries, newest first, with their attempts. */
+  async list(
+    endpointId: string,
+    filter: { state?: DeliveryState | undefined; eventId?: string | undefined },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<DeliveryRecord>> {
+    let q = this.db.selectFrom('event_deliveries').selectAll().where('endpoint_id', '=', endpointId);
+    if (filter.state) q = q.where('state', '=', filter.state);
+    if (filter.eventId) q = q.where('event_id', '=', filter.eventId);
+    if (cursor) q = q.where('id', '<', cursor);
+    const rows = await q
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit);
+    const attempts = new Map<string, DeliveryAttempt[]>();
+    for (const part of chunk(
+      page.map((r) => r.id),
+      500,
+    )) {
+      const list = await this.db
+        .selectFrom('event_attempts')
+        .selectAll()
+        .where('delivery_id', 'in', part)
+        .orderBy('id')
+        .execute();
+      for (const a of list) {
+        const l = attempts.get(a.delivery_id) ?? [];
+        l.push(attemptFromRow(a));
+        attempts.set(a.delivery_id, l);
+      }
+    }
+    const items = page.map((r) => deliveryFromRow(r, attempts.get(r.id) ?? []));
+    return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null };
+  }
+
+  /**
+   * Sends events again to an endpoint: one event (by event id), or every event whose latest
+   * delivery to it failed since `since`. Each replay is a new delivery with the same event id
+   * (receivers de-duplicate on webhook-id) and a fresh attempt budget. Returns how many.
+   */
+  async replay(
+    endpointId: string,
+    what: { eventId: string } | { failedSince: number },
+    now: number,
+    maxAttempts: number,
+  ): Promise<number> {
+    return this.inTx(async (db) => {
+      let q = db.selectFrom('event_deliveries').selectAll().where('endpoint_id', '=', endpointId);
+      q = 'eventId' in what ? q.where('event_id', '=', what.eventId) : q.where('created_at', '>=', what.failedSince);
+      const rows = await q.orderBy('id', 'desc').limit(50_000).execute();
+      const latest = new Map<string, Selectable<EventDeliveriesTable>>();
+      for (const r of rows) if (!latest.has(r.event_id)) latest.set(r.event_id, r);
+      const pick = [...latest.values()].filter((r) => 'eventId' in what || r.state === 'failed');
+      const fresh = pick.reverse().map((r) => ({
+        ...r,
+        id: uuidv7(now),
+        state: 'queued',
+        reason: null,
+        attempts: 0,
+        max_attempts: maxAttempts,
+        due_at: now,
+        lease_owner: null,
+        lease_until: null,
+        status_code: null,
+        replay_of: r.id,
+        created_at: now,
+        updated_at: now,
+      }));
+      for (const part of chunk(fresh, 500)) await db.insertInto('event_deliveries').values(part).execute();
+      return fresh.length;
+    });
+  }
+
+  /**
+   * Retention: deletes finished deliveries (delivered, failed) created before `before`, with their
+   * attempts, at most `limit` in one short transaction. Returns how many went; call again until 0.
+   */
+  async purgeOlderThan(before: number, limit = 1000): Promise<number> {
+    return this.inTx(async (db) => {
+      const ids = (
+        await db
+          .selectFrom('event_deliveries')
+          .select('id')
+          .where('created_at', '<', before)
+          .where('state', 'in', ['delivered', 'failed'])
+          .limit(limit)
+          .execute()
+      ).map((r) => r.id);
+      if (ids.length === 0) return 0;
+      await db.deleteFrom('event_attempts').where('delivery_id', 'in', ids).execute();
+      await db.deleteFrom('event_deliveries').where('id', 'in', ids).execute();
+      return ids.length;
+    });
+  }
+
+  /** Erasure: every delivery (queued or not) about these messages, with attempts. Returns how many. */
+  async deleteForMessages(messageIds: readonly string[]): Promise<number> {
+    let n = 0;
+    for (const part of chunk(messageIds, 500)) {
+      const ids = (
+        await this.db.selectFrom('event_deliveries').select('id').where('message_id', 'in', part).execute()
+      ).map((r) => r.id);
+      for (const p of chunk(ids, 500)) {
+        await this.db.deleteFrom('event_attempts').where('delivery_id', 'in', p).execute();
+        await this.db.deleteFrom('event_deliveries').where('id', 'in', p).execute();
+      }
+      n += ids.length;
+    }
+    return n;
+  }
+}
