@@ -27,7 +27,8 @@ export class Ledger {
 
   take(key: string, at = Date.now()): void {
     const list = this.taken.get(key);
-    if (list) list.push(at);
+    // In time order (a slow receiver's take is stamped when the request arrived, recorded later).
+    if (list) list.splice(list.findLastIndex((t) => t <= at) + 1, 0, at);
     else this.taken.set(key, [at]);
   }
 
@@ -50,7 +51,7 @@ export class WebhookSink {
   private server: Server | undefined;
   port = 0;
   mode: SinkMode = 'ok';
-  slowMs = 3000;
+  slowMs = 6000;
   requests = 0;
   private readonly ledger: Ledger;
   private readonly timers = new Set<NodeJS.Timeout>();

@@ -29,7 +29,7 @@ export interface Profile {
   drainMs: number;
   /** Fuzzed requests per OpenAPI operation. */
   fuzzPerOperation: number;
-  /** `herald worker` processes beside the `herald api` on PostgreSQL. */
+  /** `herald worker` processes beside the `herald api` on PostgreSQL; 0: one `herald serve` instead. */
   workers: number;
   /**
    * HERALD_LEASE_MS: longer than an outage (with the server's restart), so that an outage alone
@@ -49,7 +49,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     outageMs: 1000,
     drainMs: 45_000,
     fuzzPerOperation: 3,
-    workers: 1,
+    workers: 0,
     leaseMs: 5000,
   },
   full: {
@@ -61,7 +61,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     drainMs: 120_000,
     fuzzPerOperation: 60,
     workers: 2,
-    leaseMs: 15_000,
+    leaseMs: 30_000,
   },
 };
 
@@ -89,7 +89,7 @@ function heraldEnv(databaseUrl: string, config: string, profile: Profile): Recor
     HERALD_RETRY_SCHEDULE: '0,100ms,300ms,1s',
     HERALD_BREAKER_COOLDOWN_MS: '300',
     HERALD_BREAKER_MAX_COOLDOWN_MS: '2000',
-    HERALD_WEBHOOK_TIMEOUT_MS: '1500',
+    HERALD_WEBHOOK_TIMEOUT_MS: '4000',
     HERALD_SHUTDOWN_TIMEOUT_MS: '2000',
     LOG_LEVEL: 'warn',
   };
@@ -107,7 +107,7 @@ function providersFile(dir: string, sms: SmsProvider): string {
           type: 'fbrq',
           baseUrl: sms.baseUrl,
           token: sms.token,
-          timeoutMs: 1500,
+          timeoutMs: 4000,
           retrySchedule: [0, '100ms', '300ms', '1s'],
           maxAttempts: 100,
         },
@@ -138,7 +138,7 @@ interface Phase {
  * outcome, say); when none was, in the row of the phase its first delivery fell in (a receiver
  * that answered after Herald's timeout).
  */
-function rowsOf(phases: Phase[], ledger: Ledger, load: Load): Row[] {
+function rowsOf(phases: Phase[], ledger: Ledger, load: Load, attempts: Map<string, string>): Row[] {
   const live = phases.filter((p) => !p.skipped);
   const injections = live.flatMap((p) => p.injectedAt.map((at) => ({ at, p }))).sort((a, b) => a.at - b.at);
   const causeOf = (first: number, repeat: number) =>
@@ -153,7 +153,10 @@ function rowsOf(phases: Phase[], ledger: Ledger, load: Load): Row[] {
     const ex = examples.get(p) ?? [];
     const a = ledger.accepted.get(key);
     if (ex.length < 3)
-      ex.push(`${a?.channel ?? '?'} ${key} taken at ${times.map((t) => `+${t - p.startedAt} ms`).join(', ')}`);
+      ex.push(
+        `${a?.channel ?? '?'} ${key} taken at ${times.map((t) => `${signed(t - p.startedAt)} ms`).join(', ')}` +
+          (attempts.has(key) ? ` (Herald's attempts: ${attempts.get(key)})` : ''),
+      );
     examples.set(p, ex);
   }
   return phases.map((p) => {
@@ -205,6 +208,43 @@ function rowsOf(phases: Phase[], ledger: Ledger, load: Load): Row[] {
       notes,
     };
   });
+}
+
+const signed = (n: number) => (n < 0 ? `${n}` : `+${n}`);
+
+/**
+ * Herald's record of the attempts of up to `max` duplicated messages (outcome, status or error,
+ * duration), to tell a receiver that answered after the timeout (Herald recorded a failure) from
+ * a delivery whose outcome was never recorded (one `ok`).
+ */
+async function duplicateAttempts(api: string, ledger: Ledger, max = 40): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const [key, times] of ledger.taken) {
+    if (times.length < 2 || out.size >= max) continue;
+    const a = ledger.accepted.get(key);
+    if (!a) continue;
+    try {
+      const r = await fetch(`${api}/v1/messages/${a.id}`, {
+        headers: { authorization: `Bearer ${API_KEY}` },
+        signal: AbortSignal.timeout(5000),
+      });
+      const m = (await r.json()) as {
+        attempts?: { outcome: string; statusCode?: number | null; error?: string | null; durationMs?: number }[];
+      };
+      out.set(
+        key,
+        (m.attempts ?? [])
+          .map(
+            (x) =>
+              `${x.outcome}${x.statusCode ? ` ${x.statusCode}` : ''}${x.error ? ` "${x.error.slice(0, 60)}"` : ''}${x.durationMs !== undefined ? ` ${x.durationMs} ms` : ''}`,
+          )
+          .join(' → '),
+      );
+    } catch {
+      // the table does without it
+    }
+  }
+  return out;
 }
 
 /** Waits until every accepted message was taken and Herald has nothing queued or sending. */
@@ -291,7 +331,14 @@ async function phase(
  */
 export async function runPostgres(profile: Profile, log: Log): Promise<ChaosResult> {
   const skip = pgClusterUnavailable();
-  const pgPhases = ['SIGKILL api', 'SIGKILL worker', 'PostgreSQL restart', 'pg_terminate_backend', 'PostgreSQL crash'];
+  const pgPhases = [
+    'SIGKILL api',
+    'SIGKILL serve',
+    'SIGKILL worker',
+    'PostgreSQL restart',
+    'pg_terminate_backend',
+    'PostgreSQL crash',
+  ];
   const skippedRows = (why: string): ChaosResult => ({
     rows: [...pgPhases, 'fuzzer'].map((scenario) => ({
       scenario,
@@ -325,7 +372,8 @@ export async function runPostgres(profile: Profile, log: Log): Promise<ChaosResu
     await sink.start();
     await sms.start();
     const env = heraldEnv(await cluster.createDatabase('herald'), providersFile(dir, sms), profile);
-    const api = new HeraldProcess('api', 'api', env);
+    // No workers: one `herald serve` (API and worker in one process, as the short profile runs it).
+    const api = new HeraldProcess(profile.workers ? 'api' : 'serve', profile.workers ? 'api' : 'serve', env);
     const workers = Array.from(
       { length: profile.workers },
       (_, i) => new HeraldProcess(`worker-${i + 1}`, 'worker', env),
@@ -333,7 +381,7 @@ export async function runPostgres(profile: Profile, log: Log): Promise<ChaosResu
     procs.push(api, ...workers);
     await api.start(); // migrates first
     await Promise.all(workers.map((w) => w.start()));
-    log(`postgres: private cluster on port ${cluster.port}, api ${api.url}, ${workers.length} worker(s)`);
+    log(`postgres: private cluster on port ${cluster.port}, ${api.name} ${api.url}, ${workers.length} worker(s)`);
     load = new Load(
       () => api.url,
       ledger,
@@ -353,7 +401,7 @@ export async function runPostgres(profile: Profile, log: Log): Promise<ChaosResu
     await phase(
       phases,
       load,
-      { name: 'SIGKILL api', store: 'postgres' },
+      { name: workers.length ? 'SIGKILL api' : 'SIGKILL serve', store: 'postgres' },
       profile,
       async (ph) => {
         await api.kill('SIGKILL');
@@ -365,7 +413,7 @@ export async function runPostgres(profile: Profile, log: Log): Promise<ChaosResu
     await phase(
       phases,
       load,
-      { name: 'SIGKILL worker', store: 'postgres' },
+      { name: 'SIGKILL worker', store: 'postgres', skipped: workers.length ? undefined : 'no separate worker' },
       profile,
       async (ph) => {
         const w = workers[turn++ % workers.length]!;
@@ -413,7 +461,7 @@ export async function runPostgres(profile: Profile, log: Log): Promise<ChaosResu
     await sleep(profile.settleMs);
     await load.stop();
     const stuck = await drain(ledger, () => api.url, profile.drainMs);
-    const rows = rowsOf(phases, ledger, load);
+    const rows = rowsOf(phases, ledger, load, await duplicateAttempts(api.url, ledger));
     const states = await heraldStates(api.url, ledger);
     const notes: string[] = [];
     if (stuck) notes.push(stuck);
@@ -580,7 +628,7 @@ export async function runSqlite(profile: Profile, log: Log): Promise<ChaosResult
       profile,
       async (ph) => {
         sink.mode = 'slow';
-        sms.fake!.setMode('slow', { delayMs: 3000 });
+        sms.fake!.setMode('slow', { delayMs: 6000 });
         await sleep(profile.outageMs);
         sink.mode = 'ok';
         sms.fake!.setMode('ok');
@@ -633,7 +681,7 @@ export async function runSqlite(profile: Profile, log: Log): Promise<ChaosResult
     await sleep(profile.settleMs);
     await load.stop();
     const stuck = await drain(ledger, () => h.url, profile.drainMs);
-    const rows = rowsOf(phases, ledger, load);
+    const rows = rowsOf(phases, ledger, load, await duplicateAttempts(h.url, ledger));
     const states = await heraldStates(h.url, ledger);
     if (stuck) rows[0]!.notes.push(stuck);
     if (Object.keys(states).length)
