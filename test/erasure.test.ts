@@ -173,6 +173,25 @@ for (const backend of BACKENDS) {
       );
     });
 
+    void test('status-event deliveries about the erased messages go too (their payloads name the recipient)', async () => {
+      const h = await start();
+      const s = h.rt.store;
+      const { endpoint } = await s.endpoints.create(
+        { url: 'https://receiver.example/hook', events: ['message.failed'] },
+        Date.now(),
+      );
+      await s.messages.insertMany([message('ann@example.com'), message('bob@example.com')], Date.now());
+      await deliverAll(h);
+      await s.eventDeliveries.dispatch(Date.now(), 100, 3);
+      assert.equal((await s.eventDeliveries.list(endpoint.id, {}, 10)).items.length, 2, 'one delivery per failure');
+
+      const r = await call(h, 'DELETE', '/v1/recipients/ann@example.com');
+      assert.equal(r.statusCode, 200, r.body);
+      const left = (await s.eventDeliveries.list(endpoint.id, {}, 10)).items;
+      assert.equal(left.length, 1);
+      assert.doesNotMatch(JSON.stringify(left), /ann@/i);
+    });
+
     void test('needs a contacts key', async () => {
       const h = await start();
       const r = await h.inject({ method: 'DELETE', url: '/v1/recipients/ann@example.com' });

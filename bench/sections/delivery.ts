@@ -155,7 +155,7 @@ async function delivery(ctx: Ctx): Promise<Measured> {
     ...(bare.warning ? { warning: bare.warning } : {}),
     about: [
       `${fmt(n)} webhook messages are stored first (Herald: through \`herald api\`'s batch route; BullMQ: \`addBulk\`; pg-boss: \`insert\`), then one process delivers them all to a keep-alive HTTP sink answering 200, ${IN_FLIGHT} requests in flight.`,
-      'Rate = deliveries between the first and the last arrival at the sink (start-up and preloading are not counted). Herald records every attempt and state change durably, and logs each attempt at `info` (its default).',
+      'Rate = deliveries between the first and the last arrival at the sink (start-up and preloading are not counted). Herald records every attempt and state change durably, and logs each attempt at `debug` (off by default).',
       `pg-boss: ${process.env.BENCH_PGBOSS_WORKERS ?? 4} pollers (localConcurrency) fetching batches of ${Math.floor(IN_FLIGHT / Number(process.env.BENCH_PGBOSS_WORKERS ?? 4))}, fetching again at once while batches are full.`,
     ],
     figures,

@@ -18,6 +18,7 @@ export function addCounts(a: PurgeCounts, b: PurgeCounts): PurgeCounts {
 /*
  * deleteMessageTrees — input: up to a few hundred message ids, inside the caller's transaction;
  * output: the rows deleted. Children first (attempts, events by their (message_id, id) indexes),
+ * the status-event deliveries about them with their attempts (their payloads name the recipient),
  * then the outbox copy (keyed by message id), then the messages. Counts what was really deleted, so
  * two processes purging the same ids at once count each row once.
  */
@@ -26,6 +27,9 @@ export async function deleteMessageTrees(db: Kysely<Database>, ids: readonly str
   const list = [...ids];
   const a = await db.deleteFrom('attempts').where('message_id', 'in', list).executeTakeFirst();
   const e = await db.deleteFrom('events').where('message_id', 'in', list).executeTakeFirst();
+  const deliveries = db.selectFrom('event_deliveries').select('id').where('message_id', 'in', list);
+  await db.deleteFrom('event_attempts').where('delivery_id', 'in', deliveries).execute();
+  await db.deleteFrom('event_deliveries').where('message_id', 'in', list).execute();
   await db.deleteFrom('outbox').where('id', 'in', list).execute();
   const m = await db.deleteFrom('messages').where('id', 'in', list).executeTakeFirst();
   return { messages: Number(m.numDeletedRows), attempts: Number(a.numDeletedRows), events: Number(e.numDeletedRows) };
