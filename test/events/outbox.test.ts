@@ -1,4 +1,5 @@
 import { after, describe, test } from 'node:test';
+import { messageDetailView } from '../../src/api/routes/messages/views.ts';
 import assert from 'node:assert/strict';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -69,6 +70,12 @@ for (const backend of BACKENDS) {
       assert.equal(d!.payload.data.state, 'queued');
       const detail = await s.messages.detail(r!.id);
       assert.equal(detail!.events[0]!.type, 'accepted', 'the timeline starts with accepted');
+      const view = messageDetailView(detail!);
+      assert.deepEqual(
+        view.events.map((e) => e.type),
+        ['accepted'],
+        'the API shows the written accepted row once (no synthesised twin)',
+      );
     });
 
     test('an endpoint failing for the disable period is disabled, audited; a success clears the run', async () => {

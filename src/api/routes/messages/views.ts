@@ -75,7 +75,8 @@ export function eventView(e: MessageEvent) {
 
 /**
  * The timeline starts with `accepted`: ingestion writes no event row (one INSERT per message on the
- * hot path is enough), so the first entry is made here from createdAt.
+ * hot path is enough), so the first entry is made here from createdAt — unless one was written
+ * because a status-event endpoint or callback asked for `message.accepted` (src/store/event-outbox.ts).
  */
 export function acceptedEvent(d: MessageDetail) {
   // The state it was written in: the first recorded move starts from it; with none, it is still that.
@@ -94,6 +95,6 @@ export function messageDetailView(d: MessageDetail) {
   return {
     ...messageView(d),
     attempts: d.attemptLog.map(attemptView),
-    events: [acceptedEvent(d), ...d.events.map(eventView)],
+    events: d.events[0]?.type === 'accepted' ? d.events.map(eventView) : [acceptedEvent(d), ...d.events.map(eventView)],
   };
 }
