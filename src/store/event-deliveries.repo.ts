@@ -12,6 +12,7 @@ import {
 } from '../events/model.ts';
 import type { Actor } from './audit.repo.ts';
 import { KyselyAuditRepo } from './audit.repo.ts';
+import { extendLeases, reapLeases } from './leases.ts';
 import type { Capabilities } from './capabilities.ts';
 import { signingSecrets } from './endpoints.repo.ts';
 import { chunk, storableText } from './rows.ts';
@@ -560,26 +561,12 @@ export class KyselyEventDeliveryRepo {
     }
   }
 
-  async extendLeases(ids: readonly string[], owner: string, until: number): Promise<void> {
-    for (const part of chunk(ids, 1000)) {
-      await this.db
-        .updateTable('event_deliveries')
-        .set({ lease_until: until })
-        .where('id', 'in', part)
-        .where('lease_owner', '=', owner)
-        .where('state', '=', 'sending')
-        .execute();
-    }
+  extendLeases(ids: readonly string[], owner: string, until: number): Promise<void> {
+    return extendLeases(this.db, 'event_deliveries', ids, owner, until);
   }
 
-  async reapLeases(now: number): Promise<number> {
-    const r = await this.db
-      .updateTable('event_deliveries')
-      .set({ state: 'queued', lease_owner: null, lease_until: null, updated_at: now })
-      .where('state', '=', 'sending')
-      .where('lease_until', '<', now)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows);
+  reapLeases(now: number): Promise<number> {
+    return reapLeases(this.db, 'event_deliveries', now);
   }
 
   /** Deliveries have no not_after. */

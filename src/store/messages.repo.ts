@@ -2,6 +2,7 @@ import { CompiledQuery, sql, type Kysely, type Selectable, type SelectQueryBuild
 import { uuidv7 } from '../domain/ids.ts';
 import type { NewMessage } from '../domain/message.ts';
 import { canTransition, RETRYABLE_STATES, type MessageState } from '../domain/states.ts';
+import { extendLeases, reapLeases } from './leases.ts';
 import type { Capabilities } from './capabilities.ts';
 import { WAKE_CHANNEL } from './listen.ts';
 import { recordAcceptance } from './event-outbox.ts';
@@ -319,26 +320,12 @@ export class KyselyMessageRepo implements MessageRepo {
     return applied;
   }
 
-  async extendLeases(ids: readonly string[], owner: string, until: number): Promise<void> {
-    for (const part of chunk(ids, 1000)) {
-      await this.db
-        .updateTable('messages')
-        .set({ lease_until: until })
-        .where('id', 'in', part)
-        .where('lease_owner', '=', owner)
-        .where('state', '=', 'sending')
-        .execute();
-    }
+  extendLeases(ids: readonly string[], owner: string, until: number): Promise<void> {
+    return extendLeases(this.db, 'messages', ids, owner, until);
   }
 
-  async reapLeases(now: number): Promise<number> {
-    const r = await this.db
-      .updateTable('messages')
-      .set({ state: 'queued', lease_owner: null, lease_until: null, updated_at: now })
-      .where('state', '=', 'sending')
-      .where('lease_until', '<', now)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows);
+  reapLeases(now: number): Promise<number> {
+    return reapLeases(this.db, 'messages', now);
   }
 
   /** Each expired message gets its `events` row in the same transaction (status events read them). */
