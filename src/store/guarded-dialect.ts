@@ -1,5 +1,6 @@
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
 import { classifyStoreError, isStoreUnavailable, type FaultLog } from './faults.ts';
+import { runStepsOneByOne, stepsOf } from './steps.ts';
 
 /**
  * Wraps a Kysely dialect so that every database error leaves the store in one form:
@@ -80,6 +81,10 @@ class GuardedConnection implements DatabaseConnection {
     this.guard = guard;
   }
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    // Steps (steps.ts): a connection that cannot run them in one call runs them one by one here.
+    const steps = stepsOf(query);
+    if (steps && !('runsSteps' in this.inner))
+      return this.guard(() => runStepsOneByOne(this.inner, steps) as Promise<QueryResult<R>>);
     return this.guard(() => this.inner.executeQuery<R>(query));
   }
   streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
