@@ -158,7 +158,7 @@ export function postgresInsertStep(
   };
 }
 
-/** A completion's values by name; `n` keeps the group's order. */
+/** A completion's values by name, as both stores' statements read them; `n` keeps the group's order. */
 function completionValues(c: Completion, n: number) {
   return {
     n,
@@ -200,50 +200,47 @@ function attemptRows(completions: readonly Completion[]) {
 
 const ATTEMPT_COLUMNS = 'message_id, number, provider, started_at, duration_ms, outcome, status_code, response, error';
 
-/** SQLite: a completion's UPDATE, guarded by state and lease owner (?1 … ?9: see sqliteCompleteSteps). */
-const SQLITE_COMPLETE = `UPDATE messages SET
-  state = ?1, reason = ?2, lease_owner = NULL, lease_until = NULL, updated_at = ?3,
-  attempts = attempts + ?4,
-  due_at = COALESCE(?5, due_at),
-  provider = COALESCE(?6, provider),
-  provider_message_id = COALESCE(?7, provider_message_id),
-  sent_at = CASE WHEN ?1 IN ('sent', 'delivered') THEN ?3 ELSE sent_at END,
-  delivered_at = CASE WHEN ?1 = 'delivered' THEN ?3 ELSE delivered_at END
-WHERE id = ?8 AND state = 'sending' AND lease_owner = ?9`;
+/*
+ * SQLite: three statements over the same JSON of completions, in one call to the thread. The event
+ * rows are written first, for exactly the completions whose guard holds (state `sending`, same lease
+ * owner); the UPDATE then applies under the same guard. SQLite has one writer and both run in one
+ * transaction, so both statements see the same rows. `+column` keeps the planner off the state
+ * indexes: it walks the JSON and finds each message by primary key (a plan test checks it).
+ */
+export const SQLITE_COMPLETION_EVENTS = `INSERT INTO events (message_id, at, type, from_state, to_state, source, detail)
+SELECT m.id, v.value->>'at', v.value->>'type', 'sending', v.value->>'state', v.value->>'source', v.value->>'detail'
+FROM jsonb_each(?) AS v CROSS JOIN messages AS m
+WHERE m.id = v.value->>'id' AND +m.state = 'sending' AND +m.lease_owner = v.value->>'owner'
+ORDER BY v.key`;
 
-const SQLITE_COMPLETION_EVENT = `INSERT INTO events (message_id, at, type, from_state, to_state, source, detail)
-VALUES (?, ?, ?, 'sending', ?, ?, ?)`;
+export const SQLITE_COMPLETE = `UPDATE messages SET
+  state = v.value->>'state', reason = v.value->>'reason', lease_owner = NULL, lease_until = NULL,
+  updated_at = v.value->>'at',
+  attempts = attempts + (v.value->>'inc'),
+  due_at = COALESCE(v.value->>'due_at', due_at),
+  provider = COALESCE(v.value->>'provider', provider),
+  provider_message_id = COALESCE(v.value->>'pmid', provider_message_id),
+  sent_at = CASE WHEN v.value->>'state' IN ('sent', 'delivered') THEN v.value->>'at' ELSE sent_at END,
+  delivered_at = CASE WHEN v.value->>'state' = 'delivered' THEN v.value->>'at' ELSE delivered_at END
+FROM jsonb_each(?) AS v
+WHERE messages.id = v.value->>'id' AND +messages.state = 'sending' AND +messages.lease_owner = v.value->>'owner'
+RETURNING messages.id`;
 
 const SQLITE_ATTEMPTS = `INSERT INTO attempts (${ATTEMPT_COLUMNS})
 SELECT ${ATTEMPT_COLUMNS.split(', ')
   .map((c) => `value->>'${c}'`)
-  .join(', ')} FROM json_each(?)`;
+  .join(', ')} FROM jsonb_each(?)`;
 
-/**
- * SQLite: each completion's guarded UPDATE and, when it applied, its event row; then every attempt
- * row in one statement. Per-row UPDATEs by primary key: SQLite's planner would scan the table for
- * an UPDATE … FROM a JSON table. All of it is one call to the thread.
- */
+/** SQLite: the steps that settle a group of completions; the UPDATE (the second) returns the applied ids. */
 export function sqliteCompleteSteps(completions: readonly Completion[]): Step[] {
-  const steps: Step[] = [];
-  for (const [i, c] of completions.entries()) {
-    const v = completionValues(c, i);
-    steps.push(
-      {
-        sql: SQLITE_COMPLETE,
-        params: [v.state, v.reason, v.at, v.inc, v.due_at, v.provider, v.pmid, v.id, v.owner],
-      },
-      { sql: SQLITE_COMPLETION_EVENT, params: [v.id, v.at, v.type, v.state, v.source, v.detail], ifPrevious: true },
-    );
-  }
+  const values = JSON.stringify(completions.map(completionValues));
+  const steps: Step[] = [
+    { sql: SQLITE_COMPLETION_EVENTS, params: [values] },
+    { sql: SQLITE_COMPLETE, params: [values] },
+  ];
   const attempts = attemptRows(completions);
   if (attempts.length > 0) steps.push({ sql: SQLITE_ATTEMPTS, params: [JSON.stringify(attempts)] });
   return steps;
-}
-
-/** Which completions of sqliteCompleteSteps applied (their UPDATE changed the row). */
-export function sqliteApplied(completions: readonly Completion[], results: readonly { changes?: unknown }[]): string[] {
-  return completions.filter((_, i) => Number(results[2 * i]?.changes ?? 0) > 0).map((c) => c.id);
 }
 
 /*
@@ -279,6 +276,6 @@ SELECT id FROM upd`;
 export function postgresCompleteStep(completions: readonly Completion[]): Step {
   return {
     sql: PG_COMPLETE,
-    params: [JSON.stringify(completions.map((c, i) => completionValues(c, i))), JSON.stringify(attemptRows(completions))],
+    params: [JSON.stringify(completions.map(completionValues)), JSON.stringify(attemptRows(completions))],
   };
 }

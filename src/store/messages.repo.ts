@@ -7,7 +7,6 @@ import type { Capabilities } from './capabilities.ts';
 import {
   postgresCompleteStep,
   postgresInsertStep,
-  sqliteApplied,
   sqliteCompleteSteps,
   sqliteInsertSteps,
   type NewCallback,
@@ -239,7 +238,8 @@ export class KyselyMessageRepo implements MessageRepo {
           const [r] = await runSteps(db, [postgresCompleteStep(part)]);
           applied += r!.rows.length;
         } else {
-          applied += sqliteApplied(part, await runSteps(db, sqliteCompleteSteps(part))).length;
+          const [, updated] = await runSteps(db, sqliteCompleteSteps(part));
+          applied += updated!.rows.length;
         }
       }
       return applied;

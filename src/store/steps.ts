@@ -36,9 +36,9 @@ export function stepsOf(query: CompiledQuery): readonly Step[] | undefined {
 
 /**
  * Runs the steps on `db` in one call where the connection can (the SQLite thread), else one by one.
- * Call it inside a transaction when the steps must be atomic together.
+ * They are atomic together: inside the caller's transaction, or in one of their own.
  */
-export async function runSteps<DB>(db: Kysely<DB>, steps: readonly Step[]): Promise<StepResult[]> {
+export async function runSteps(db: Pick<Kysely<unknown>, 'executeQuery'>, steps: readonly Step[]): Promise<StepResult[]> {
   const query: StepsQuery = { ...CompiledQuery.raw('-- steps', []), [STEPS]: steps };
   const r = await db.executeQuery<StepResult>(query);
   return r.rows;
@@ -49,8 +49,28 @@ export function stepCounts(r: StepResult): boolean {
   return !r.skipped && (r.rows.length > 0 || Number(r.changes ?? 0) > 0);
 }
 
-/** The steps on a connection that runs one statement per call (PostgreSQL, SQLite on the event loop). */
-export async function runStepsOneByOne(conn: DatabaseConnection, steps: readonly Step[]): Promise<QueryResult<StepResult>> {
+/**
+ * The steps on a connection that runs one statement per call (PostgreSQL, SQLite on the event loop);
+ * with `ownTransaction`, between a BEGIN and a COMMIT of their own (ROLLBACK on an error).
+ */
+export async function runStepsOneByOne(
+  conn: DatabaseConnection,
+  steps: readonly Step[],
+  ownTransaction: boolean,
+): Promise<QueryResult<StepResult>> {
+  if (!ownTransaction) return { rows: await stepByStep(conn, steps) };
+  await conn.executeQuery(CompiledQuery.raw('BEGIN'));
+  try {
+    const rows = await stepByStep(conn, steps);
+    await conn.executeQuery(CompiledQuery.raw('COMMIT'));
+    return { rows };
+  } catch (err) {
+    await conn.executeQuery(CompiledQuery.raw('ROLLBACK')).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function stepByStep(conn: DatabaseConnection, steps: readonly Step[]): Promise<StepResult[]> {
   const out: StepResult[] = [];
   let previous: StepResult | undefined;
   for (const s of steps) {
@@ -62,5 +82,5 @@ export async function runStepsOneByOne(conn: DatabaseConnection, steps: readonly
     }
     out.push(previous);
   }
-  return { rows: out };
+  return out;
 }
