@@ -100,13 +100,18 @@ ORDER BY v.key`;
 const SQLITE_ANY_ENDPOINT = `SELECT 1 FROM endpoints WHERE enabled = 1 LIMIT 1`;
 
 /** SQLite: the steps that insert a group of new messages with their callbacks and owed event rows. */
-export function sqliteInsertSteps(rows: readonly MessagesTable[], callbacks: readonly NewCallback[], now: number): Step[] {
-  const steps: Step[] = [
-    { sql: SQLITE_INSERT, params: [JSON.stringify(rows.map((r) => COLUMNS.map((c) => r[c])))] },
-  ];
+export function sqliteInsertSteps(
+  rows: readonly MessagesTable[],
+  callbacks: readonly NewCallback[],
+  now: number,
+): Step[] {
+  const steps: Step[] = [{ sql: SQLITE_INSERT, params: [JSON.stringify(rows.map((r) => COLUMNS.map((c) => r[c])))] }];
   const events = { sql: SQLITE_EVENTS, params: [now, JSON.stringify(eventCandidates(rows))] };
   if (callbacks.length > 0) {
-    steps.push({ sql: SQLITE_CALLBACKS, params: [JSON.stringify(callbacks.map((c) => [c.message_id, c.url, c.events]))] });
+    steps.push({
+      sql: SQLITE_CALLBACKS,
+      params: [JSON.stringify(callbacks.map((c) => [c.message_id, c.url, c.events]))],
+    });
     steps.push(events);
   } else {
     steps.push({ sql: SQLITE_ANY_ENDPOINT, params: [] }, { ...events, ifPrevious: true });

@@ -38,7 +38,10 @@ export function stepsOf(query: CompiledQuery): readonly Step[] | undefined {
  * Runs the steps on `db` in one call where the connection can (the SQLite thread), else one by one.
  * They are atomic together: inside the caller's transaction, or in one of their own.
  */
-export async function runSteps(db: Pick<Kysely<unknown>, 'executeQuery'>, steps: readonly Step[]): Promise<StepResult[]> {
+export async function runSteps(
+  db: Pick<Kysely<unknown>, 'executeQuery'>,
+  steps: readonly Step[],
+): Promise<StepResult[]> {
   const query: StepsQuery = { ...CompiledQuery.raw('-- steps', []), [STEPS]: steps };
   const r = await db.executeQuery<StepResult>(query);
   return r.rows;
