@@ -1,4 +1,4 @@
-import { CompiledQuery, sql, type Kysely, type Selectable, type SelectQueryBuilder, type Updateable } from 'kysely';
+import { sql, type Kysely, type Selectable, type SelectQueryBuilder, type Updateable } from 'kysely';
 import { uuidv7 } from '../domain/ids.ts';
 import type { NewMessage } from '../domain/message.ts';
 import { canTransition, RETRYABLE_STATES, type MessageState } from '../domain/states.ts';

@@ -81,7 +81,7 @@ async function stepByStep(conn: DatabaseConnection, steps: readonly Step[]): Pro
       previous = { rows: [], skipped: true };
     } else {
       const r = await conn.executeQuery<unknown>(CompiledQuery.raw(s.sql, [...s.params]));
-      previous = { rows: r.rows as unknown[], changes: r.numAffectedRows };
+      previous = { rows: r.rows, changes: r.numAffectedRows };
     }
     out.push(previous);
   }

@@ -8,7 +8,6 @@ import {
   errorData,
   type Reply,
   type Request,
-  type Statement,
   type StatementResult,
   type ThreadOptions,
 } from './protocol.ts';
