@@ -4,13 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { bindParams, openSqlite } from '../node-sqlite-driver.ts';
 import { stepCounts, type Step, type StepResult } from '../steps.ts';
-import {
-  errorData,
-  type Reply,
-  type Request,
-  type StatementResult,
-  type ThreadOptions,
-} from './protocol.ts';
+import { errorData, type Reply, type Request, type StatementResult, type ThreadOptions } from './protocol.ts';
 
 /*
  * The SQLite thread: owns one connection and runs what the event loop posts, one request at a time,
