@@ -10,9 +10,10 @@ export interface Capabilities {
   listenNotify: boolean;
   /** Advisory locks elect one scheduler among processes; SQLite runs one process per file in practice. */
   advisoryLocks: boolean;
-  /** Settle many messages in one `UPDATE … FROM (VALUES …)`: one round trip on PostgreSQL. SQLite is
-   *  in-process (no round trips) and its planner scans the table for that form, so it updates row by row. */
-  batchedUpdateFrom: boolean;
+  /** A group of new messages or of completions is ONE statement (data-modifying CTEs, PostgreSQL): one
+   *  round trip that commits by itself. SQLite has no such CTEs: its thread runs a short list of
+   *  steps in one call instead (src/store/message-writes.ts, docs/decisions/0028). */
+  oneStatementWrites: boolean;
   /** Name the index in hot statements (`INDEXED BY`): SQLite has no planner statistics until ANALYZE
    *  and would sort every queued row in the claim; PostgreSQL's planner keeps statistics itself. */
   indexHints: boolean;
@@ -33,7 +34,7 @@ export const CAPABILITIES = {
     skipLocked: false,
     listenNotify: false,
     advisoryLocks: false,
-    batchedUpdateFrom: false,
+    oneStatementWrites: false,
     indexHints: true,
     numberedParams: false,
     ilike: false,
@@ -44,7 +45,7 @@ export const CAPABILITIES = {
     skipLocked: true,
     listenNotify: true,
     advisoryLocks: true,
-    batchedUpdateFrom: true,
+    oneStatementWrites: true,
     indexHints: false,
     numberedParams: true,
     ilike: true,

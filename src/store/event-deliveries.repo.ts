@@ -15,6 +15,7 @@ import { KyselyAuditRepo } from './audit.repo.ts';
 import { extendLeases, reapLeases } from './leases.ts';
 import type { Capabilities } from './capabilities.ts';
 import { signingSecrets } from './endpoints.repo.ts';
+import { runSteps } from './steps.ts';
 import { chunk, storableText } from './rows.ts';
 import type { Database, EventAttemptsTable, EventDeliveriesTable } from './schema.ts';
 import type { ClaimOptions, Completion, Page } from './store.ts';
@@ -473,9 +474,10 @@ export class KyselyEventDeliveryRepo {
       const ok = new Set<string>();
       const failedAt = new Map<string, number>();
       const attempts: Insertable<EventAttemptsTable>[] = [];
-      for (const c of input) {
+      // Each guarded UPDATE by primary key; all of them in one call on the SQLite thread (steps.ts).
+      const updates = input.map((c) => {
         const to = c.to === 'queued' ? 'queued' : c.to === 'delivered' || c.to === 'sent' ? 'delivered' : 'failed';
-        const r = await db
+        const q = db
           .updateTable('event_deliveries')
           .set({
             state: to,
@@ -491,7 +493,12 @@ export class KyselyEventDeliveryRepo {
           .where('state', '=', 'sending')
           .where('lease_owner', '=', c.owner)
           .returning(['endpoint_id'])
-          .executeTakeFirst();
+          .compile();
+        return { sql: q.sql, params: q.parameters };
+      });
+      const results = await runSteps(db, updates);
+      for (const [i, c] of input.entries()) {
+        const r = results[i]!.rows[0] as { endpoint_id: string | null } | undefined;
         if (!r) continue;
         applied++;
         if (!c.attempt) continue;

@@ -1,5 +1,6 @@
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
 import { classifyStoreError, isStoreUnavailable, type FaultLog } from './faults.ts';
+import { runStepsOneByOne, stepsOf } from './steps.ts';
 
 /**
  * Wraps a Kysely dialect so that every database error leaves the store in one form:
@@ -50,15 +51,18 @@ class GuardedDriver implements Driver {
     return w;
   }
 
-  beginTransaction(conn: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.guard(() => this.inner.beginTransaction(unwrap(conn), settings));
+  async beginTransaction(conn: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    await this.guard(() => this.inner.beginTransaction(unwrap(conn), settings));
+    if (conn instanceof GuardedConnection) conn.inTransaction = true;
   }
 
   commitTransaction(conn: DatabaseConnection): Promise<void> {
+    if (conn instanceof GuardedConnection) conn.inTransaction = false;
     return this.guard(() => this.inner.commitTransaction(unwrap(conn)));
   }
 
   async rollbackTransaction(conn: DatabaseConnection): Promise<void> {
+    if (conn instanceof GuardedConnection) conn.inTransaction = false;
     // Kysely calls this with the transaction's error in hand and rethrows that error afterwards.
     await this.inner.rollbackTransaction(unwrap(conn)).catch(() => undefined);
   }
@@ -74,12 +78,21 @@ class GuardedDriver implements Driver {
 
 class GuardedConnection implements DatabaseConnection {
   readonly inner: DatabaseConnection;
+  /** Between Kysely's BEGIN and its COMMIT or ROLLBACK. */
+  inTransaction = false;
   private readonly guard: GuardedDriver['guard'];
   constructor(inner: DatabaseConnection, guard: GuardedDriver['guard']) {
     this.inner = inner;
     this.guard = guard;
   }
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    // Steps (steps.ts): a connection that cannot run them in one call runs them one by one here,
+    // in a transaction of their own when they are not in one already (as the SQLite thread does).
+    const steps = stepsOf(query);
+    if (steps && !('runsSteps' in this.inner)) {
+      const own = !this.inTransaction && steps.length > 1;
+      return this.guard(() => runStepsOneByOne(this.inner, steps, own) as Promise<QueryResult<R>>);
+    }
     return this.guard(() => this.inner.executeQuery<R>(query));
   }
   streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {

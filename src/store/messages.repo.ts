@@ -1,12 +1,18 @@
-import { CompiledQuery, sql, type Kysely, type Selectable, type SelectQueryBuilder, type Updateable } from 'kysely';
+import { sql, type Kysely, type Selectable, type SelectQueryBuilder, type Updateable } from 'kysely';
 import { uuidv7 } from '../domain/ids.ts';
 import type { NewMessage } from '../domain/message.ts';
 import { canTransition, RETRYABLE_STATES, type MessageState } from '../domain/states.ts';
 import { extendLeases, reapLeases } from './leases.ts';
 import type { Capabilities } from './capabilities.ts';
-import { WAKE_CHANNEL } from './listen.ts';
-import { recordAcceptance } from './event-outbox.ts';
+import {
+  postgresCompleteStep,
+  postgresInsertStep,
+  sqliteCompleteSteps,
+  sqliteInsertSteps,
+  type NewCallback,
+} from './message-writes.ts';
 import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage, storableText } from './rows.ts';
+import { runSteps } from './steps.ts';
 import type { Database, MessagesTable } from './schema.ts';
 import { escapeLike, likeIgnoringCase, prefixUpperBound } from './search.ts';
 import type {
@@ -22,41 +28,8 @@ import type {
 } from './store.ts';
 import type { Message } from '../domain/message.ts';
 
-const MESSAGE_COLUMNS = 33;
-
-/** The SQLite form of one completion (the same columns as the batched PostgreSQL statement). */
-const COMPLETE_ONE_SQL = `UPDATE messages SET
-  state = ?, reason = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?,
-  attempts = attempts + ?,
-  due_at = COALESCE(?, due_at),
-  provider = COALESCE(?, provider),
-  provider_message_id = COALESCE(?, provider_message_id),
-  sent_at = CASE WHEN ? IN ('sent', 'delivered') THEN ? ELSE sent_at END,
-  delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END
-WHERE id = ? AND state = 'sending' AND lease_owner = ?
-RETURNING id`;
-
-/*
- * insertRowsQuery — the hot path of ingestion. Kysely's builder spends more time compiling a
- * 1000-row INSERT than SQLite spends running it, so the statement text is built once per
- * (placeholder style, row count) and cached; values are bound as parameters like any other query.
- */
-const insertSqlCache = new Map<string, string>();
-function insertRowsQuery(rows: readonly MessagesTable[], numbered: boolean): CompiledQuery {
-  const columns = Object.keys(rows[0]!) as (keyof MessagesTable)[];
-  const key = `${numbered}:${rows.length}:${columns.length}`;
-  let text = insertSqlCache.get(key);
-  if (!text) {
-    let n = 0;
-    const tuple = () => `(${columns.map(() => (numbered ? `$${++n}` : '?')).join(',')})`;
-    text = `INSERT INTO messages (${columns.join(',')}) VALUES ${rows.map(tuple).join(',')}`;
-    if (insertSqlCache.size > 64) insertSqlCache.clear();
-    insertSqlCache.set(key, text);
-  }
-  const params: unknown[] = [];
-  for (const r of rows) for (const c of columns) params.push(r[c]);
-  return CompiledQuery.raw(text, params);
-}
+/** New messages per statement: one JSON parameter of a few MB at most. */
+const INSERT_GROUP = 1000;
 
 /** A completion whose outside text (provider responses, errors) every store can hold. */
 function storableCompletion(c: Completion): Completion {
@@ -88,7 +61,12 @@ export class KyselyMessageRepo implements MessageRepo {
   }
 
   private inTx<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-    return this.db.isTransaction ? fn(this.db) : this.db.transaction().execute(fn);
+    return this.inTxOn(this.db)(fn);
+  }
+
+  private inTxOn(db: Kysely<Database>) {
+    return <T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> =>
+      db.isTransaction ? fn(db) : db.transaction().execute(fn);
   }
 
   /*
@@ -96,8 +74,10 @@ export class KyselyMessageRepo implements MessageRepo {
    * Invariant: a key maps to one message; a repeat with the same request hash returns it, another is a conflict.
    */
   async insertMany(messages: readonly NewMessage[], now: number): Promise<InsertResult[]> {
+    const keys = [...new Set(messages.flatMap((m) => (m.idempotencyKey ? [m.idempotencyKey] : [])))];
+    // Without keys the group is one call (steps.ts); with keys, the look-up and the insert share a transaction.
+    if (keys.length === 0) return this.insertNew(this.db, messages, new Map(), now);
     return this.inTx(async (db) => {
-      const keys = [...new Set(messages.flatMap((m) => (m.idempotencyKey ? [m.idempotencyKey] : [])))];
       const seen = new Map<string, { id: string; state: MessageState; hash: string | null }>();
       for (const part of chunk(keys, 500)) {
         const rows = await db
@@ -108,32 +88,54 @@ export class KyselyMessageRepo implements MessageRepo {
         for (const r of rows)
           seen.set(r.idempotency_key!, { id: r.id, state: r.state as MessageState, hash: r.request_hash });
       }
-      const results: InsertResult[] = [];
-      const rows: MessagesTable[] = [];
-      const created: number[] = [];
-      for (const [i, m] of messages.entries()) {
-        const prior = m.idempotencyKey ? seen.get(m.idempotencyKey) : undefined;
-        if (prior) {
-          const kind = prior.hash === (m.requestHash ?? null) ? 'existing' : 'conflict';
-          results.push({ kind, id: prior.id, state: prior.state });
-          continue;
-        }
-        const row = rowFromNewMessage(m, uuidv7(now), now);
-        rows.push(row);
-        created.push(i);
-        results.push({ kind: 'created', id: row.id, state: row.state as MessageState });
-        if (m.idempotencyKey) seen.set(m.idempotencyKey, { id: row.id, state: 'queued', hash: row.request_hash });
-      }
-      for (const part of chunk(rows, Math.floor(this.caps.maxParams / MESSAGE_COLUMNS))) {
-        await db.executeQuery(insertRowsQuery(part, this.caps.numberedParams));
-      }
-      await recordAcceptance(db, messages, rows, created, now);
-      // Wakes idle workers in other processes when this transaction commits (PostgreSQL); the
-      // payload names the schema, so installs sharing the database do not wake each other.
-      if (rows.length > 0 && this.caps.listenNotify)
-        await sql`SELECT pg_notify(${WAKE_CHANNEL}, current_schema())`.execute(db);
-      return results;
+      return this.insertNew(db, messages, seen, now);
     });
+  }
+
+  private async insertNew(
+    db: Kysely<Database>,
+    messages: readonly NewMessage[],
+    seen: Map<string, { id: string; state: MessageState; hash: string | null }>,
+    now: number,
+  ): Promise<InsertResult[]> {
+    const results: InsertResult[] = [];
+    const rows: MessagesTable[] = [];
+    const callbacks: NewCallback[] = [];
+    for (const m of messages) {
+      const prior = m.idempotencyKey ? seen.get(m.idempotencyKey) : undefined;
+      if (prior) {
+        const kind = prior.hash === (m.requestHash ?? null) ? 'existing' : 'conflict';
+        results.push({ kind, id: prior.id, state: prior.state });
+        continue;
+      }
+      const row = rowFromNewMessage(m, uuidv7(now), now);
+      rows.push(row);
+      if (m.callback)
+        callbacks.push({
+          message_id: row.id,
+          url: m.callback.url,
+          events: m.callback.events ? JSON.stringify(m.callback.events) : null,
+        });
+      results.push({ kind: 'created', id: row.id, state: row.state as MessageState });
+      if (m.idempotencyKey) seen.set(m.idempotencyKey, { id: row.id, state: 'queued', hash: row.request_hash });
+    }
+    if (rows.length === 0) return results;
+    // Bounded groups (a campaign page, a batch request): one statement's JSON stays a few MB.
+    const parts = chunk(rows, INSERT_GROUP);
+    const inOneGo = parts.length === 1 ? (f: (d: Kysely<Database>) => Promise<void>) => f(db) : this.inTxOn(db);
+    await inOneGo(async (d) => {
+      for (const part of parts) {
+        const ids = new Set(part.map((r) => r.id));
+        const cbs = callbacks.filter((c) => ids.has(c.message_id));
+        await runSteps(
+          d,
+          this.caps.oneStatementWrites
+            ? [postgresInsertStep(part, cbs, now, this.caps)]
+            : sqliteInsertSteps(part, cbs, now),
+        );
+      }
+    });
+    return results;
   }
 
   async get(id: string): Promise<Message | undefined> {
@@ -227,97 +229,21 @@ export class KyselyMessageRepo implements MessageRepo {
   async complete(input: readonly Completion[]): Promise<number> {
     if (input.length === 0) return 0;
     const completions = input.map(storableCompletion);
-    return this.inTx(async (db) => {
-      const applied = new Set<string>();
-      for (const part of chunk(completions, 1000)) {
-        for (const id of await this.applyCompletions(db, part)) applied.add(id);
+    const parts = chunk(completions, 1000);
+    const run = parts.length === 1 ? (f: (d: Kysely<Database>) => Promise<number>) => f(this.db) : this.inTxOn(this.db);
+    return run(async (db) => {
+      let applied = 0;
+      for (const part of parts) {
+        if (this.caps.oneStatementWrites) {
+          const [r] = await runSteps(db, [postgresCompleteStep(part)]);
+          applied += r!.rows.length;
+        } else {
+          const [, updated] = await runSteps(db, sqliteCompleteSteps(part));
+          applied += updated!.rows.length;
+        }
       }
-      const events = completions
-        .filter((c) => applied.has(c.id))
-        .map((c) => ({
-          message_id: c.id,
-          at: c.at,
-          type: c.event.type,
-          from_state: 'sending',
-          to_state: c.to,
-          source: c.event.source,
-          detail: c.event.detail ?? null,
-        }));
-      const attempts = completions.flatMap((c) =>
-        c.attempt
-          ? [
-              {
-                message_id: c.id,
-                number: c.attempt.number,
-                provider: c.attempt.provider,
-                started_at: c.attempt.startedAt,
-                duration_ms: Math.round(c.attempt.durationMs),
-                outcome: c.attempt.outcome,
-                status_code: c.attempt.statusCode,
-                response: c.attempt.response,
-                error: c.attempt.error,
-              },
-            ]
-          : [],
-      );
-      for (const part of chunk(attempts, 1000)) await db.insertInto('attempts').values(part).execute();
-      for (const part of chunk(events, 1000)) await db.insertInto('events').values(part).execute();
-      return applied.size;
+      return applied;
     });
-  }
-
-  private async applyCompletions(db: Kysely<Database>, part: readonly Completion[]): Promise<string[]> {
-    if (!this.caps.batchedUpdateFrom) return this.applyCompletionsOneByOne(db, part);
-    // PostgreSQL needs the VALUES columns typed.
-    const t = (v: unknown, type: string) => sql`${v}::${sql.raw(type)}`;
-    const values = part.map(
-      (c) =>
-        sql`(${t(c.id, 'text')}, ${t(c.owner, 'text')}, ${t(c.to, 'text')}, ${t(c.reason ?? null, 'text')}, ${t(c.countsAttempt ? 1 : 0, 'int')}, ${t(c.dueAt ?? null, 'bigint')}, ${t(c.provider ?? null, 'text')}, ${t(c.providerMessageId ?? null, 'text')}, ${t(c.at, 'bigint')})`,
-    );
-    const { rows } = await sql<{ id: string }>`
-      WITH v(id, owner, state, reason, inc, due_at, provider, pmid, at) AS (VALUES ${sql.join(values)})
-      UPDATE messages SET
-        state = v.state,
-        reason = v.reason,
-        lease_owner = NULL,
-        lease_until = NULL,
-        updated_at = v.at,
-        attempts = messages.attempts + v.inc,
-        due_at = COALESCE(v.due_at, messages.due_at),
-        provider = COALESCE(v.provider, messages.provider),
-        provider_message_id = COALESCE(v.pmid, messages.provider_message_id),
-        sent_at = CASE WHEN v.state IN ('sent', 'delivered') THEN v.at ELSE messages.sent_at END,
-        delivered_at = CASE WHEN v.state = 'delivered' THEN v.at ELSE messages.delivered_at END
-      FROM v
-      WHERE messages.id = v.id AND messages.state = 'sending' AND messages.lease_owner = v.owner
-      RETURNING messages.id`.execute(db);
-    return rows.map((r) => r.id);
-  }
-
-  /** SQLite: one in-process UPDATE per decision (its planner would scan the table for UPDATE … FROM a CTE). */
-  private async applyCompletionsOneByOne(db: Kysely<Database>, part: readonly Completion[]): Promise<string[]> {
-    const applied: string[] = [];
-    for (const c of part) {
-      const { rows } = await db.executeQuery<{ id: string }>(
-        CompiledQuery.raw(COMPLETE_ONE_SQL, [
-          c.to,
-          c.reason ?? null,
-          c.at,
-          c.countsAttempt ? 1 : 0,
-          c.dueAt ?? null,
-          c.provider ?? null,
-          c.providerMessageId ?? null,
-          c.to,
-          c.at,
-          c.to,
-          c.at,
-          c.id,
-          c.owner,
-        ]),
-      );
-      if (rows.length > 0) applied.push(c.id);
-    }
-    return applied;
   }
 
   extendLeases(ids: readonly string[], owner: string, until: number): Promise<void> {

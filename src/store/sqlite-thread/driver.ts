@@ -12,6 +12,7 @@ import {
 } from 'kysely';
 import type { SqliteThread } from './client.ts';
 import type { Statement, StatementResult } from './protocol.ts';
+import { stepsOf } from '../steps.ts';
 
 /*
  * A Kysely dialect whose queries run on the SQLite thread (thread.ts): the event loop compiles a
@@ -139,6 +140,8 @@ function toQueryResult<R>(r: StatementResult): QueryResult<R> {
 }
 
 class ThreadConnection implements DatabaseConnection {
+  /** Runs a list of steps (../steps.ts) in one round trip: the guarded dialect passes them through. */
+  readonly runsSteps = true;
   private readonly d: ThreadDriver;
   /** Holds the write connection (the mutex). */
   private locked = false;
@@ -178,9 +181,11 @@ class ThreadConnection implements DatabaseConnection {
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const { sql, parameters } = query;
+    const steps = stepsOf(query);
     if (this.tx !== undefined) {
       const begin = this.pendingBegin ? 'BEGIN' : undefined;
       this.pendingBegin = false;
+      if (steps) return { rows: await this.d.writer.call<R[]>({ op: 'steps', steps, begin }, this.tx) };
       const r = await this.d.writer.call<StatementResult>({ op: 'query', sql, params: parameters, begin }, this.tx);
       return toQueryResult<R>(r);
     }
@@ -189,6 +194,8 @@ class ThreadConnection implements DatabaseConnection {
       this.locked = true;
     }
     try {
+      // Steps outside a transaction are still one unit: the thread wraps them in BEGIN … COMMIT.
+      if (steps) return { rows: await this.d.writer.call<R[]>({ op: 'batch', statements: steps }) };
       return toQueryResult<R>(await this.d.writer.call<StatementResult>({ op: 'query', sql, params: parameters }));
     } finally {
       // One statement outside a transaction: give the write connection back at once.

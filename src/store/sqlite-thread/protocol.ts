@@ -3,6 +3,8 @@
  * One request, one reply, matched by `id`; the thread answers in the order it was asked.
  */
 
+import type { Step } from '../steps.ts';
+
 /** One statement: SQL text and its parameters (bound in the thread: booleans → 0/1, undefined → NULL). */
 export interface Statement {
   sql: string;
@@ -12,8 +14,10 @@ export interface Statement {
 export type Request =
   /** One statement; `begin` runs that BEGIN first (a transaction's first statement in the same round trip). */
   | { id: number; op: 'query'; sql: string; params: readonly unknown[]; begin?: string | undefined }
+  /** Several statements of a transaction already open (or opened by `begin`), one round trip (../steps.ts). */
+  | { id: number; op: 'steps'; steps: readonly Step[]; begin?: string | undefined }
   /** Several statements in one transaction (BEGIN … COMMIT, ROLLBACK on any error), one round trip. */
-  | { id: number; op: 'batch'; statements: readonly Statement[] }
+  | { id: number; op: 'batch'; statements: readonly Step[] }
   /** Rolls back the open transaction, if any (SQLite ends one by itself on some errors, e.g. SQLITE_FULL). */
   | { id: number; op: 'rollback' }
   | { id: number; op: 'migrate'; now: number }

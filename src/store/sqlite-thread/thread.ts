@@ -3,14 +3,8 @@ import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { bindParams, openSqlite } from '../node-sqlite-driver.ts';
-import {
-  errorData,
-  type Reply,
-  type Request,
-  type Statement,
-  type StatementResult,
-  type ThreadOptions,
-} from './protocol.ts';
+import { stepCounts, type Step, type StepResult } from '../steps.ts';
+import { errorData, type Reply, type Request, type StatementResult, type ThreadOptions } from './protocol.ts';
 
 /*
  * The SQLite thread: owns one connection and runs what the event loop posts, one request at a time,
@@ -81,10 +75,10 @@ function exec(sql: string): void {
   db.exec(sql);
 }
 
-function batch(statements: readonly Statement[]): StatementResult[] {
+function batch(statements: readonly Step[]): StatementResult[] {
   exec('BEGIN');
   try {
-    const out = statements.map((s) => run(s.sql, s.params));
+    const out = steps(statements);
     exec('COMMIT');
     return out;
   } catch (err) {
@@ -94,11 +88,25 @@ function batch(statements: readonly Statement[]): StatementResult[] {
   }
 }
 
+/** A transaction's steps (../steps.ts): each runs unless it is `ifPrevious` and the one before gave nothing. */
+function steps(list: readonly Step[]): StepResult[] {
+  const out: StepResult[] = [];
+  let previous: StepResult | undefined;
+  for (const s of list) {
+    previous = s.ifPrevious && previous && !stepCounts(previous) ? { rows: [], skipped: true } : run(s.sql, s.params);
+    out.push(previous);
+  }
+  return out;
+}
+
 function handle(req: Request): unknown {
   switch (req.op) {
     case 'query':
       if (req.begin) exec(req.begin);
       return run(req.sql, req.params);
+    case 'steps':
+      if (req.begin) exec(req.begin);
+      return steps(req.steps);
     case 'batch':
       return batch(req.statements);
     case 'rollback':

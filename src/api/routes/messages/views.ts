@@ -76,7 +76,7 @@ export function eventView(e: MessageEvent) {
 /**
  * The timeline starts with `accepted`: ingestion writes no event row (one INSERT per message on the
  * hot path is enough), so the first entry is made here from createdAt — unless one was written
- * because a status-event endpoint or callback asked for `message.accepted` (src/store/event-outbox.ts).
+ * because a status-event endpoint or callback asked for `message.accepted` (src/store/message-writes.ts).
  */
 export function acceptedEvent(d: MessageDetail) {
   // The state it was written in: the first recorded move starts from it; with none, it is still that.

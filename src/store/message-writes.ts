@@ -1,0 +1,286 @@
+import type { Capabilities } from './capabilities.ts';
+import { WAKE_CHANNEL } from './listen.ts';
+import type { MessagesTable } from './schema.ts';
+import type { Step } from './steps.ts';
+import type { Completion } from './store.ts';
+
+/*
+ * The statements of the two hot writes — a group of new messages, a group of completions — as
+ * constant SQL text with the whole group bound as ONE JSON parameter (docs/decisions/0028):
+ * SQLite reads it with jsonb_each, PostgreSQL with json_populate_recordset / json_to_recordset.
+ * Constant text is prepared once (the SQLite thread keeps it; no statement per row count), and one
+ * string crosses to the SQLite thread or the PostgreSQL socket instead of 33 values per row.
+ *
+ * PostgreSQL runs each operation as ONE statement (data-modifying CTEs), so a group commit is a
+ * single round trip that commits by itself. SQLite has no data-modifying CTEs: it gets a short list
+ * of steps that its thread runs in one call (steps.ts).
+ */
+
+/** The columns of a new message, in the order of the JSON arrays sent to SQLite. */
+const COLUMNS: readonly (keyof MessagesTable)[] = [
+  'id',
+  'channel',
+  'provider',
+  'lane',
+  'recipient',
+  'sender',
+  'subject',
+  'body_text',
+  'body_html',
+  'payload',
+  'segments',
+  'priority',
+  'categories',
+  'unique_id',
+  'idempotency_key',
+  'request_hash',
+  'campaign_id',
+  'contact_id',
+  'state',
+  'reason',
+  'attempts',
+  'max_attempts',
+  'due_at',
+  'not_after',
+  'lease_owner',
+  'lease_until',
+  'provider_message_id',
+  'engagement',
+  'metadata',
+  'created_at',
+  'sent_at',
+  'delivered_at',
+  'updated_at',
+];
+const COLUMN_LIST = COLUMNS.join(', ');
+
+const SQLITE_INSERT = `INSERT INTO messages (${COLUMN_LIST})
+SELECT ${COLUMNS.map((_, i) => `value->>${i}`).join(', ')} FROM jsonb_each(?)`;
+
+/** A new message's callback (migration 0008), as the insert writes it. */
+export interface NewCallback {
+  message_id: string;
+  url: string;
+  events: string | null;
+}
+
+/**
+ * The status-event rows an insert may owe (migration 0008): `accepted` for every new message, and
+ * the state a message is born in when a rule settled it at once (suppressed). Written only when an
+ * enabled endpoint or the message's own callback wants that type — decided in SQL, in the same
+ * statement, so an install without endpoints pays one indexed look per group and nothing per message.
+ * As JSON arrays: [message id, type, to_state, detail].
+ */
+export type EventCandidate = [string, string, string, string | null];
+
+export function eventCandidates(rows: readonly MessagesTable[]): EventCandidate[] {
+  const out: EventCandidate[] = [];
+  for (const r of rows) {
+    out.push([r.id, 'accepted', 'queued', null]);
+    if (r.state !== 'queued') out.push([r.id, r.state, r.state, r.reason]);
+  }
+  return out;
+}
+
+/** Whether someone wants event `type` of message `id` (SQL over the candidate `v`). */
+const wantedSqlite = (id: string, type: string) => `(
+  EXISTS (SELECT 1 FROM endpoints e, json_each(e.events) t WHERE e.enabled = 1 AND t.value = 'message.' || ${type})
+  OR EXISTS (SELECT 1 FROM message_callbacks c WHERE c.message_id = ${id}
+    AND (c.events IS NULL OR EXISTS (SELECT 1 FROM json_each(c.events) t WHERE t.value = 'message.' || ${type}))))`;
+
+const SQLITE_CALLBACKS = `INSERT INTO message_callbacks (message_id, url, events)
+SELECT value->>0, value->>1, value->>2 FROM json_each(?)`;
+
+const SQLITE_EVENTS = `INSERT INTO events (message_id, at, type, from_state, to_state, source, detail)
+SELECT v.value->>0, ?, v.value->>1, CASE WHEN v.value->>1 = 'accepted' THEN NULL ELSE 'queued' END, v.value->>2, 'api', v.value->>3
+FROM json_each(?) AS v WHERE ${wantedSqlite('v.value->>0', '(v.value->>1)')}
+ORDER BY v.key`;
+
+/** Any enabled endpoint at all: when none, and no message of the group has a callback, no event row is owed. */
+const SQLITE_ANY_ENDPOINT = `SELECT 1 FROM endpoints WHERE enabled = 1 LIMIT 1`;
+
+/** SQLite: the steps that insert a group of new messages with their callbacks and owed event rows. */
+export function sqliteInsertSteps(
+  rows: readonly MessagesTable[],
+  callbacks: readonly NewCallback[],
+  now: number,
+): Step[] {
+  const steps: Step[] = [{ sql: SQLITE_INSERT, params: [JSON.stringify(rows.map((r) => COLUMNS.map((c) => r[c])))] }];
+  const events = { sql: SQLITE_EVENTS, params: [now, JSON.stringify(eventCandidates(rows))] };
+  if (callbacks.length > 0) {
+    steps.push({
+      sql: SQLITE_CALLBACKS,
+      params: [JSON.stringify(callbacks.map((c) => [c.message_id, c.url, c.events]))],
+    });
+    steps.push(events);
+  } else {
+    steps.push({ sql: SQLITE_ANY_ENDPOINT, params: [] }, { ...events, ifPrevious: true });
+  }
+  return steps;
+}
+
+/*
+ * PostgreSQL: one statement. CTEs share one snapshot, so the event rows ask the callbacks of the
+ * parameter ($2), not the table the `cb` CTE is writing. The foreign keys of `events` and
+ * `message_callbacks` are checked at the end of the statement, after `ins` has written the messages.
+ */
+const PG_INSERT = `WITH ins AS (
+  INSERT INTO messages (${COLUMN_LIST})
+  SELECT ${COLUMN_LIST} FROM json_populate_recordset(NULL::messages, $1::json)
+), cbs AS (
+  SELECT * FROM json_populate_recordset(NULL::message_callbacks, $2::json)
+), cb AS (
+  INSERT INTO message_callbacks (message_id, url, events) SELECT message_id, url, events FROM cbs
+), ev AS (
+  INSERT INTO events (message_id, at, type, from_state, to_state, source, detail)
+  SELECT v->>0, $3::bigint, v->>1, CASE WHEN v->>1 = 'accepted' THEN NULL ELSE 'queued' END, v->>2, 'api', v->>3
+  FROM json_array_elements($4::json) WITH ORDINALITY AS x(v, n)
+  WHERE EXISTS (SELECT 1 FROM endpoints e WHERE e.enabled = 1 AND e.events::jsonb ? ('message.' || (v->>1)))
+     OR EXISTS (SELECT 1 FROM cbs c WHERE c.message_id = v->>0
+       AND (c.events IS NULL OR c.events::jsonb ? ('message.' || (v->>1))))
+  ORDER BY n
+)
+SELECT CASE WHEN $5::boolean THEN pg_notify('${WAKE_CHANNEL}', current_schema()) END AS woke`;
+
+/** PostgreSQL: the one statement that inserts a group of new messages (see PG_INSERT). */
+export function postgresInsertStep(
+  rows: readonly MessagesTable[],
+  callbacks: readonly NewCallback[],
+  now: number,
+  caps: Capabilities,
+): Step {
+  return {
+    sql: PG_INSERT,
+    params: [
+      JSON.stringify(rows),
+      JSON.stringify(callbacks),
+      now,
+      JSON.stringify(eventCandidates(rows)),
+      // Wakes idle workers in other processes when the statement commits; the payload names the
+      // schema, so installs sharing the database do not wake each other.
+      rows.length > 0 && caps.listenNotify,
+    ],
+  };
+}
+
+/** A completion's values by name, as both stores' statements read them; `n` keeps the group's order. */
+function completionValues(c: Completion, n: number) {
+  return {
+    n,
+    id: c.id,
+    owner: c.owner,
+    state: c.to,
+    reason: c.reason ?? null,
+    inc: c.countsAttempt ? 1 : 0,
+    due_at: c.dueAt ?? null,
+    provider: c.provider ?? null,
+    pmid: c.providerMessageId ?? null,
+    at: c.at,
+    type: c.event.type,
+    source: c.event.source,
+    detail: c.event.detail ?? null,
+  };
+}
+
+/** The attempt rows of a group of completions (recorded even where the lease was lost: the provider was called). */
+function attemptRows(completions: readonly Completion[]) {
+  return completions.flatMap((c) =>
+    c.attempt
+      ? [
+          {
+            message_id: c.id,
+            number: c.attempt.number,
+            provider: c.attempt.provider,
+            started_at: c.attempt.startedAt,
+            duration_ms: Math.round(c.attempt.durationMs),
+            outcome: c.attempt.outcome,
+            status_code: c.attempt.statusCode,
+            response: c.attempt.response,
+            error: c.attempt.error,
+          },
+        ]
+      : [],
+  );
+}
+
+const ATTEMPT_COLUMNS = 'message_id, number, provider, started_at, duration_ms, outcome, status_code, response, error';
+
+/*
+ * SQLite: three statements over the same JSON of completions, in one call to the thread. The event
+ * rows are written first, for exactly the completions whose guard holds (state `sending`, same lease
+ * owner); the UPDATE then applies under the same guard. SQLite has one writer and both run in one
+ * transaction, so both statements see the same rows. `+column` keeps the planner off the state
+ * indexes: it walks the JSON and finds each message by primary key (a plan test checks it).
+ */
+export const SQLITE_COMPLETION_EVENTS = `INSERT INTO events (message_id, at, type, from_state, to_state, source, detail)
+SELECT m.id, v.value->>'at', v.value->>'type', 'sending', v.value->>'state', v.value->>'source', v.value->>'detail'
+FROM jsonb_each(?) AS v CROSS JOIN messages AS m
+WHERE m.id = v.value->>'id' AND +m.state = 'sending' AND +m.lease_owner = v.value->>'owner'
+ORDER BY v.key`;
+
+export const SQLITE_COMPLETE = `UPDATE messages SET
+  state = v.value->>'state', reason = v.value->>'reason', lease_owner = NULL, lease_until = NULL,
+  updated_at = v.value->>'at',
+  attempts = attempts + (v.value->>'inc'),
+  due_at = COALESCE(v.value->>'due_at', due_at),
+  provider = COALESCE(v.value->>'provider', provider),
+  provider_message_id = COALESCE(v.value->>'pmid', provider_message_id),
+  sent_at = CASE WHEN v.value->>'state' IN ('sent', 'delivered') THEN v.value->>'at' ELSE sent_at END,
+  delivered_at = CASE WHEN v.value->>'state' = 'delivered' THEN v.value->>'at' ELSE delivered_at END
+FROM jsonb_each(?) AS v
+WHERE messages.id = v.value->>'id' AND +messages.state = 'sending' AND +messages.lease_owner = v.value->>'owner'
+RETURNING messages.id`;
+
+const SQLITE_ATTEMPTS = `INSERT INTO attempts (${ATTEMPT_COLUMNS})
+SELECT ${ATTEMPT_COLUMNS.split(', ')
+  .map((c) => `value->>'${c}'`)
+  .join(', ')} FROM jsonb_each(?)`;
+
+/** SQLite: the steps that settle a group of completions; the UPDATE (the second) returns the applied ids. */
+export function sqliteCompleteSteps(completions: readonly Completion[]): Step[] {
+  const values = JSON.stringify(completions.map(completionValues));
+  const steps: Step[] = [
+    { sql: SQLITE_COMPLETION_EVENTS, params: [values] },
+    { sql: SQLITE_COMPLETE, params: [values] },
+  ];
+  const attempts = attemptRows(completions);
+  if (attempts.length > 0) steps.push({ sql: SQLITE_ATTEMPTS, params: [JSON.stringify(attempts)] });
+  return steps;
+}
+
+/*
+ * PostgreSQL: one statement for a group of completions — the guarded UPDATE, the attempt rows and
+ * the event rows of the completions that applied, in the order given.
+ */
+const PG_COMPLETE = `WITH v AS (
+  SELECT * FROM json_to_recordset($1::json) AS v(
+    n int, id text, owner text, state text, reason text, inc int, due_at bigint, provider text, pmid text,
+    at bigint, type text, source text, detail text)
+), upd AS (
+  UPDATE messages SET
+    state = v.state, reason = v.reason, lease_owner = NULL, lease_until = NULL, updated_at = v.at,
+    attempts = messages.attempts + v.inc,
+    due_at = COALESCE(v.due_at, messages.due_at),
+    provider = COALESCE(v.provider, messages.provider),
+    provider_message_id = COALESCE(v.pmid, messages.provider_message_id),
+    sent_at = CASE WHEN v.state IN ('sent', 'delivered') THEN v.at ELSE messages.sent_at END,
+    delivered_at = CASE WHEN v.state = 'delivered' THEN v.at ELSE messages.delivered_at END
+  FROM v
+  WHERE messages.id = v.id AND messages.state = 'sending' AND messages.lease_owner = v.owner
+  RETURNING messages.id
+), att AS (
+  INSERT INTO attempts (${ATTEMPT_COLUMNS})
+  SELECT ${ATTEMPT_COLUMNS} FROM json_populate_recordset(NULL::attempts, $2::json)
+), ev AS (
+  INSERT INTO events (message_id, at, type, from_state, to_state, source, detail)
+  SELECT v.id, v.at, v.type, 'sending', v.state, v.source, v.detail FROM v JOIN upd ON upd.id = v.id ORDER BY v.n
+)
+SELECT id FROM upd`;
+
+/** PostgreSQL: the one statement that settles a group of completions (see PG_COMPLETE); returns the applied ids. */
+export function postgresCompleteStep(completions: readonly Completion[]): Step {
+  return {
+    sql: PG_COMPLETE,
+    params: [JSON.stringify(completions.map(completionValues)), JSON.stringify(attemptRows(completions))],
+  };
+}
