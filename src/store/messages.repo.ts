@@ -9,6 +9,7 @@ import { recordAcceptance } from './event-outbox.ts';
 import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage, storableText } from './rows.ts';
 import type { Database, MessagesTable } from './schema.ts';
 import { escapeLike, likeIgnoringCase, prefixUpperBound } from './search.ts';
+import { openStateIndex, stateTerm, withIndex } from './state-filter.ts';
 import type {
   ChangeResult,
   ClaimOptions,
@@ -23,6 +24,7 @@ import type {
 import type { Message } from '../domain/message.ts';
 
 const MESSAGE_COLUMNS = 33;
+type Row = Selectable<MessagesTable>;
 
 /** The SQLite form of one completion (the same columns as the batched PostgreSQL statement). */
 const COMPLETE_ONE_SQL = `UPDATE messages SET
@@ -153,7 +155,7 @@ export class KyselyMessageRepo implements MessageRepo {
 
   async list(filter: MessageFilter, limit: number, cursor?: string): Promise<Page<Message>> {
     let q = this.db.selectFrom('messages').selectAll();
-    if (filter.state) q = q.where('state', '=', filter.state);
+    if (filter.state) q = q.where(stateTerm(filter.state));
     if (filter.channel) q = q.where('channel', '=', filter.channel);
     if (filter.provider) q = q.where('provider', '=', filter.provider);
     if (filter.recipient) q = q.where('recipient', '=', filter.recipient);
@@ -165,10 +167,12 @@ export class KyselyMessageRepo implements MessageRepo {
     if (filter.since != null) q = q.where('id', '>=', idFloor(filter.since));
     if (filter.until != null) q = q.where('id', '<', idFloor(filter.until));
     if (cursor) q = q.where('id', '<', cursor);
-    const rows = await q
-      .orderBy('id', 'desc')
-      .limit(limit + 1)
-      .execute();
+    const page = q.orderBy('id', 'desc').limit(limit + 1);
+    // SQLite: a state with few open rows reads its partial index (state-filter.ts, migration 0010).
+    const index = await openStateIndex(this.db, this.caps, filter.state);
+    const rows = index
+      ? (await this.db.executeQuery<Row>(withIndex(page.compile(), index))).rows
+      : await page.execute();
     const items = rows.slice(0, limit).map(messageFromRow);
     return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null };
   }
