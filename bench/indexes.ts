@@ -25,6 +25,7 @@ import { databaseForTests, openStore } from '../src/store/open-store.ts';
 import type { Database } from '../src/store/schema.ts';
 import type { Store } from '../src/store/store.ts';
 import { PG_URL, createSchema, dropSchema } from './lib/pg.ts';
+import { median, medianMs } from './lib/timing.ts';
 
 const N = Number(process.env.BENCH_INDEX_ROWS ?? 1_000_000);
 const BACKENDS = (process.env.BENCH_INDEX_BACKENDS ?? 'sqlite,postgres').split(',');
@@ -163,8 +164,6 @@ async function fill(b: Backend): Promise<number> {
   }
   return performance.now() - t;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 let newRows = 0;
 /** The write path, BATCH messages a transaction: µs per message (median of ROUNDS, after one warm-up). */
@@ -308,7 +307,7 @@ async function timeQueries(s: Store): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const [name, fn] of queries(s)) {
     checkTime();
-    out.set(name, await timeOne(fn));
+    out.set(name, await medianMs(fn));
   }
   return out;
 }
@@ -338,17 +337,6 @@ async function triggerDefs(b: Backend): Promise<Map<string, string>> {
 
 /** The index migration 0010 replaced, as 0001 created it. */
 const OLD_STATE_INDEX = 'CREATE INDEX messages_state ON messages (state, id)';
-
-async function timeOne(fn: () => Promise<unknown>): Promise<number> {
-  await fn();
-  const times: number[] = [];
-  for (let k = 0; k < 5; k++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  return median(times);
-}
 
 async function bench(name: string): Promise<Result> {
   const b = await open(name);
@@ -412,8 +400,8 @@ async function depthSteps(b: Backend, triggers: Map<string, string>, res: Result
   res.writes.push(['+ depth triggers (0013)', await writes(b, true)]);
   const count = () =>
     sql`SELECT state, count(*) FROM messages WHERE state IN ('queued', 'sending', 'sent') GROUP BY state`.execute(b.db);
-  res.depth.push(['queueDepth (counters), fill backlog', await timeOne(() => b.store.stats.queueDepth())]);
-  res.depth.push(['COUNT(*) of open states, fill backlog', await timeOne(count)]);
+  res.depth.push(['queueDepth (counters), fill backlog', await medianMs(() => b.store.stats.queueDepth())]);
+  res.depth.push(['COUNT(*) of open states, fill backlog', await medianMs(count)]);
   const t = performance.now();
   const r = await sql`UPDATE messages SET state = 'queued' WHERE state = 'delivered'`.execute(b.db);
   res.depth.push([
@@ -421,8 +409,8 @@ async function depthSteps(b: Backend, triggers: Map<string, string>, res: Result
     performance.now() - t,
   ]);
   await analyze(b);
-  res.depth.push(['queueDepth (counters), ≈ 1M queued', await timeOne(() => b.store.stats.queueDepth())]);
-  res.depth.push(['COUNT(*) of open states, ≈ 1M queued', await timeOne(count)]);
+  res.depth.push(['queueDepth (counters), after that UPDATE', await medianMs(() => b.store.stats.queueDepth())]);
+  res.depth.push(['COUNT(*) of open states, after that UPDATE', await medianMs(count)]);
   const depth = await b.store.stats.queueDepth();
   const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM messages WHERE state = 'queued'`.execute(b.db);
   if (depth.queued !== Number(rows[0]!.n)) throw new Error(`depth ${depth.queued} ≠ COUNT ${rows[0]!.n}`);
