@@ -16,6 +16,7 @@ import type { NewMessage } from '../src/domain/message.ts';
 import { openStore } from '../src/store/open-store.ts';
 import type { Store } from '../src/store/store.ts';
 import { PG_URL, createSchema, dropSchema } from './lib/pg.ts';
+import { medianMs } from './lib/timing.ts';
 
 const N = Number(process.env.BENCH_SEARCH_ROWS ?? 1_000_000);
 const BACKENDS = (process.env.BENCH_SEARCH_BACKENDS ?? 'sqlite,postgres').split(',');
@@ -50,17 +51,6 @@ function contact(i: number): NewContact {
     timezone: 'Europe/Moscow',
     attributes: { name: `Name${i}`, city: `City${i % 5000}` },
   };
-}
-
-async function median(fn: () => Promise<unknown>): Promise<number> {
-  await fn();
-  const times: number[] = [];
-  for (let k = 0; k < 5; k++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  return times.sort((a, b) => a - b)[2]!;
 }
 
 async function fill(store: Store): Promise<number> {
@@ -108,7 +98,7 @@ async function run(backend: string): Promise<Record<string, number>> {
       ['contacts: q, no match', () => store.contacts.list({ search: 'nobody-here' }, 50)],
       ['contacts: count q "city4242"', () => store.contacts.count({ search: 'City4242' })],
     ];
-    for (const [name, fn] of cases) out[name] = await median(fn);
+    for (const [name, fn] of cases) out[name] = await medianMs(fn);
     return out;
   } finally {
     await store.close();

@@ -4,6 +4,7 @@ import type { MessageState } from '../domain/states.ts';
 import type { Capabilities } from './capabilities.ts';
 import { idFloor } from './messages.repo.ts';
 import { writeFirst } from './purge.ts';
+import { stateTerm } from './state-filter.ts';
 import type { Database } from './schema.ts';
 import type { MessageFilter } from './store.ts';
 
@@ -142,7 +143,7 @@ export function whereFilter<O>(
   q: SelectQueryBuilder<Database, 'messages', O>,
   f: MessageFilter,
 ): SelectQueryBuilder<Database, 'messages', O> {
-  if (f.state) q = q.where('state', '=', f.state);
+  if (f.state) q = q.where(stateTerm(f.state));
   if (f.channel) q = q.where('channel', '=', f.channel);
   if (f.provider) q = q.where('provider', '=', f.provider);
   if (f.recipient) q = q.where('recipient', '=', f.recipient);

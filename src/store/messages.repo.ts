@@ -15,6 +15,7 @@ import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage,
 import { runSteps } from './steps.ts';
 import type { Database, MessagesTable } from './schema.ts';
 import { escapeLike, likeIgnoringCase, prefixUpperBound } from './search.ts';
+import { openStateIndex, stateTerm, withIndex } from './state-filter.ts';
 import type {
   ChangeResult,
   ClaimOptions,
@@ -30,6 +31,7 @@ import type { Message } from '../domain/message.ts';
 
 /** New messages per statement: one JSON parameter of a few MB at most. */
 const INSERT_GROUP = 1000;
+type Row = Selectable<MessagesTable>;
 
 /** A completion whose outside text (provider responses, errors) every store can hold. */
 function storableCompletion(c: Completion): Completion {
@@ -155,7 +157,7 @@ export class KyselyMessageRepo implements MessageRepo {
 
   async list(filter: MessageFilter, limit: number, cursor?: string): Promise<Page<Message>> {
     let q = this.db.selectFrom('messages').selectAll();
-    if (filter.state) q = q.where('state', '=', filter.state);
+    if (filter.state) q = q.where(stateTerm(filter.state));
     if (filter.channel) q = q.where('channel', '=', filter.channel);
     if (filter.provider) q = q.where('provider', '=', filter.provider);
     if (filter.recipient) q = q.where('recipient', '=', filter.recipient);
@@ -167,10 +169,12 @@ export class KyselyMessageRepo implements MessageRepo {
     if (filter.since != null) q = q.where('id', '>=', idFloor(filter.since));
     if (filter.until != null) q = q.where('id', '<', idFloor(filter.until));
     if (cursor) q = q.where('id', '<', cursor);
-    const rows = await q
-      .orderBy('id', 'desc')
-      .limit(limit + 1)
-      .execute();
+    const page = q.orderBy('id', 'desc').limit(limit + 1);
+    // SQLite: a state with few open rows reads its partial index (state-filter.ts, migration 0010).
+    const index = await openStateIndex(this.db, this.caps, filter.state);
+    const rows = index
+      ? (await this.db.executeQuery<Row>(withIndex(page.compile(), index))).rows
+      : await page.execute();
     const items = rows.slice(0, limit).map(messageFromRow);
     return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null };
   }

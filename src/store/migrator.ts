@@ -29,7 +29,8 @@ function pending(applied: number[]): Migration[] {
 }
 
 function status(applied: number[]): MigrationStatus {
-  return { current: Math.max(0, ...applied), latest: LATEST_VERSION, applied };
+  // In version order, whatever order they were applied in (0010 came after 0011 and 0012 on older databases).
+  return { current: Math.max(0, ...applied), latest: LATEST_VERSION, applied: [...applied].sort((a, b) => a - b) };
 }
 
 export function migrateSqlite(db: DatabaseSync, now: () => number): MigrationStatus {

@@ -316,8 +316,17 @@ export interface EventCursorTable {
   last_tx: number;
 }
 
+/** Queue depth per open state, kept by triggers on messages (migration 0013); one row per slot. */
+export interface MessageDepthTable {
+  state: string;
+  /** SQLite: 0. PostgreSQL: the writing backend's pid; 0 for the initial and folded counts. */
+  slot: number;
+  n: number;
+}
+
 export interface Database {
   messages: MessagesTable;
+  message_depth: MessageDepthTable;
   attempts: AttemptsTable;
   events: EventsTable;
   api_keys: ApiKeysTable;

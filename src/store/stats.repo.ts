@@ -50,6 +50,8 @@ const SUM_COLS: readonly SumCol[] = [...COUNTERS, 'latency_ms_sum', ...LAT_COLS]
 /** Columns per row in the upsert: minute, channel, provider, and the summed columns. */
 const COLS_PER_ROW = 3 + SUM_COLS.length;
 export const MINUTE_MS = 60_000;
+/** Counter rows per state above which queueDepth folds the rows of gone backends (PostgreSQL). */
+const FOLD_ABOVE = 32;
 export const HOUR_MS = 3_600_000;
 
 /** ON CONFLICT: add the new row's counts to the stored ones (column = table.column + excluded.column). */
@@ -98,10 +100,13 @@ function byHour(deltas: readonly StatsDelta[]): StatsMinuteTable[] {
 export class StatsRepo {
   private readonly db: Kysely<Database>;
   private readonly maxParams: number;
+  /** PostgreSQL keeps one counter row per writing backend (migration 0013). */
+  private readonly foldsSlots: boolean;
 
   constructor(db: Kysely<Database>, caps: Capabilities) {
     this.db = db;
     this.maxParams = caps.maxParams;
+    this.foldsSlots = caps.skipLocked;
   }
 
   /**
@@ -211,24 +216,37 @@ export class StatsRepo {
 
   /**
    * Messages in each non-final state (queued, sending, sent), zeros included: the one source of
-   * queue depth (dashboard and herald_queue_depth). Each state is counted on the (state, id) index.
+   * queue depth (dashboard and herald_queue_depth). Read from the trigger-kept counters of
+   * migration 0013 (a few rows, whatever the backlog); PostgreSQL folds the rows of backends that
+   * are gone into slot 0 when there are many.
    */
-  queueDepth(): Promise<Record<string, number>> {
-    return this.openDepth(OPEN_STATES);
+  async queueDepth(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('message_depth')
+      .select(['state', (eb) => eb.fn.sum<number>('n').as('n'), (eb) => eb.fn.countAll<number>().as('rows')])
+      .groupBy('state')
+      .execute();
+    const out: Record<string, number> = Object.fromEntries(OPEN_STATES.map((s) => [s, 0]));
+    for (const r of rows) if (r.state in out) out[r.state] = Number(r.n);
+    if (this.foldsSlots && rows.some((r) => Number(r.rows) > FOLD_ABOVE)) await this.foldSlots();
+    return out;
   }
 
-  /** Open-state depth, each counted on the (state, id) index: cost follows the open work, not the table. */
-  async openDepth(states: readonly string[]): Promise<Record<string, number>> {
-    const out: Record<string, number> = {};
-    for (const s of states) {
-      const r = await this.db
-        .selectFrom('messages')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('state', '=', s)
-        .executeTakeFirst();
-      out[s] = Number(r?.n ?? 0);
-    }
-    return out;
+  /*
+   * foldSlots — PostgreSQL: adds the counter rows of backends no longer connected into slot 0 and
+   * deletes them, in one statement (a live backend's row is left alone; a second folder waits for
+   * the first and then finds nothing to fold). Only the sum per state matters, so it is unchanged.
+   */
+  private async foldSlots(): Promise<void> {
+    await sql`
+      WITH gone AS (
+        DELETE FROM message_depth
+        WHERE slot <> 0 AND slot NOT IN (SELECT pid FROM pg_stat_activity)
+        RETURNING state, n
+      )
+      INSERT INTO message_depth AS d (state, slot, n)
+        SELECT state, 0, sum(n) FROM gone GROUP BY state ORDER BY state
+      ON CONFLICT (state, slot) DO UPDATE SET n = d.n + excluded.n`.execute(this.db);
   }
 
   /** Deletes minutes before `minutesBefore` and hours before `hoursBefore` (retention). Returns rows gone. */

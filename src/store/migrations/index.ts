@@ -7,8 +7,10 @@ import { migration as m0006 } from './0006-access.ts';
 import { migration as m0007 } from './0007-content.ts';
 import { migration as m0008 } from './0008-events.ts';
 import { migration as m0009 } from './0009-search.ts';
+import { migration as m0010 } from './0010-lean-indexes.ts';
 import { migration as m0011 } from './0011-health.ts';
 import { migration as m0012 } from './0012-retention.ts';
+import { migration as m0013 } from './0013-queue-depth.ts';
 
 /**
  * A forward-only schema change: one SQL script per dialect, run in one transaction and recorded in
@@ -32,8 +34,10 @@ export const MIGRATIONS: readonly Migration[] = [
   m0007,
   m0008,
   m0009,
+  m0010,
   m0011,
   m0012,
+  m0013,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
