@@ -6,6 +6,20 @@ import type { Store } from '../../src/store/store.ts';
 import { fanoutPage } from '../../src/campaigns/fanout.ts';
 import { campaignKit, contact, fields, HOUR, messagesPerContact, stopSchedulers, T0 } from './helpers.ts';
 
+/** The store, except that its n-th transaction dies after its work, before commit (a crash). */
+function crashingAt(store: Store, n: number): Store {
+  let txs = 0;
+  return {
+    ...store,
+    transaction: (fn) =>
+      store.transaction(async (tx) => {
+        const r = await fn(tx);
+        if (++txs === n) throw new Error('simulated crash');
+        return r;
+      }),
+  };
+}
+
 for (const backend of BACKENDS) {
   describe(`campaign fan-out: ${backend}`, () => {
     const opened: Store[] = [];
@@ -100,16 +114,7 @@ for (const backend of BACKENDS) {
       const kit = campaignKit(store);
       const c = await kit.service.create(fields());
       // A store whose third fan-out transaction dies after writing its messages, before commit.
-      let txs = 0;
-      const crashing: Store = {
-        ...store,
-        transaction: (fn) =>
-          store.transaction(async (tx) => {
-            const r = await fn(tx);
-            if (++txs === 3) throw new Error('simulated crash');
-            return r;
-          }),
-      };
+      const crashing = crashingAt(store, 3);
       const deps = { store: crashing, clock: kit.clock, maxAttempts: 3, pageSize: 7 };
       assert.equal((await fanoutPage(deps, c.id)).kind, 'written');
       assert.equal((await fanoutPage(deps, c.id)).kind, 'written');
@@ -194,16 +199,7 @@ for (const backend of BACKENDS) {
       );
       const kit = campaignKit(store);
       const c = await kit.service.create(fields());
-      let txs = 0;
-      const crashing: Store = {
-        ...store,
-        transaction: (fn) =>
-          store.transaction(async (tx) => {
-            const r = await fn(tx);
-            if (++txs === 2) throw new Error('simulated crash');
-            return r;
-          }),
-      };
+      const crashing = crashingAt(store, 2);
       const deps = { store: crashing, clock: kit.clock, maxAttempts: 3, pageSize: 5 };
       const first = await fanoutPage(deps, c.id);
       assert.ok(first.kind === 'written' && first.ahead);
