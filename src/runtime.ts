@@ -168,6 +168,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       logger: logger.child({ role: 'scheduler' }),
       metrics,
       maxAttempts: (channel, provider) => messages.defaultMaxAttempts(channel, provider),
+      smsMaxSegments: config.content.smsMaxSegments,
       onMessages: () => worker.wake(),
       onAccepted: (channel, provider, n, segments) => {
         const label = carrierOf(channel, provider, routes);

@@ -15,7 +15,7 @@ import { outagePause } from '../queue/backoff.ts';
 import type { Metrics } from '../metrics.ts';
 import type { LeaderLease } from '../store/campaigns.repo.ts';
 import type { Store } from '../store/store.ts';
-import { fanoutPage } from './fanout.ts';
+import { fanoutPage, type ReadAhead } from './fanout.ts';
 import type { Campaign } from './model.ts';
 
 export interface SchedulerDeps {
@@ -30,6 +30,8 @@ export interface SchedulerDeps {
   /** Idle poll interval (on the clock). */
   tickMs?: number | undefined;
   pageSize?: number | undefined;
+  /** Longest SMS in parts (HERALD_SMS_MAX_SEGMENTS): a contact's longer text fails its message. */
+  smsMaxSegments?: number | undefined;
   /** How long one pass may fan out before it yields to the next pass (real time). */
   budgetMs?: number | undefined;
   /** Called after a page of messages is written (wakes the worker). */
@@ -182,19 +184,26 @@ export class CampaignScheduler {
     }
     if (c.state !== 'running') return;
     let done = c.fanoutDone;
+    const deps = {
+      store,
+      clock: this.d.clock,
+      maxAttempts: this.budget(c),
+      pageSize: this.d.pageSize,
+      smsMaxSegments: this.d.smsMaxSegments,
+    };
+    let ahead: ReadAhead | undefined;
     while (!done) {
+      // A page read ahead when the budget runs out is dropped: the next pass reads it again.
       if (performance.now() > deadline || this.stopping) {
         report.more = true;
         return;
       }
-      const step = await fanoutPage(
-        { store, clock: this.d.clock, maxAttempts: this.budget(c), pageSize: this.d.pageSize },
-        c.id,
-      );
+      const step = await fanoutPage(deps, c.id, ahead);
       if (step.kind !== 'written') return;
+      ahead = step.ahead;
       report.written += step.messages;
       this.d.onAccepted?.(c.channel, c.provider ?? undefined, step.messages, step.segments);
-      if (step.messages > step.expired) this.d.onMessages?.();
+      if (step.messages > step.expired + step.failed) this.d.onMessages?.();
       done = step.done;
     }
     if ((await store.campaigns.pendingCount(c.id)) === 0 && (await this.awaitingReceipts(c.id)) === 0) {

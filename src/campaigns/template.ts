@@ -22,14 +22,40 @@ export type TemplateContact = Pick<
 >;
 
 export function renderTemplate(text: string, contact: TemplateContact): string {
-  return text.replace(PLACEHOLDER, (_, name: string) => {
-    if (!name.startsWith('attributes.')) return stringify(contact[name as (typeof FIELDS)[number]]);
-    let v: unknown = contact.attributes;
-    for (const key of name.split('.').slice(1)) {
-      v = v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
-    }
-    return stringify(v);
-  });
+  return compileTemplate(text)(contact);
+}
+
+/**
+ * A text's placeholders found once: the fan-out renders one text for every contact of a page, so
+ * it splits the text here and per contact only joins literals and values (no regex per contact).
+ */
+export function compileTemplate(text: string): (contact: TemplateContact) => string {
+  const literals: string[] = [];
+  const values: ((c: TemplateContact) => unknown)[] = [];
+  let last = 0;
+  for (const m of text.matchAll(new RegExp(PLACEHOLDER))) {
+    literals.push(text.slice(last, m.index));
+    values.push(valueOf(m[1]!));
+    last = m.index + m[0].length;
+  }
+  if (values.length === 0) return () => text;
+  const tail = text.slice(last);
+  return (contact) => {
+    let out = '';
+    for (let i = 0; i < values.length; i++) out += literals[i]! + stringify(values[i]!(contact));
+    return out + tail;
+  };
+}
+
+/** Reads one placeholder's value from a contact: a field, or an attribute path. */
+function valueOf(name: string): (c: TemplateContact) => unknown {
+  if (!name.startsWith('attributes.')) return (c) => c[name as (typeof FIELDS)[number]];
+  const keys = name.split('.').slice(1);
+  return (c) => {
+    let v: unknown = c.attributes;
+    for (const key of keys) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+    return v;
+  };
 }
 
 function stringify(v: unknown): string {

@@ -27,6 +27,10 @@ export interface Capabilities {
   /** Group commits a pipeline (ingest, completions) keeps in flight at once (docs/decisions/0022).
    *  SQLite has one writer: a second transaction would only wait. PostgreSQL: pool size / 4. */
   commitsInFlight: number;
+  /** Read a page of rows as one JSON text (`json_group_array`): SQLite's rows cross from its thread to
+   *  the event loop, and one string crosses far cheaper than thousands of row objects. PostgreSQL's
+   *  driver parses rows on the event loop either way. */
+  pageAsJson: boolean;
 }
 
 export const CAPABILITIES = {
@@ -40,6 +44,7 @@ export const CAPABILITIES = {
     ilike: false,
     maxParams: 32766,
     commitsInFlight: 1,
+    pageAsJson: true,
   },
   postgres: {
     skipLocked: true,
@@ -51,6 +56,7 @@ export const CAPABILITIES = {
     ilike: true,
     maxParams: 65535,
     commitsInFlight: 5,
+    pageAsJson: false,
   },
 } as const satisfies Record<string, Capabilities>;
 

@@ -6,6 +6,20 @@ import type { Store } from '../../src/store/store.ts';
 import { fanoutPage } from '../../src/campaigns/fanout.ts';
 import { campaignKit, contact, fields, HOUR, messagesPerContact, stopSchedulers, T0 } from './helpers.ts';
 
+/** The store, except that its n-th transaction dies after its work, before commit (a crash). */
+function crashingAt(store: Store, n: number): Store {
+  let txs = 0;
+  return {
+    ...store,
+    transaction: (fn) =>
+      store.transaction(async (tx) => {
+        const r = await fn(tx);
+        if (++txs === n) throw new Error('simulated crash');
+        return r;
+      }),
+  };
+}
+
 for (const backend of BACKENDS) {
   describe(`campaign fan-out: ${backend}`, () => {
     const opened: Store[] = [];
@@ -100,16 +114,7 @@ for (const backend of BACKENDS) {
       const kit = campaignKit(store);
       const c = await kit.service.create(fields());
       // A store whose third fan-out transaction dies after writing its messages, before commit.
-      let txs = 0;
-      const crashing: Store = {
-        ...store,
-        transaction: (fn) =>
-          store.transaction(async (tx) => {
-            const r = await fn(tx);
-            if (++txs === 3) throw new Error('simulated crash');
-            return r;
-          }),
-      };
+      const crashing = crashingAt(store, 3);
       const deps = { store: crashing, clock: kit.clock, maxAttempts: 3, pageSize: 7 };
       assert.equal((await fanoutPage(deps, c.id)).kind, 'written');
       assert.equal((await fanoutPage(deps, c.id)).kind, 'written');
@@ -151,6 +156,78 @@ for (const backend of BACKENDS) {
       const step = await fanoutPage({ store: stale, clock: kit.clock, maxAttempts: 3, pageSize: 10 }, c.id);
       assert.equal(step.kind, 'raced');
       assert.equal((await messagesPerContact(store, c.id)).size, 0);
+    });
+
+    test('an SMS longer than HERALD_SMS_MAX_SEGMENTS for one contact is written failed, counted, and the rest go', async () => {
+      const store = await fresh();
+      await store.contacts.insertMany(
+        [
+          contact(1, { attributes: { name: 'x'.repeat(400) } }), // "Hello " + 400: 406 septets, 3 GSM-7 parts
+          contact(2),
+          contact(3, { attributes: { name: 'Ж'.repeat(130) } }), // UCS-2: 136 units, 3 parts
+        ],
+        T0,
+      );
+      const { service, scheduler } = campaignKit(store, undefined, 7, 2);
+      const c = await service.create(fields());
+      const pass = await scheduler.tick();
+      assert.equal(pass.written, 3);
+      const items = (await store.messages.list({ campaignId: c.id }, 10)).items;
+      const by = new Map(items.map((m) => [m.recipient, m]));
+      const gsm = by.get('79000000001')!;
+      assert.equal(gsm.state, 'failed');
+      assert.equal(
+        gsm.reason,
+        'the text for this contact is 3 SMS segments (GSM-7, 406 units); the limit is 2 (HERALD_SMS_MAX_SEGMENTS)',
+      );
+      assert.equal(gsm.segments, 3);
+      assert.equal(by.get('79000000002')!.state, 'queued');
+      assert.equal(by.get('79000000002')!.segments, 1);
+      assert.match(by.get('79000000003')!.reason!, /is 3 SMS segments \(UCS-2, 136 units\); the limit is 2/);
+      const stats = await service.stats(c.id);
+      assert.deepEqual(stats.counts, { failed: 2, queued: 1 });
+      assert.equal(stats.total, 3);
+      // A failed message is final: nothing claims it, and the campaign finishes when the rest is done.
+      assert.equal(await store.campaigns.pendingCount(c.id), 1);
+    });
+
+    test('pages read ahead: each contact once across a crash, and a filter edit drops the page read for the old one', async () => {
+      const store = await fresh();
+      await store.contacts.insertMany(
+        Array.from({ length: 30 }, (_, i) => contact(i)),
+        T0,
+      );
+      const kit = campaignKit(store);
+      const c = await kit.service.create(fields());
+      const crashing = crashingAt(store, 2);
+      const deps = { store: crashing, clock: kit.clock, maxAttempts: 3, pageSize: 5 };
+      const first = await fanoutPage(deps, c.id);
+      assert.ok(first.kind === 'written' && first.ahead);
+      // The second page's transaction dies: its read-ahead is lost with it, nothing of it is kept.
+      await assert.rejects(() => fanoutPage(deps, c.id, first.ahead), /simulated crash/);
+      assert.equal((await messagesPerContact(store, c.id)).size, 5);
+      // A read-ahead for a checkpoint that is no longer the campaign's is not used.
+      const again = await fanoutPage(deps, c.id, first.ahead);
+      assert.ok(again.kind === 'written' && again.ahead);
+      const stale = await fanoutPage(deps, c.id, first.ahead);
+      assert.ok(stale.kind === 'written');
+      let per = await messagesPerContact(store, c.id);
+      assert.equal(per.size, 15);
+      assert.ok([...per.values()].every((n) => n === 1));
+      // The filter changes between pages: the page read ahead with the old filter is dropped.
+      await kit.service.update(c.id, fields({ filter: { operatorCodes: [], tags: ['even'] } }));
+      const edited = await fanoutPage(deps, c.id, stale.ahead);
+      assert.ok(edited.kind === 'written');
+      const rows = await store.messages.list({ campaignId: c.id }, 100);
+      const tags = new Map((await store.contacts.list({}, 100)).items.map((k) => [k.id, k.tag]));
+      const newest = rows.items.filter((m) => !per.has(m.contactId!));
+      assert.equal(newest.length, 5);
+      assert.ok(newest.every((m) => tags.get(m.contactId!) === 'even'));
+      // The rest through the scheduler: every remaining even contact once, nobody twice.
+      await kit.scheduler.tick();
+      per = await messagesPerContact(store, c.id);
+      assert.ok([...per.values()].every((n) => n === 1));
+      assert.equal((await store.campaigns.get(c.id))?.fanoutDone, true);
     });
 
     test('window: messages are due at each contact’s next local opening; too late ones are created expired', async () => {

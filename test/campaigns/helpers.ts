@@ -51,7 +51,7 @@ export async function stopSchedulers(): Promise<void> {
 }
 
 /** A campaign service and scheduler over a store, with a manual clock. */
-export function campaignKit(store: Store, clock = new ManualClock(T0), pageSize = 7) {
+export function campaignKit(store: Store, clock = new ManualClock(T0), pageSize = 7, smsMaxSegments?: number) {
   const config = loadConfig({ DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent' });
   const service = new CampaignService({ store, clock, config });
   const scheduler = new CampaignScheduler({
@@ -61,6 +61,7 @@ export function campaignKit(store: Store, clock = new ManualClock(T0), pageSize 
     maxAttempts: 3,
     pageSize,
     budgetMs: 60_000,
+    smsMaxSegments: smsMaxSegments ?? config.content.smsMaxSegments,
   });
   schedulers.push(scheduler);
   return { clock, service, scheduler, config };
