@@ -323,6 +323,14 @@ async function phase(
   log(`${ph.name} (${ph.store}): ${ph.faults} injected`);
 }
 
+/** A fault that lasts a while (a full disk, a misbehaving receiver): `start` makes it and returns its end. */
+interface Outage {
+  name: string;
+  skipped?: string | undefined;
+  notes?: string[];
+  start(): (() => unknown) | Promise<() => unknown>;
+}
+
 /**
  * PostgreSQL: a private cluster (never the shared server), one `herald api` and `profile.workers`
  * `herald worker` processes. Faults: SIGKILL of the API and of a worker, a server restart
@@ -586,14 +594,53 @@ export async function runSqlite(profile: Profile, log: Log): Promise<ChaosResult
       },
     );
     const phases: Phase[] = [];
-    const names = [
-      'SIGKILL serve',
-      'disk full',
-      'provider slow',
-      'provider failing',
-      'provider garbage',
-      'provider vanished',
+    // Faults that hold for `outageMs`: each starts and hands back how to end it.
+    const receiversOk = () => {
+      sink.mode = 'ok';
+      sms.fake!.setMode('ok');
+    };
+    const outages: Outage[] = [
+      {
+        name: 'disk full',
+        skipped: noTmpfs,
+        start: () => {
+          const filler = fillDisk(dbDir);
+          return () => unlinkSync(filler);
+        },
+      },
+      {
+        name: 'provider slow',
+        start: () => {
+          sink.mode = 'slow';
+          sms.fake!.setMode('slow', { delayMs: 6000 });
+          return receiversOk;
+        },
+      },
+      {
+        name: 'provider failing',
+        start: () => {
+          sink.mode = 'fail';
+          sms.fake!.setMode('fail', { status: 503 });
+          return receiversOk;
+        },
+      },
+      {
+        name: 'provider garbage',
+        notes: ['SMS provider only (a webhook answered 2xx is delivered)'],
+        start: () => {
+          sms.fake!.setMode('garbage');
+          return () => sms.fake!.setMode('ok');
+        },
+      },
+      {
+        name: 'provider vanished',
+        start: async () => {
+          await Promise.all([sink.vanish(), sms.vanish()]);
+          return () => Promise.all([sink.comeBack(), sms.comeBack()]);
+        },
+      },
     ];
+    const names = ['SIGKILL serve', ...outages.map((o) => o.name)];
     load.start();
     await sleep(profile.settleMs);
     await phase(
@@ -608,75 +655,20 @@ export async function runSqlite(profile: Profile, log: Log): Promise<ChaosResult
       },
       log,
     );
-    await phase(
-      phases,
-      load,
-      { name: 'disk full', store: 'sqlite', skipped: noTmpfs },
-      profile,
-      async (ph) => {
-        const filler = fillDisk(dbDir);
-        await sleep(profile.outageMs);
-        unlinkSync(filler);
-        ph.ends.push(Date.now());
-      },
-      log,
-    );
-    await phase(
-      phases,
-      load,
-      { name: 'provider slow', store: 'sqlite' },
-      profile,
-      async (ph) => {
-        sink.mode = 'slow';
-        sms.fake!.setMode('slow', { delayMs: 6000 });
-        await sleep(profile.outageMs);
-        sink.mode = 'ok';
-        sms.fake!.setMode('ok');
-        ph.ends.push(Date.now());
-      },
-      log,
-    );
-    await phase(
-      phases,
-      load,
-      { name: 'provider failing', store: 'sqlite' },
-      profile,
-      async (ph) => {
-        sink.mode = 'fail';
-        sms.fake!.setMode('fail', { status: 503 });
-        await sleep(profile.outageMs);
-        sink.mode = 'ok';
-        sms.fake!.setMode('ok');
-        ph.ends.push(Date.now());
-      },
-      log,
-    );
-    await phase(
-      phases,
-      load,
-      { name: 'provider garbage', store: 'sqlite', notes: ['SMS provider only (a webhook answered 2xx is delivered)'] },
-      profile,
-      async (ph) => {
-        sms.fake!.setMode('garbage');
-        await sleep(profile.outageMs);
-        sms.fake!.setMode('ok');
-        ph.ends.push(Date.now());
-      },
-      log,
-    );
-    await phase(
-      phases,
-      load,
-      { name: 'provider vanished', store: 'sqlite' },
-      profile,
-      async (ph) => {
-        await Promise.all([sink.vanish(), sms.vanish()]);
-        await sleep(profile.outageMs);
-        await Promise.all([sink.comeBack(), sms.comeBack()]);
-        ph.ends.push(Date.now());
-      },
-      log,
-    );
+    for (const o of outages)
+      await phase(
+        phases,
+        load,
+        { name: o.name, store: 'sqlite', skipped: o.skipped, notes: o.notes },
+        profile,
+        async (ph) => {
+          const end = await o.start();
+          await sleep(profile.outageMs);
+          await end();
+          ph.ends.push(Date.now());
+        },
+        log,
+      );
     load.phase = 'cool-down';
     await sleep(profile.settleMs);
     await load.stop();
