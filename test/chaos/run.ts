@@ -332,6 +332,55 @@ interface Outage {
 }
 
 /**
+ * After the last fault: cool-down, stop the load, wait for every accepted message, then the fault
+ * rows (with what Herald still holds undelivered) and the fuzzer's row. Messages accepted during
+ * warm-up and cool-down count in no fault's row but must arrive too: they count as lost in the first.
+ */
+async function finish(
+  store: Row['store'],
+  run: { phases: Phase[]; ledger: Ledger; load: Load; apiUrl: () => string; faults: readonly string[] },
+  profile: Profile,
+  log: Log,
+): Promise<Row[]> {
+  const { phases, ledger, load } = run;
+  load.phase = 'cool-down';
+  await sleep(profile.settleMs);
+  await load.stop();
+  const stuck = await drain(ledger, run.apiUrl, profile.drainMs);
+  const url = run.apiUrl();
+  const rows = rowsOf(phases, ledger, load, await duplicateAttempts(url, ledger));
+  const states = await heraldStates(url, ledger);
+  const notes: string[] = [];
+  if (stuck) notes.push(stuck);
+  if (Object.keys(states).length) notes.push(`accepted but not delivered in Herald: ${JSON.stringify(states)}`);
+  const missing = ledger.missing();
+  if (missing.length)
+    notes.push(
+      `not delivered: ${missing
+        .slice(0, 5)
+        .map((m) => `${m.key}=${m.id}`)
+        .join(', ')}`,
+    );
+  rows[0]!.notes.push(...notes);
+  const unattributed = ledger.missing().filter((m) => !run.faults.includes(m.phase)).length;
+  if (unattributed) rows[0]!.lost += unattributed;
+  log(`${store}: drained; fuzzing ${url}`);
+  const fz = await fuzz(url, API_KEY, profile.fuzzPerOperation);
+  rows.push({
+    scenario: 'fuzzer',
+    store,
+    faults: fz.requests,
+    accepted: 0,
+    delivered: 0,
+    lost: 0,
+    duplicates: 0,
+    bad5xx: fz.fivexx,
+    notes: fz.samples,
+  });
+  return rows;
+}
+
+/**
  * PostgreSQL: a private cluster (never the shared server), one `herald api` and `profile.workers`
  * `herald worker` processes. Faults: SIGKILL of the API and of a worker, a server restart
  * (fast shutdown, down for `outageMs`), pg_terminate_backend of every Herald connection, and a
@@ -465,40 +514,12 @@ export async function runPostgres(profile: Profile, log: Log): Promise<ChaosResu
       },
       log,
     );
-    load.phase = 'cool-down';
-    await sleep(profile.settleMs);
-    await load.stop();
-    const stuck = await drain(ledger, () => api.url, profile.drainMs);
-    const rows = rowsOf(phases, ledger, load, await duplicateAttempts(api.url, ledger));
-    const states = await heraldStates(api.url, ledger);
-    const notes: string[] = [];
-    if (stuck) notes.push(stuck);
-    if (Object.keys(states).length) notes.push(`accepted but not delivered in Herald: ${JSON.stringify(states)}`);
-    const missing = ledger.missing();
-    if (missing.length)
-      notes.push(
-        `not delivered: ${missing
-          .slice(0, 5)
-          .map((m) => `${m.key}=${m.id}`)
-          .join(', ')}`,
-      );
-    rows[0]!.notes.push(...notes);
-    // Messages accepted during warm-up and cool-down count in no fault's row but must arrive too.
-    const unattributed = ledger.missing().filter((m) => !pgPhases.includes(m.phase)).length;
-    if (unattributed) rows[0]!.lost += unattributed;
-    log(`postgres: drained; fuzzing ${api.url}`);
-    const fz = await fuzz(api.url, API_KEY, profile.fuzzPerOperation);
-    rows.push({
-      scenario: 'fuzzer',
-      store: 'postgres',
-      faults: fz.requests,
-      accepted: 0,
-      delivered: 0,
-      lost: 0,
-      duplicates: 0,
-      bad5xx: fz.fivexx,
-      notes: fz.samples,
-    });
+    const rows = await finish(
+      'postgres',
+      { phases, ledger, load, apiUrl: () => api.url, faults: pgPhases },
+      profile,
+      log,
+    );
     return {
       rows,
       crashes: procs.flatMap((p) => p.crashes),
@@ -669,30 +690,7 @@ export async function runSqlite(profile: Profile, log: Log): Promise<ChaosResult
         },
         log,
       );
-    load.phase = 'cool-down';
-    await sleep(profile.settleMs);
-    await load.stop();
-    const stuck = await drain(ledger, () => h.url, profile.drainMs);
-    const rows = rowsOf(phases, ledger, load, await duplicateAttempts(h.url, ledger));
-    const states = await heraldStates(h.url, ledger);
-    if (stuck) rows[0]!.notes.push(stuck);
-    if (Object.keys(states).length)
-      rows[0]!.notes.push(`accepted but not delivered in Herald: ${JSON.stringify(states)}`);
-    const unattributed = ledger.missing().filter((m) => !names.includes(m.phase)).length;
-    if (unattributed) rows[0]!.lost += unattributed;
-    log(`sqlite: drained; fuzzing ${h.url}`);
-    const fz = await fuzz(h.url, API_KEY, profile.fuzzPerOperation);
-    rows.push({
-      scenario: 'fuzzer',
-      store: 'sqlite',
-      faults: fz.requests,
-      accepted: 0,
-      delivered: 0,
-      lost: 0,
-      duplicates: 0,
-      bad5xx: fz.fivexx,
-      notes: fz.samples,
-    });
+    const rows = await finish('sqlite', { phases, ledger, load, apiUrl: () => h.url, faults: names }, profile, log);
     return { rows, crashes: [...h.crashes], load: Object.fromEntries(load.stats), log: [h.output()] };
   } finally {
     await load?.stop();
