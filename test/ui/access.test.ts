@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { buildUi } from '../../scripts/build-ui.ts';
 import { eventually, startHerald, type TestHerald } from '../helpers/herald.ts';
 import { launch, SHOTS, signIn, watchErrors } from './browser.ts';
+import { SCOPES } from '../../src/auth/scope-list.ts';
 
 /** The Keys and Audit pages in a real headless Chromium, against an in-process Herald. */
 void describe('admin UI: keys and audit', () => {
@@ -36,6 +37,11 @@ void describe('admin UI: keys and audit', () => {
     await table.waitFor();
     assert.match(await table.innerText(), /HERALD_API_KEY.*admin.*active/s, 'the environment key is marked');
     await page.getByRole('button', { name: 'New key' }).click();
+    assert.deepEqual(
+      await page.getByRole('group', { name: 'Scopes' }).locator('code').allInnerTexts(),
+      [...SCOPES],
+      'every scope the server knows can be chosen',
+    );
     // No scope chosen: the API's validation error shows beside the scopes.
     await page.getByLabel('Name').fill('shop backend');
     await page.getByRole('button', { name: 'Create key' }).click();

@@ -5,6 +5,7 @@ import { Badge, Empty, ErrorBox, Field, LoadProblem, Loading, PageHeader } from 
 import { CheckList, FormButtons, Notice, SecretOnce } from '../components/forms.tsx';
 import { detailErrors } from './form-errors.ts';
 import { fmtAgo, fmtDateTime } from '../format.ts';
+import { SCOPES, type Scope } from '../../../src/auth/scope-list.ts';
 
 export interface ApiKeyView {
   id: string;
@@ -19,17 +20,19 @@ export interface ApiKeyView {
   revokedAt: string | null;
 }
 
-/** The scopes a key can have (src/auth/scopes.ts), with what each opens. */
-const SCOPES = [
-  { value: 'messages:write', note: 'send messages and postbacks, cancel, retry' },
-  { value: 'messages:read', note: 'read messages, statistics, outbox' },
-  { value: 'campaigns', note: 'campaigns' },
-  { value: 'contacts', note: 'contacts, preferences, suppressions' },
-  { value: 'providers', note: 'provider health; generic receipts' },
-  { value: 'metrics', note: 'GET /metrics (Prometheus)' },
-  { value: 'compat', note: 'the replaced systems’ APIs' },
-  { value: 'admin', note: 'everything, including keys and the audit log' },
-];
+/** What each scope opens (docs/api.md); the scopes themselves are the server's list, so none is missing. */
+const OPENS: Record<Scope, string> = {
+  'messages:write': 'send messages and postbacks, cancel, retry',
+  'messages:read': 'read messages, statistics, outbox',
+  campaigns: 'campaigns',
+  contacts: 'contacts, preferences, suppressions',
+  endpoints: 'event endpoints, their deliveries and replay',
+  providers: 'provider health; generic receipts',
+  metrics: 'GET /metrics (Prometheus)',
+  compat: 'the replaced systems’ APIs',
+  admin: 'everything, including keys and the audit log',
+};
+const SCOPE_OPTIONS = SCOPES.map((value) => ({ value, note: OPENS[value] }));
 
 const TONE = { active: 'ok', expired: 'warn', revoked: 'muted' } as const;
 
@@ -194,7 +197,7 @@ function KeyForm(props: { onCancel(): void; onCreated(name: string, secret: stri
       </div>
       <CheckList
         legend="Scopes"
-        options={SCOPES}
+        options={SCOPE_OPTIONS}
         chosen={scopes}
         onChange={setScopes}
         error={errs.scopes && 'Choose at least one scope.'}
