@@ -7,6 +7,7 @@ import { CheckList, FormButtons, Notice, SecretOnce } from '../components/forms.
 import { detailErrors } from './form-errors.ts';
 import { fmtAgo, fmtDateTime, fromLocalInput } from '../format.ts';
 import { EVENT_TYPES } from '../../../src/events/event-types.ts';
+import { CHANNELS } from '../types.ts';
 
 /** Status events to subscribed endpoints (docs/events.md): list, create, rotate, test, deliveries, replay. */
 
@@ -226,9 +227,11 @@ function EndpointForm(props: { onCancel(): void; onCreated(e: EndpointView, secr
         <Field label="Only channel" id="endpoint-channel" hint="Empty: every channel">
           <select id="endpoint-channel" value={channel} onChange={(e) => setChannel(e.target.value)}>
             <option value="">every channel</option>
-            <option value="email">email</option>
-            <option value="sms">sms</option>
-            <option value="webhook">webhook</option>
+            {CHANNELS.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
           </select>
         </Field>
       </div>
