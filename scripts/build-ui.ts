@@ -1,11 +1,11 @@
 /**
  * Builds the admin UI (ui/ → ui/dist) with Vite's build API when ui/dist is missing or older
- * than any UI source file, so `npm start` and `npm test` always serve a current UI without an
+ * than any UI source file or server module the UI imports, so `npm start` and `npm test` always serve a current UI without an
  * extra step. `--force` builds anyway. Usage: node scripts/build-ui.ts [--force]
  * `npm run build` (scripts/build.ts) builds it into dist/ui for the package instead.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const UI = fileURLToPath(new URL('../ui/', import.meta.url));
@@ -22,10 +22,26 @@ function newest(path: string): number {
   return max;
 }
 
+/**
+ * The server modules (src/…) that UI files under `dir` import directly: the lists the UI shares
+ * with the server (event types, scopes, message states) and pure helpers such as SMS segments.
+ */
+function serverImports(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) out.push(...serverImports(path));
+    else if (/\.tsx?$/.test(e.name))
+      for (const m of readFileSync(path, 'utf8').matchAll(/from '((?:\.\.\/)+src\/[^']+)'/g))
+        out.push(resolve(dirname(path), m[1]!));
+  }
+  return out;
+}
+
 export function uiIsStale(): boolean {
   if (!existsSync(DIST_INDEX)) return true;
   const built = statSync(DIST_INDEX).mtimeMs;
-  return SOURCES.some((s) => newest(s) > built);
+  return [...SOURCES, ...serverImports(join(UI, 'src'))].some((s) => newest(s) > built);
 }
 
 /** Thrown when Vite, a dev dependency, is not installed (a checkout after `npm ci --omit=dev`). */

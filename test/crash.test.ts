@@ -1,16 +1,14 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openStore, databaseForTests } from '../src/store/open-store.ts';
 import { webhookMessage } from './helpers/messages.ts';
 import { eventually } from './helpers/herald.ts';
 import { startSink } from './helpers/http-sink.ts';
-import { PG_URL } from './helpers/stores.ts';
+import { createDatabase } from './helpers/pg-admin.ts';
 
 /**
  * Crash safety with real processes: `herald worker` is killed with SIGKILL in the middle of a run;
@@ -34,15 +32,6 @@ function worker(databaseUrl: string, env: Record<string, string> = {}): ChildPro
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-}
-
-async function freshPgDatabase(): Promise<string> {
-  const name = `herald_crash_${randomBytes(4).toString('hex')}`;
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  return PG_URL.replace(/\/[^/]*$/, `/${name}`);
 }
 
 async function seed(url: string, target: string, n: number): Promise<string[]> {
@@ -74,7 +63,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const url =
         backend === 'sqlite'
           ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'herald-crash-')), 'h.db')}`
-          : await freshPgDatabase();
+          : await createDatabase('herald_crash');
       const ids = await seed(url, sink.url, N);
       const first = worker(url);
       after(() => sink.close());
@@ -110,7 +99,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 describe('competing workers on PostgreSQL', () => {
   test('two worker processes never deliver the same message twice', { timeout: 90_000 }, async () => {
     const sink = await startSink(() => ({ status: 200, delayMs: 1 }));
-    const url = await freshPgDatabase();
+    const url = await createDatabase('herald_crash');
     const workers: ChildProcess[] = [];
     try {
       await seed(url, sink.url, 1000);
@@ -151,7 +140,7 @@ describe('wake-up across processes on PostgreSQL', () => {
     { timeout: 60_000 },
     async () => {
       const sink = await startSink();
-      const url = await freshPgDatabase();
+      const url = await createDatabase('herald_crash');
       await seed(url, sink.url, 1);
       const w = worker(url, { HERALD_POLL_MS: '600000' });
       try {

@@ -1,19 +1,11 @@
+import { SCOPES, type Scope } from './scope-list.ts';
+
 /**
- * What an API key may do. Each route declares the one scope it needs (route config `scope`);
- * `admin` grants everything. docs/api.md#api-keys-and-scopes lists which routes need which.
+ * What an API key may do (the list lives in scope-list.ts, which the admin UI imports too). Each
+ * route declares the one scope it needs (route config `scope`); `admin` grants everything.
+ * docs/api.md#api-keys-and-scopes lists which routes need which.
  */
-export const SCOPES = [
-  'messages:write',
-  'messages:read',
-  'campaigns',
-  'contacts',
-  'endpoints',
-  'providers',
-  'metrics',
-  'compat',
-  'admin',
-] as const;
-export type Scope = (typeof SCOPES)[number];
+export { SCOPES, type Scope };
 
 /**
  * A route's access rule: a scope, `public` (no key: health, docs, the UI's static files), or

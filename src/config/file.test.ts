@@ -1,29 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfig } from './config.ts';
+import { configFile as file, configProblems as problemsOf } from '../../test/helpers/config.ts';
 
+/** A folder for files that must not exist. */
 const dir = mkdtempSync(join(tmpdir(), 'herald-config-'));
-let n = 0;
-/** Writes `text` to a fresh file (YAML unless the name says .json) and answers its path. */
-function file(text: string, ext = 'yaml'): string {
-  const path = join(dir, `c${n++}.${ext}`);
-  writeFileSync(path, text);
-  return path;
-}
-
-/** The problems loadConfig reports (fails when it reports none). */
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-  assert.fail('expected a ConfigError');
-}
 
 const SMTP = `providers:
   - name: mail # the provider's name; \${NOT_SET} in a comment is only a comment

@@ -1,28 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfig } from './config.ts';
 import { retentionDaysOf } from './retention.ts';
-
-const dir = mkdtempSync(join(tmpdir(), 'herald-retention-'));
-let n = 0;
-function file(text: string): string {
-  const path = join(dir, `r${n++}.yaml`);
-  writeFileSync(path, text);
-  return path;
-}
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-  assert.fail('expected a ConfigError');
-}
+import { configFile as file, configProblems as problemsOf } from '../../test/helpers/config.ts';
 
 test('retention: 30 days by default; HERALD_RETENTION_DAYS and per-channel overrides from the file', () => {
   assert.deepEqual(loadConfig({}).retention, { days: 30, channels: {} });

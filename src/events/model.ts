@@ -1,21 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Channel } from '../domain/message.ts';
+import { EVENT_TYPES, type EventType } from './event-types.ts';
 
-/** The status events Herald sends to endpoints and callbacks (docs/events.md). */
-export const EVENT_TYPES = [
-  'message.accepted',
-  'message.sent',
-  'message.delivered',
-  'message.failed',
-  'message.bounced',
-  'message.opened',
-  'message.suppressed',
-  'message.cancelled',
-  'message.expired',
-  'campaign.started',
-  'campaign.finished',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+/** The list itself lives in event-types.ts, which the admin UI imports too. */
+export { EVENT_TYPES, type EventType };
 
 /** The event an endpoint's test button sends; not subscribable. */
 export const PING_TYPE = 'endpoint.ping';

@@ -323,6 +323,63 @@ async function phase(
   log(`${ph.name} (${ph.store}): ${ph.faults} injected`);
 }
 
+/** A fault that lasts a while (a full disk, a misbehaving receiver): `start` makes it and returns its end. */
+interface Outage {
+  name: string;
+  skipped?: string | undefined;
+  notes?: string[];
+  start(): (() => unknown) | Promise<() => unknown>;
+}
+
+/**
+ * After the last fault: cool-down, stop the load, wait for every accepted message, then the fault
+ * rows (with what Herald still holds undelivered) and the fuzzer's row. Messages accepted during
+ * warm-up and cool-down count in no fault's row but must arrive too: they count as lost in the first.
+ */
+async function finish(
+  store: Row['store'],
+  run: { phases: Phase[]; ledger: Ledger; load: Load; apiUrl: () => string; faults: readonly string[] },
+  profile: Profile,
+  log: Log,
+): Promise<Row[]> {
+  const { phases, ledger, load } = run;
+  load.phase = 'cool-down';
+  await sleep(profile.settleMs);
+  await load.stop();
+  const stuck = await drain(ledger, run.apiUrl, profile.drainMs);
+  const url = run.apiUrl();
+  const rows = rowsOf(phases, ledger, load, await duplicateAttempts(url, ledger));
+  const states = await heraldStates(url, ledger);
+  const notes: string[] = [];
+  if (stuck) notes.push(stuck);
+  if (Object.keys(states).length) notes.push(`accepted but not delivered in Herald: ${JSON.stringify(states)}`);
+  const missing = ledger.missing();
+  if (missing.length)
+    notes.push(
+      `not delivered: ${missing
+        .slice(0, 5)
+        .map((m) => `${m.key}=${m.id}`)
+        .join(', ')}`,
+    );
+  rows[0]!.notes.push(...notes);
+  const unattributed = ledger.missing().filter((m) => !run.faults.includes(m.phase)).length;
+  if (unattributed) rows[0]!.lost += unattributed;
+  log(`${store}: drained; fuzzing ${url}`);
+  const fz = await fuzz(url, API_KEY, profile.fuzzPerOperation);
+  rows.push({
+    scenario: 'fuzzer',
+    store,
+    faults: fz.requests,
+    accepted: 0,
+    delivered: 0,
+    lost: 0,
+    duplicates: 0,
+    bad5xx: fz.fivexx,
+    notes: fz.samples,
+  });
+  return rows;
+}
+
 /**
  * PostgreSQL: a private cluster (never the shared server), one `herald api` and `profile.workers`
  * `herald worker` processes. Faults: SIGKILL of the API and of a worker, a server restart
@@ -457,40 +514,12 @@ export async function runPostgres(profile: Profile, log: Log): Promise<ChaosResu
       },
       log,
     );
-    load.phase = 'cool-down';
-    await sleep(profile.settleMs);
-    await load.stop();
-    const stuck = await drain(ledger, () => api.url, profile.drainMs);
-    const rows = rowsOf(phases, ledger, load, await duplicateAttempts(api.url, ledger));
-    const states = await heraldStates(api.url, ledger);
-    const notes: string[] = [];
-    if (stuck) notes.push(stuck);
-    if (Object.keys(states).length) notes.push(`accepted but not delivered in Herald: ${JSON.stringify(states)}`);
-    const missing = ledger.missing();
-    if (missing.length)
-      notes.push(
-        `not delivered: ${missing
-          .slice(0, 5)
-          .map((m) => `${m.key}=${m.id}`)
-          .join(', ')}`,
-      );
-    rows[0]!.notes.push(...notes);
-    // Messages accepted during warm-up and cool-down count in no fault's row but must arrive too.
-    const unattributed = ledger.missing().filter((m) => !pgPhases.includes(m.phase)).length;
-    if (unattributed) rows[0]!.lost += unattributed;
-    log(`postgres: drained; fuzzing ${api.url}`);
-    const fz = await fuzz(api.url, API_KEY, profile.fuzzPerOperation);
-    rows.push({
-      scenario: 'fuzzer',
-      store: 'postgres',
-      faults: fz.requests,
-      accepted: 0,
-      delivered: 0,
-      lost: 0,
-      duplicates: 0,
-      bad5xx: fz.fivexx,
-      notes: fz.samples,
-    });
+    const rows = await finish(
+      'postgres',
+      { phases, ledger, load, apiUrl: () => api.url, faults: pgPhases },
+      profile,
+      log,
+    );
     return {
       rows,
       crashes: procs.flatMap((p) => p.crashes),
@@ -586,14 +615,53 @@ export async function runSqlite(profile: Profile, log: Log): Promise<ChaosResult
       },
     );
     const phases: Phase[] = [];
-    const names = [
-      'SIGKILL serve',
-      'disk full',
-      'provider slow',
-      'provider failing',
-      'provider garbage',
-      'provider vanished',
+    // Faults that hold for `outageMs`: each starts and hands back how to end it.
+    const receiversOk = () => {
+      sink.mode = 'ok';
+      sms.fake!.setMode('ok');
+    };
+    const outages: Outage[] = [
+      {
+        name: 'disk full',
+        skipped: noTmpfs,
+        start: () => {
+          const filler = fillDisk(dbDir);
+          return () => unlinkSync(filler);
+        },
+      },
+      {
+        name: 'provider slow',
+        start: () => {
+          sink.mode = 'slow';
+          sms.fake!.setMode('slow', { delayMs: 6000 });
+          return receiversOk;
+        },
+      },
+      {
+        name: 'provider failing',
+        start: () => {
+          sink.mode = 'fail';
+          sms.fake!.setMode('fail', { status: 503 });
+          return receiversOk;
+        },
+      },
+      {
+        name: 'provider garbage',
+        notes: ['SMS provider only (a webhook answered 2xx is delivered)'],
+        start: () => {
+          sms.fake!.setMode('garbage');
+          return () => sms.fake!.setMode('ok');
+        },
+      },
+      {
+        name: 'provider vanished',
+        start: async () => {
+          await Promise.all([sink.vanish(), sms.vanish()]);
+          return () => Promise.all([sink.comeBack(), sms.comeBack()]);
+        },
+      },
     ];
+    const names = ['SIGKILL serve', ...outages.map((o) => o.name)];
     load.start();
     await sleep(profile.settleMs);
     await phase(
@@ -608,99 +676,21 @@ export async function runSqlite(profile: Profile, log: Log): Promise<ChaosResult
       },
       log,
     );
-    await phase(
-      phases,
-      load,
-      { name: 'disk full', store: 'sqlite', skipped: noTmpfs },
-      profile,
-      async (ph) => {
-        const filler = fillDisk(dbDir);
-        await sleep(profile.outageMs);
-        unlinkSync(filler);
-        ph.ends.push(Date.now());
-      },
-      log,
-    );
-    await phase(
-      phases,
-      load,
-      { name: 'provider slow', store: 'sqlite' },
-      profile,
-      async (ph) => {
-        sink.mode = 'slow';
-        sms.fake!.setMode('slow', { delayMs: 6000 });
-        await sleep(profile.outageMs);
-        sink.mode = 'ok';
-        sms.fake!.setMode('ok');
-        ph.ends.push(Date.now());
-      },
-      log,
-    );
-    await phase(
-      phases,
-      load,
-      { name: 'provider failing', store: 'sqlite' },
-      profile,
-      async (ph) => {
-        sink.mode = 'fail';
-        sms.fake!.setMode('fail', { status: 503 });
-        await sleep(profile.outageMs);
-        sink.mode = 'ok';
-        sms.fake!.setMode('ok');
-        ph.ends.push(Date.now());
-      },
-      log,
-    );
-    await phase(
-      phases,
-      load,
-      { name: 'provider garbage', store: 'sqlite', notes: ['SMS provider only (a webhook answered 2xx is delivered)'] },
-      profile,
-      async (ph) => {
-        sms.fake!.setMode('garbage');
-        await sleep(profile.outageMs);
-        sms.fake!.setMode('ok');
-        ph.ends.push(Date.now());
-      },
-      log,
-    );
-    await phase(
-      phases,
-      load,
-      { name: 'provider vanished', store: 'sqlite' },
-      profile,
-      async (ph) => {
-        await Promise.all([sink.vanish(), sms.vanish()]);
-        await sleep(profile.outageMs);
-        await Promise.all([sink.comeBack(), sms.comeBack()]);
-        ph.ends.push(Date.now());
-      },
-      log,
-    );
-    load.phase = 'cool-down';
-    await sleep(profile.settleMs);
-    await load.stop();
-    const stuck = await drain(ledger, () => h.url, profile.drainMs);
-    const rows = rowsOf(phases, ledger, load, await duplicateAttempts(h.url, ledger));
-    const states = await heraldStates(h.url, ledger);
-    if (stuck) rows[0]!.notes.push(stuck);
-    if (Object.keys(states).length)
-      rows[0]!.notes.push(`accepted but not delivered in Herald: ${JSON.stringify(states)}`);
-    const unattributed = ledger.missing().filter((m) => !names.includes(m.phase)).length;
-    if (unattributed) rows[0]!.lost += unattributed;
-    log(`sqlite: drained; fuzzing ${h.url}`);
-    const fz = await fuzz(h.url, API_KEY, profile.fuzzPerOperation);
-    rows.push({
-      scenario: 'fuzzer',
-      store: 'sqlite',
-      faults: fz.requests,
-      accepted: 0,
-      delivered: 0,
-      lost: 0,
-      duplicates: 0,
-      bad5xx: fz.fivexx,
-      notes: fz.samples,
-    });
+    for (const o of outages)
+      await phase(
+        phases,
+        load,
+        { name: o.name, store: 'sqlite', skipped: o.skipped, notes: o.notes },
+        profile,
+        async (ph) => {
+          const end = await o.start();
+          await sleep(profile.outageMs);
+          await end();
+          ph.ends.push(Date.now());
+        },
+        log,
+      );
+    const rows = await finish('sqlite', { phases, ledger, load, apiUrl: () => h.url, faults: names }, profile, log);
     return { rows, crashes: [...h.crashes], load: Object.fromEntries(load.stats), log: [h.output()] };
   } finally {
     await load?.stop();

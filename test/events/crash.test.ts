@@ -1,17 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { webhookMessage } from '../helpers/messages.ts';
 import { eventually } from '../helpers/herald.ts';
 import { startSink } from '../helpers/http-sink.ts';
-import { PG_URL } from '../helpers/stores.ts';
+import { createDatabase } from '../helpers/pg-admin.ts';
 
 /**
  * The transactional outbox under SIGKILL: `herald worker` is killed while 2,000 messages change
@@ -39,15 +37,6 @@ function worker(databaseUrl: string): ChildProcess {
   });
 }
 
-async function freshPgDatabase(): Promise<string> {
-  const name = `herald_evcrash_${randomBytes(4).toString('hex')}`;
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  return PG_URL.replace(/\/[^/]*$/, `/${name}`);
-}
-
 async function withStore<T>(url: string, fn: (s: Store) => Promise<T>): Promise<T> {
   const s = await openStore({ url });
   try {
@@ -65,7 +54,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const url =
         backend === 'sqlite'
           ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'herald-evcrash-')), 'h.db')}`
-          : await freshPgDatabase();
+          : await createDatabase('herald_evcrash');
       const { endpointId, ids } = await withStore(url, async (s) => {
         await s.migrate();
         const ep = await s.endpoints.create(

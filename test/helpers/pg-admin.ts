@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { PG_URL } from './stores.ts';
 
@@ -48,4 +49,16 @@ export function adminQuery<R extends pg.QueryResultRow = Record<string, unknown>
   values: unknown[] = [],
 ): Promise<R[]> {
   return withAdmin(async (c) => (await c.query<R>(text, values)).rows);
+}
+
+/**
+ * A new, empty database `<prefix>_<random>` on the shared server, for a test whose processes need
+ * a database of their own (not a schema); returns its URL.
+ */
+export function createDatabase(prefix: string): Promise<string> {
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  return withAdmin(async (c) => {
+    await c.query(`CREATE DATABASE ${name}`);
+    return PG_URL.replace(/\/[^/]*$/, `/${name}`);
+  });
 }

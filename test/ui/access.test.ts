@@ -1,17 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { buildUi } from '../../scripts/build-ui.ts';
-import { eventually, startHerald, TEST_KEY, type TestHerald } from '../helpers/herald.ts';
-import { launch, watchErrors } from './browser.ts';
-
-const SHOTS = process.env.HERALD_SCREENSHOTS
-  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-  : `${mkdtempSync(join(tmpdir(), 'herald-shots-'))}/`;
+import { eventually, startHerald, type TestHerald } from '../helpers/herald.ts';
+import { launch, SHOTS, signIn, watchErrors } from './browser.ts';
+import { SCOPES } from '../../src/auth/scope-list.ts';
 
 /** The Keys and Audit pages in a real headless Chromium, against an in-process Herald. */
 void describe('admin UI: keys and audit', () => {
@@ -28,10 +21,7 @@ void describe('admin UI: keys and audit', () => {
     page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     errors = watchErrors(page);
     page.on('dialog', (d) => void d.accept());
-    await page.goto(`${h.url}/admin/`);
-    await page.getByLabel('API key').fill(TEST_KEY);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await signIn(page, h.url);
   });
   after(async () => {
     await browser?.close();
@@ -47,6 +37,11 @@ void describe('admin UI: keys and audit', () => {
     await table.waitFor();
     assert.match(await table.innerText(), /HERALD_API_KEY.*admin.*active/s, 'the environment key is marked');
     await page.getByRole('button', { name: 'New key' }).click();
+    assert.deepEqual(
+      await page.getByRole('group', { name: 'Scopes' }).locator('code').allInnerTexts(),
+      [...SCOPES],
+      'every scope the server knows can be chosen',
+    );
     // No scope chosen: the API's validation error shows beside the scopes.
     await page.getByLabel('Name').fill('shop backend');
     await page.getByRole('button', { name: 'Create key' }).click();

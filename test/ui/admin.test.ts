@@ -1,23 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { buildUi } from '../../scripts/build-ui.ts';
 import { eventually, startHerald, TEST_KEY, type TestHerald } from '../helpers/herald.ts';
 import { startSink } from '../helpers/http-sink.ts';
-import { launch, watchErrors } from './browser.ts';
+import { launch, SHOTS, watchErrors } from './browser.ts';
 import { seedHistory } from './seed-history.ts';
 import { startSmsBatchFake, type SmsBatchFake } from '../fakes/sms-batch.fake.ts';
 import { closedPort, writeHeraldConfig } from '../providers/config-file.ts';
 
 // Screenshots go to docs/screenshots only when asked (HERALD_SCREENSHOTS=1), so a test run leaves the tree clean.
-const SHOTS = process.env.HERALD_SCREENSHOTS
-  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-  : `${mkdtempSync(join(tmpdir(), 'herald-shots-'))}/`;
-
 /**
  * The admin UI in a real headless Chromium against an in-process Herald on 127.0.0.1: every
  * call goes through the public API with the signed-in key.

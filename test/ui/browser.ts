@@ -1,5 +1,17 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { TEST_KEY } from '../helpers/herald.ts';
+
+/**
+ * Where the UI tests' screenshots go: docs/screenshots only when asked (HERALD_SCREENSHOTS=1),
+ * else a fresh temporary folder, so a test run leaves the tree clean.
+ */
+export const SHOTS = process.env.HERALD_SCREENSHOTS
+  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+  : `${mkdtempSync(join(tmpdir(), 'herald-shots-'))}/`;
 
 /** Debian's Chromium, driven headless by playwright-core (no downloaded browsers). */
 export const CHROMIUM = process.env.HERALD_CHROMIUM ?? '/usr/bin/chromium';
@@ -33,4 +45,12 @@ export function watchErrors(page: Page): string[] {
       errors.push(m.text());
   });
   return errors;
+}
+
+/** Opens the admin UI of the Herald at `url` and signs in with `key`, up to the Dashboard. */
+export async function signIn(page: Page, url: string, key = TEST_KEY): Promise<void> {
+  await page.goto(`${url}/admin/`);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
 }

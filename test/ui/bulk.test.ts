@@ -1,19 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { buildUi } from '../../scripts/build-ui.ts';
-import { startHerald, TEST_KEY, type TestHerald } from '../helpers/herald.ts';
+import { startHerald, type TestHerald } from '../helpers/herald.ts';
 import { writeHeraldConfig } from '../providers/config-file.ts';
 import type { NewMessage } from '../../src/domain/message.ts';
-import { launch, watchErrors } from './browser.ts';
-
-const SHOTS = process.env.HERALD_SCREENSHOTS
-  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-  : `${mkdtempSync(join(tmpdir(), 'herald-shots-'))}/`;
+import { launch, SHOTS, signIn, watchErrors } from './browser.ts';
 
 function webhook(over: Partial<NewMessage>): NewMessage {
   return {
@@ -61,10 +53,7 @@ void describe('admin UI: act on all matching messages, retention policy', () => 
     browser = await launch();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     errors = watchErrors(page);
-    await page.goto(`${h.url}/admin/`);
-    await page.getByLabel('API key').fill(TEST_KEY);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await signIn(page, h.url);
   });
   after(async () => {
     await browser?.close();

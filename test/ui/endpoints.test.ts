@@ -1,20 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { buildUi } from '../../scripts/build-ui.ts';
-import { eventually, startHerald, TEST_KEY, type TestHerald } from '../helpers/herald.ts';
+import { eventually, startHerald, type TestHerald } from '../helpers/herald.ts';
 import { startSink } from '../helpers/http-sink.ts';
-import { launch, watchErrors } from './browser.ts';
+import { launch, SHOTS, signIn, watchErrors } from './browser.ts';
 
 // Screenshots go to docs/screenshots only when asked (HERALD_SCREENSHOTS=1), so a test run leaves the tree clean.
-const SHOTS = process.env.HERALD_SCREENSHOTS
-  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-  : `${mkdtempSync(join(tmpdir(), 'herald-shots-'))}/`;
-
 /** The Endpoints page in headless Chromium at 1440 and 390 px, against an in-process Herald. */
 void describe('admin UI: endpoints', () => {
   let h: TestHerald;
@@ -46,10 +38,7 @@ void describe('admin UI: endpoints', () => {
   });
 
   void test('create an endpoint, see its secret once, its deliveries, test, rotate, disable, replay', async () => {
-    await page.goto(`${h.url}/admin/`);
-    await page.getByLabel('API key').fill(TEST_KEY);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await signIn(page, h.url);
     await page.getByRole('link', { name: 'Endpoints', exact: true }).click();
     await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
     await page.getByRole('button', { name: 'New endpoint' }).click();
@@ -112,6 +101,14 @@ void describe('admin UI: endpoints', () => {
       'the replayed ping delivered',
     );
     assert.match(await rows.first().innerText(), /replay/);
+
+    // Replay every failed event since a time: the notice says how many went again.
+    await page.getByLabel('Replay failed since').fill('2020-01-01T00:00');
+    await page.getByRole('button', { name: 'Replay failed', exact: true }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /failed events? queued again/ })
+      .waitFor({ timeout: 5000 });
 
     await page.getByRole('button', { name: 'Disable' }).click();
     await page.getByTestId('endpoint-disabled').waitFor();

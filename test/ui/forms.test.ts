@@ -1,17 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { buildUi } from '../../scripts/build-ui.ts';
-import { eventually, startHerald, TEST_KEY, type TestHerald } from '../helpers/herald.ts';
-import { launch, watchErrors } from './browser.ts';
-
-const SHOTS = process.env.HERALD_SCREENSHOTS
-  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-  : `${mkdtempSync(join(tmpdir(), 'herald-shots-'))}/`;
+import { eventually, startHerald, type TestHerald } from '../helpers/herald.ts';
+import { launch, SHOTS, signIn, watchErrors } from './browser.ts';
 
 /** Raw validator text that must never reach a person. */
 const RAW = /must NOT|must match pattern|must be equal to constant|\^\(|\[0-9\]|Something went wrong/;
@@ -43,10 +35,7 @@ for (const width of [1440, 390]) {
       browser = await launch();
       page = await browser.newPage({ viewport: { width, height: 900 }, colorScheme: 'light' });
       errors = watchErrors(page);
-      await page.goto(`${h.url}/admin/`);
-      await page.getByLabel('API key').fill(TEST_KEY);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+      await signIn(page, h.url);
     });
     after(async () => {
       await browser?.close();

@@ -1,19 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { buildUi } from '../../scripts/build-ui.ts';
 import { eventually, startHerald, TEST_KEY, type TestHerald } from '../helpers/herald.ts';
 import { startSmtpFake, type SmtpFake } from '../fakes/smtp.fake.ts';
 import { closedPort, writeHeraldConfig } from '../providers/config-file.ts';
-import { launch, watchErrors } from './browser.ts';
-
-const SHOTS = process.env.HERALD_SCREENSHOTS
-  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-  : `${mkdtempSync(join(tmpdir(), 'herald-shots-'))}/`;
+import { launch, SHOTS, signIn, watchErrors } from './browser.ts';
 
 interface Detail {
   id: string;
@@ -44,13 +36,10 @@ void describe('admin UI: search, contact page, providers, phone width', () => {
   const email = (to: string, subject: string) =>
     call('POST', '/v1/messages', { channel: 'email', to, from: 'shop@example.com', subject, text: 'Hello' });
 
-  async function signIn(width: number, height: number): Promise<Page> {
+  async function openSignedIn(width: number, height: number): Promise<Page> {
     const p = await browser.newPage({ viewport: { width, height } });
     errors = [...(errors ?? []), ...watchErrors(p)];
-    await p.goto(`${h.url}/admin/`);
-    await p.getByLabel('API key').fill(TEST_KEY);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await signIn(p, h.url);
     return p;
   }
 
@@ -97,7 +86,7 @@ void describe('admin UI: search, contact page, providers, phone width', () => {
     await call('POST', '/v1/suppressions', { recipient: 'ada@example.com', reason: 'hard bounce' });
     await call('PUT', '/v1/preferences/79001112233', { optOut: 4 });
     browser = await launch();
-    page = await signIn(1440, 900);
+    page = await openSignedIn(1440, 900);
   });
 
   after(async () => {
@@ -222,7 +211,7 @@ void describe('admin UI: search, contact page, providers, phone width', () => {
   });
 
   void test('390 px: contacts do not scroll sideways, filters fold, cells stay short', async () => {
-    const phone = await signIn(390, 844);
+    const phone = await openSignedIn(390, 844);
     await phone.goto(`${h.url}/admin/contacts`);
     await phone.getByTestId('contacts').locator('tbody tr').nth(9).waitFor();
     const width = await phone.evaluate<number>('document.documentElement.scrollWidth');

@@ -1,17 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { buildUi } from '../../scripts/build-ui.ts';
-import { eventually, startHerald, TEST_KEY, type TestHerald } from '../helpers/herald.ts';
-import { launch, watchErrors } from './browser.ts';
-
-const SHOTS = process.env.HERALD_SCREENSHOTS
-  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-  : `${mkdtempSync(join(tmpdir(), 'herald-shots-'))}/`;
+import { eventually, startHerald, type TestHerald } from '../helpers/herald.ts';
+import { launch, SHOTS, signIn, watchErrors } from './browser.ts';
 
 /** The Templates page, the e-mail campaign form and SMS segments in a real headless Chromium. */
 void describe('admin UI: templates, e-mail campaigns, segments', () => {
@@ -34,10 +26,7 @@ void describe('admin UI: templates, e-mail campaigns, segments', () => {
     browser = await launch();
     page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     errors = watchErrors(page);
-    await page.goto(`${h.url}/admin/`);
-    await page.getByLabel('API key').fill(TEST_KEY);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await signIn(page, h.url);
   });
   after(async () => {
     await browser?.close();

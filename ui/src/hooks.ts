@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from './api.ts';
 
 export interface Loaded<T> {
@@ -65,4 +65,66 @@ export function useDebounced<T>(value: T, ms = 300): T {
     return () => clearTimeout(t);
   }, [value, ms]);
   return v;
+}
+
+export interface Actions {
+  /** The last action's success line (render with <Notice>). */
+  notice: string | undefined;
+  /** The last action's failure (render with <ErrorBox>), else undefined. */
+  error: unknown;
+  busy: boolean;
+  setNotice(text: string | undefined): void;
+  setError(e: unknown): void;
+  /**
+   * Asks `confirm` first when given (window.confirm; no means nothing happens), then runs `fn`:
+   * on success shows `done` (or what it makes of fn's result) and calls `reload`; on failure keeps the error.
+   */
+  run<T>(fn: () => Promise<T>, done: string | ((result: T) => string), confirm?: string): Promise<void>;
+}
+
+/** The buttons of a page that change something on the server: confirm, run, then a notice or the error. */
+export function useActions(reload: () => void): Actions {
+  const [notice, setNotice] = useState<string>();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const run = async <T>(fn: () => Promise<T>, done: string | ((result: T) => string), confirm?: string) => {
+    if (confirm !== undefined && !window.confirm(confirm)) return;
+    setBusy(true);
+    setError(undefined);
+    setNotice(undefined);
+    try {
+      const r = await fn();
+      setNotice(typeof done === 'string' ? done : done(r));
+      reload();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { notice, error, busy, setNotice, setError, run };
+}
+
+/** A form's submit: no page reload, busy while `save` runs, its failure kept for the form to show. */
+export function useSubmit(save: () => Promise<void>): {
+  submit(e: FormEvent): Promise<void>;
+  busy: boolean;
+  error: unknown;
+  setError(e: unknown): void;
+} {
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await save();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { submit, busy, error, setError };
 }

@@ -1,3 +1,8 @@
+import {
+  FINAL_STATES as SERVER_FINAL_STATES,
+  RETRYABLE_STATES as SERVER_RETRYABLE_STATES,
+} from '../../src/domain/states.ts';
+
 /** Shapes of the API answers the UI reads (see /docs for the full OpenAPI document). */
 
 export interface Message {
@@ -117,17 +122,9 @@ export interface Overview {
   byProvider: (Totals & { provider: string; channel: string })[];
 }
 
-export const MESSAGE_STATES = [
-  'queued',
-  'sending',
-  'sent',
-  'delivered',
-  'failed',
-  'bounced',
-  'suppressed',
-  'expired',
-  'cancelled',
-] as const;
-export const CHANNELS = ['email', 'sms', 'webhook'] as const;
-export const FINAL_STATES = new Set(['delivered', 'failed', 'bounced', 'suppressed', 'expired', 'cancelled']);
-export const RETRYABLE_STATES = new Set(['failed', 'expired', 'bounced']);
+// The state machine and channels come from the server's own modules (no copies to drift apart);
+// as sets of plain strings here, because the UI reads states from the API as strings.
+export { MESSAGE_STATES } from '../../src/domain/states.ts';
+export { CHANNELS } from '../../src/domain/message.ts';
+export const FINAL_STATES: ReadonlySet<string> = SERVER_FINAL_STATES;
+export const RETRYABLE_STATES: ReadonlySet<string> = new Set(SERVER_RETRYABLE_STATES);

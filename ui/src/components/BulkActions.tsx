@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useApi } from '../session.tsx';
 import { fmtNum } from '../format.ts';
 import { ErrorBox } from './ui.tsx';
+import { Notice } from './forms.tsx';
 
 /** The list filters that POST /v1/messages/retry|cancel take (the others narrow only the list). */
 const BULK_FILTERS = ['state', 'channel', 'provider', 'recipient', 'campaignId', 'since', 'until'] as const;
@@ -124,11 +125,7 @@ export function BulkActions(props: { filters: Record<string, string | undefined>
           </span>
         </div>
       )}
-      {result && (
-        <div className="alert alert-ok" role="status">
-          {result}
-        </div>
-      )}
+      <Notice text={result} />
       {error !== undefined && <ErrorBox error={error} />}
     </section>
   );

@@ -1,6 +1,5 @@
-import { useState } from 'react';
 import { useApi } from '../session.tsx';
-import { useLoad } from '../hooks.ts';
+import { useActions, useLoad } from '../hooks.ts';
 import { CAMPAIGN_ACTIONS, progressOf, type Campaign, type Counts } from '../campaigns.ts';
 import { Badge, ErrorBox, LoadProblem, Loading, PageHeader, Stat, Updated } from '../components/ui.tsx';
 import { COLORS, Donut, TimeBars } from '../components/charts.tsx';
@@ -43,23 +42,17 @@ export function CampaignPage(props: { id: string }) {
     [props.id],
     3000,
   );
-  const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<unknown>();
+  const actions = useActions(stats.reload);
+  const busy = actions.busy;
   const s = stats.data;
   const c = s?.campaign;
-  const act = async (what: 'pause' | 'resume' | 'cancel') => {
-    if (what === 'cancel' && !window.confirm('Cancel this campaign? Messages not yet sent will not be sent.')) return;
-    setBusy(true);
-    setActionError(undefined);
-    try {
-      await api.post(`/v1/campaigns/${props.id}/${what}`);
-      stats.reload();
-    } catch (e) {
-      setActionError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  // The page shows no notice: the new state and counts are the answer.
+  const act = (what: 'pause' | 'resume' | 'cancel') =>
+    actions.run(
+      () => api.post(`/v1/campaigns/${props.id}/${what}`),
+      '',
+      what === 'cancel' ? 'Cancel this campaign? Messages not yet sent will not be sent.' : undefined,
+    );
   const p = progressOf(s?.counts ?? {});
   const states = Object.entries(s?.counts ?? {}).filter(([, n]) => n > 0);
 
@@ -102,7 +95,7 @@ export function CampaignPage(props: { id: string }) {
         route={`GET /v1/campaigns/${props.id}/stats`}
         onRetry={stats.reload}
       />
-      {actionError !== undefined && <ErrorBox error={actionError} />}
+      {actions.error !== undefined && <ErrorBox error={actions.error} />}
       {!s && stats.loading && <Loading />}
       {s && c && (
         <>

@@ -1,9 +1,9 @@
-import { useState, type FormEvent } from 'react';
-import { ApiError } from '../api.ts';
+import { useState } from 'react';
 import { useApi } from '../session.tsx';
-import { useLoad } from '../hooks.ts';
+import { useActions, useLoad, useSubmit } from '../hooks.ts';
 import type { Contact } from '../campaigns.ts';
 import { Empty, ErrorBox, Field, FormProblems, LoadProblem, Loading, PageHeader } from '../components/ui.tsx';
+import { FormButtons, Notice } from '../components/forms.tsx';
 import { contactProblems, fieldErrors } from './form-errors.ts';
 import { fmtAgo, fmtDateTime, fmtNum } from '../format.ts';
 import { Link } from '../router.tsx';
@@ -61,26 +61,22 @@ export function Contacts(props: { query: URLSearchParams }) {
   const search = f.draft;
   const [editing, setEditing] = useState<Contact | 'new' | null>(null);
   const [importing, setImporting] = useState(false);
-  const [notice, setNotice] = useState<string>();
-  const [actionError, setActionError] = useState<unknown>();
-
-  const remove = async (c: Contact) => {
-    if (!window.confirm(`Delete the contact ${c.phone ?? c.email}? This cannot be undone.`)) return;
-    setActionError(undefined);
-    try {
-      await api.del(`/v1/contacts/${c.id}`);
-      setNotice(`Deleted ${c.phone ?? c.email}.`);
-      page.reload();
-      count.reload();
-    } catch (e) {
-      setActionError(e);
-    }
-  };
-  const saved = (what: string) => {
-    setEditing(null);
-    setNotice(what);
+  const reload = () => {
     page.reload();
     count.reload();
+  };
+  const actions = useActions(reload);
+
+  const remove = (c: Contact) =>
+    actions.run(
+      () => api.del(`/v1/contacts/${c.id}`),
+      `Deleted ${c.phone ?? c.email}.`,
+      `Delete the contact ${c.phone ?? c.email}? This cannot be undone.`,
+    );
+  const saved = (what: string) => {
+    setEditing(null);
+    actions.setNotice(what);
+    reload();
   };
 
   return (
@@ -99,18 +95,13 @@ export function Contacts(props: { query: URLSearchParams }) {
           </>
         }
       />
-      {notice && (
-        <div className="alert alert-ok" role="status">
-          {notice}
-        </div>
-      )}
-      {actionError !== undefined && <ErrorBox error={actionError} />}
+      <Notice text={actions.notice} />
+      {actions.error !== undefined && <ErrorBox error={actions.error} />}
       {importing && (
         <ImportPanel
           onDone={(n) => {
-            setNotice(`${fmtNum(n)} contacts imported.`);
-            page.reload();
-            count.reload();
+            actions.setNotice(`${fmtNum(n)} contacts imported.`);
+            reload();
           }}
         />
       )}
@@ -232,18 +223,10 @@ export function Contacts(props: { query: URLSearchParams }) {
 function ContactForm(props: { contact?: Contact; onCancel(): void; onSaved(c: Contact, created: boolean): void }) {
   const api = useApi();
   const [d, setD] = useState<Draft>(props.contact ? draftOf(props.contact) : EMPTY);
-  const [error, setError] = useState<unknown>();
   const [checked, setChecked] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  // Every problem at once: the form's own checks first (the API checks the JSON shape before the
-  // rest), then whatever the API still finds, each beside its field.
-  const errs = Object.keys(checked).length > 0 ? checked : fieldErrors(error);
-  const set = (k: keyof Draft, v: string) => setD((x) => ({ ...x, [k]: v }));
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const { submit, busy, error } = useSubmit(async () => {
     const problems = contactProblems(d);
     setChecked(problems);
-    setError(undefined);
     if (Object.keys(problems).length > 0) return;
     const attributes = JSON.parse(d.attributes || '{}') as Record<string, unknown>;
     const body = {
@@ -254,19 +237,15 @@ function ContactForm(props: { contact?: Contact; onCancel(): void; onSaved(c: Co
       ...(d.operatorCode.trim() ? { operatorCode: d.operatorCode.trim() } : {}),
       attributes,
     };
-    setBusy(true);
-    setError(undefined);
-    try {
-      const c = props.contact
-        ? await api.patch<Contact>(`/v1/contacts/${props.contact.id}`, body)
-        : await api.post<Contact>('/v1/contacts', body);
-      props.onSaved(c, !props.contact);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    const c = props.contact
+      ? await api.patch<Contact>(`/v1/contacts/${props.contact.id}`, body)
+      : await api.post<Contact>('/v1/contacts', body);
+    props.onSaved(c, !props.contact);
+  });
+  // Every problem at once: the form's own checks first (the API checks the JSON shape before the
+  // rest), then whatever the API still finds, each beside its field.
+  const errs = Object.keys(checked).length > 0 ? checked : fieldErrors(error);
+  const set = (k: keyof Draft, v: string) => setD((x) => ({ ...x, [k]: v }));
   return (
     <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="contact-form-title" noValidate>
       <h2 id="contact-form-title">{props.contact ? 'Edit contact' : 'New contact'}</h2>
@@ -336,14 +315,12 @@ function ContactForm(props: { contact?: Contact; onCancel(): void; onSaved(c: Co
           <option key={z} value={z} />
         ))}
       </datalist>
-      <div className="toolbar">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Saving…' : props.contact ? 'Save contact' : 'Create contact'}
-        </button>
-        <button type="button" className="btn btn-ghost" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormButtons
+        busy={busy}
+        label={props.contact ? 'Save contact' : 'Create contact'}
+        busyLabel="Saving…"
+        onCancel={props.onCancel}
+      />
     </form>
   );
 }

@@ -1,10 +1,13 @@
-import { useState, type FormEvent } from 'react';
-import { ApiError } from '../api.ts';
+import { useState } from 'react';
 import { useApi } from '../session.tsx';
-import { useLoad } from '../hooks.ts';
+import { useActions, useLoad, useSubmit } from '../hooks.ts';
 import { Link, navigate } from '../router.tsx';
 import { Badge, Empty, ErrorBox, Field, LoadProblem, Loading, PageHeader } from '../components/ui.tsx';
+import { CheckList, FormButtons, Notice, SecretOnce } from '../components/forms.tsx';
+import { detailErrors } from './form-errors.ts';
 import { fmtAgo, fmtDateTime, fromLocalInput } from '../format.ts';
+import { EVENT_TYPES } from '../../../src/events/event-types.ts';
+import { CHANNELS } from '../types.ts';
 
 /** Status events to subscribed endpoints (docs/events.md): list, create, rotate, test, deliveries, replay. */
 
@@ -50,31 +53,18 @@ interface DeliveryView {
 /** Positioned, so the visually hidden header text (position: absolute) scrolls with the table at 390 px. */
 const WRAP = { position: 'relative' } as const;
 
-const EVENT_TYPES = [
-  'message.accepted',
-  'message.sent',
-  'message.delivered',
-  'message.failed',
-  'message.bounced',
-  'message.opened',
-  'message.suppressed',
-  'message.cancelled',
-  'message.expired',
-  'campaign.started',
-  'campaign.finished',
-];
+/** Every subscribable type, from the server's own list (src/events/event-types.ts). */
+const EVENT_OPTIONS = EVENT_TYPES.map((value) => ({ value }));
 
-function SecretOnce(props: { title: string; secret: string; onDone(): void }) {
+function EndpointSecret(props: { title: string; secret: string; onDone(): void }) {
   return (
-    <div className="alert alert-ok" role="status" data-testid="endpoint-secret">
-      <div>
-        <strong>{props.title}</strong> Copy the signing secret now: it is not shown again.
-        <pre className="mono secret">{props.secret}</pre>
-      </div>
-      <button type="button" className="btn btn-small" onClick={props.onDone}>
-        I have copied it
-      </button>
-    </div>
+    <SecretOnce
+      testId="endpoint-secret"
+      title={props.title}
+      note="Copy the signing secret now: it is not shown again."
+      secret={props.secret}
+      onDone={props.onDone}
+    />
   );
 }
 
@@ -95,18 +85,7 @@ export function Endpoints() {
   const list = useLoad(() => api.get<{ items: EndpointView[] }>('/v1/endpoints'), []);
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<{ title: string; value: string }>();
-  const [actionError, setActionError] = useState<unknown>();
-  const [notice, setNotice] = useState<string>();
-  const act = async (fn: () => Promise<unknown>, done: string) => {
-    setActionError(undefined);
-    try {
-      await fn();
-      setNotice(done);
-      list.reload();
-    } catch (e) {
-      setActionError(e);
-    }
-  };
+  const actions = useActions(list.reload);
   return (
     <>
       <PageHeader
@@ -123,13 +102,9 @@ export function Endpoints() {
           </button>
         }
       />
-      {secret && <SecretOnce title={secret.title} secret={secret.value} onDone={() => setSecret(undefined)} />}
-      {notice && (
-        <div className="alert alert-ok" role="status">
-          {notice}
-        </div>
-      )}
-      {actionError !== undefined && <ErrorBox error={actionError} />}
+      {secret && <EndpointSecret title={secret.title} secret={secret.value} onDone={() => setSecret(undefined)} />}
+      <Notice text={actions.notice} />
+      {actions.error !== undefined && <ErrorBox error={actions.error} />}
       {list.data?.items
         .filter((e) => !e.enabled)
         .map((e) => (
@@ -140,7 +115,7 @@ export function Endpoints() {
           onCancel={() => setCreating(false)}
           onCreated={(e, s) => {
             setCreating(false);
-            setNotice(undefined);
+            actions.setNotice(undefined);
             setSecret({ title: `Endpoint ${e.url} created.`, value: s });
             list.reload();
           }}
@@ -188,7 +163,10 @@ export function Endpoints() {
                         className="btn btn-small"
                         aria-label={`Send a test event to ${e.url}`}
                         onClick={() =>
-                          void act(() => api.post(`/v1/endpoints/${e.id}/test`), `Test event queued for ${e.url}.`)
+                          void actions.run(
+                            () => api.post(`/v1/endpoints/${e.id}/test`),
+                            `Test event queued for ${e.url}.`,
+                          )
                         }
                       >
                         Test
@@ -198,7 +176,7 @@ export function Endpoints() {
                         className="btn btn-small"
                         aria-label={`${e.enabled ? 'Disable' : 'Enable'} ${e.url}`}
                         onClick={() =>
-                          void act(
+                          void actions.run(
                             () => api.patch(`/v1/endpoints/${e.id}`, { enabled: !e.enabled }),
                             `${e.url} ${e.enabled ? 'disabled' : 'enabled'}.`,
                           )
@@ -224,32 +202,17 @@ function EndpointForm(props: { onCancel(): void; onCreated(e: EndpointView, secr
   const [description, setDescription] = useState('');
   const [events, setEvents] = useState<string[]>(['message.delivered', 'message.failed', 'message.bounced']);
   const [channel, setChannel] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const errs: Record<string, string> = {};
-  if (error instanceof ApiError && Array.isArray(error.details))
-    for (const x of error.details as { path?: string; message?: string }[])
-      errs[(x.path ?? '').replace(/^\//, '').split('/')[0] ?? ''] = x.message ?? 'is invalid';
-  const toggle = (t: string) => setEvents((xs) => (xs.includes(t) ? xs.filter((x) => x !== t) : [...xs, t]));
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const body = {
-        url,
-        events,
-        ...(description ? { description } : {}),
-        ...(channel ? { filter: { channel } } : {}),
-      };
-      const r = await api.post<{ endpoint: EndpointView; secret: string }>('/v1/endpoints', body);
-      props.onCreated(r.endpoint, r.secret);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(async () => {
+    const body = {
+      url,
+      events,
+      ...(description ? { description } : {}),
+      ...(channel ? { filter: { channel } } : {}),
+    };
+    const r = await api.post<{ endpoint: EndpointView; secret: string }>('/v1/endpoints', body);
+    props.onCreated(r.endpoint, r.secret);
+  });
+  const errs = detailErrors(error);
   return (
     <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="endpoint-form-title" noValidate>
       <h2 id="endpoint-form-title">New endpoint</h2>
@@ -264,33 +227,22 @@ function EndpointForm(props: { onCancel(): void; onCreated(e: EndpointView, secr
         <Field label="Only channel" id="endpoint-channel" hint="Empty: every channel">
           <select id="endpoint-channel" value={channel} onChange={(e) => setChannel(e.target.value)}>
             <option value="">every channel</option>
-            <option value="email">email</option>
-            <option value="sms">sms</option>
-            <option value="webhook">webhook</option>
+            {CHANNELS.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
           </select>
         </Field>
       </div>
-      <fieldset className={`field${errs.events ? ' has-error' : ''}`}>
-        <legend>Events</legend>
-        {EVENT_TYPES.map((t) => (
-          <label key={t} className="inline check">
-            <input type="checkbox" checked={events.includes(t)} onChange={() => toggle(t)} /> <code>{t}</code>
-          </label>
-        ))}
-        {errs.events && (
-          <div className="field-error" role="alert">
-            Choose at least one event type.
-          </div>
-        )}
-      </fieldset>
-      <div className="toolbar">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Creating…' : 'Create endpoint'}
-        </button>
-        <button type="button" className="btn btn-ghost" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
+      <CheckList
+        legend="Events"
+        options={EVENT_OPTIONS}
+        chosen={events}
+        onChange={setEvents}
+        error={errs.events && 'Choose at least one event type.'}
+      />
+      <FormButtons busy={busy} label="Create endpoint" busyLabel="Creating…" onCancel={props.onCancel} />
     </form>
   );
 }
@@ -309,21 +261,11 @@ export function EndpointPage(props: { id: string }) {
     3000,
   );
   const [secret, setSecret] = useState<string>();
-  const [notice, setNotice] = useState<string>();
-  const [actionError, setActionError] = useState<unknown>();
   const [since, setSince] = useState('');
-  const act = async (fn: () => Promise<unknown>, done: string) => {
-    setActionError(undefined);
-    setNotice(undefined);
-    try {
-      await fn();
-      setNotice(done);
-      ep.reload();
-      deliveries.reload();
-    } catch (e) {
-      setActionError(e);
-    }
-  };
+  const actions = useActions(() => {
+    ep.reload();
+    deliveries.reload();
+  });
   const e = ep.data;
   return (
     <>
@@ -336,25 +278,23 @@ export function EndpointPage(props: { id: string }) {
               <button
                 type="button"
                 className="btn"
-                onClick={() => void act(() => api.post(`/v1/endpoints/${e.id}/test`), 'Test event queued.')}
+                onClick={() => void actions.run(() => api.post(`/v1/endpoints/${e.id}/test`), 'Test event queued.')}
               >
                 Send test
               </button>
               <button
                 type="button"
                 className="btn"
-                onClick={() => {
-                  if (
-                    !window.confirm(
-                      'Rotate the signing secret? The old one keeps signing beside the new one for 24 hours.',
-                    )
+                onClick={() =>
+                  void actions.run(
+                    async () => {
+                      const r = await api.post<{ secret: string }>(`/v1/endpoints/${e.id}/rotate-secret`);
+                      setSecret(r.secret);
+                    },
+                    'Secret rotated: the old one signs too until tomorrow.',
+                    'Rotate the signing secret? The old one keeps signing beside the new one for 24 hours.',
                   )
-                    return;
-                  void act(async () => {
-                    const r = await api.post<{ secret: string }>(`/v1/endpoints/${e.id}/rotate-secret`);
-                    setSecret(r.secret);
-                  }, 'Secret rotated: the old one signs too until tomorrow.');
-                }}
+                }
               >
                 Rotate secret
               </button>
@@ -362,7 +302,7 @@ export function EndpointPage(props: { id: string }) {
                 type="button"
                 className="btn"
                 onClick={() =>
-                  void act(
+                  void actions.run(
                     () => api.patch(`/v1/endpoints/${e.id}`, { enabled: !e.enabled }),
                     e.enabled ? 'Disabled.' : 'Enabled.',
                   )
@@ -375,7 +315,7 @@ export function EndpointPage(props: { id: string }) {
                 className="btn btn-danger"
                 onClick={() => {
                   if (!window.confirm(`Delete ${e.url} and its deliveries?`)) return;
-                  void api.del(`/v1/endpoints/${e.id}`).then(() => navigate('/endpoints'), setActionError);
+                  void api.del(`/v1/endpoints/${e.id}`).then(() => navigate('/endpoints'), actions.setError);
                 }}
               >
                 Delete
@@ -384,13 +324,9 @@ export function EndpointPage(props: { id: string }) {
           )
         }
       />
-      {secret && <SecretOnce title="New secret." secret={secret} onDone={() => setSecret(undefined)} />}
-      {notice && (
-        <div className="alert alert-ok" role="status">
-          {notice}
-        </div>
-      )}
-      {actionError !== undefined && <ErrorBox error={actionError} />}
+      {secret && <EndpointSecret title="New secret." secret={secret} onDone={() => setSecret(undefined)} />}
+      <Notice text={actions.notice} />
+      {actions.error !== undefined && <ErrorBox error={actions.error} />}
       <LoadProblem error={ep.error} what="The endpoint" route={`GET /v1/endpoints/${props.id}`} onRetry={ep.reload} />
       {e && <DisabledBanner e={e} />}
       {e && (
@@ -433,12 +369,13 @@ export function EndpointPage(props: { id: string }) {
           className="btn"
           disabled={!since}
           onClick={() =>
-            void act(async () => {
-              const r = await api.post<{ count: number }>(`/v1/endpoints/${props.id}/replay`, {
-                since: fromLocalInput(since),
-              });
-              setNotice(`${r.count} failed event${r.count === 1 ? '' : 's'} queued again.`);
-            }, '')
+            void actions.run(
+              () =>
+                api.post<{ count: number }>(`/v1/endpoints/${props.id}/replay`, {
+                  since: fromLocalInput(since),
+                }),
+              (r) => `${r.count} failed event${r.count === 1 ? '' : 's'} queued again.`,
+            )
           }
         >
           Replay failed
@@ -515,7 +452,7 @@ export function EndpointPage(props: { id: string }) {
                         className="btn btn-small"
                         aria-label={`Replay ${d.type} ${d.eventId}`}
                         onClick={() =>
-                          void act(
+                          void actions.run(
                             () => api.post(`/v1/endpoints/${props.id}/replay`, { eventId: d.eventId }),
                             `Event ${d.eventId} queued again.`,
                           )

@@ -1,9 +1,11 @@
-import { useState, type FormEvent } from 'react';
-import { ApiError } from '../api.ts';
+import { useState } from 'react';
 import { useApi } from '../session.tsx';
-import { useLoad } from '../hooks.ts';
+import { useActions, useLoad, useSubmit } from '../hooks.ts';
 import { Badge, Empty, ErrorBox, Field, LoadProblem, Loading, PageHeader } from '../components/ui.tsx';
+import { CheckList, FormButtons, Notice, SecretOnce } from '../components/forms.tsx';
+import { detailErrors } from './form-errors.ts';
 import { fmtAgo, fmtDateTime } from '../format.ts';
+import { SCOPES, type Scope } from '../../../src/auth/scope-list.ts';
 
 export interface ApiKeyView {
   id: string;
@@ -18,17 +20,19 @@ export interface ApiKeyView {
   revokedAt: string | null;
 }
 
-/** The scopes a key can have (src/auth/scopes.ts), with what each opens. */
-const SCOPES: [string, string][] = [
-  ['messages:write', 'send messages and postbacks, cancel, retry'],
-  ['messages:read', 'read messages, statistics, outbox'],
-  ['campaigns', 'campaigns'],
-  ['contacts', 'contacts, preferences, suppressions'],
-  ['providers', 'provider health; generic receipts'],
-  ['metrics', 'GET /metrics (Prometheus)'],
-  ['compat', 'the replaced systems’ APIs'],
-  ['admin', 'everything, including keys and the audit log'],
-];
+/** What each scope opens (docs/api.md); the scopes themselves are the server's list, so none is missing. */
+const OPENS: Record<Scope, string> = {
+  'messages:write': 'send messages and postbacks, cancel, retry',
+  'messages:read': 'read messages, statistics, outbox',
+  campaigns: 'campaigns',
+  contacts: 'contacts, preferences, suppressions',
+  endpoints: 'event endpoints, their deliveries and replay',
+  providers: 'provider health; generic receipts',
+  metrics: 'GET /metrics (Prometheus)',
+  compat: 'the replaced systems’ APIs',
+  admin: 'everything, including keys and the audit log',
+};
+const SCOPE_OPTIONS = SCOPES.map((value) => ({ value, note: OPENS[value] }));
 
 const TONE = { active: 'ok', expired: 'warn', revoked: 'muted' } as const;
 
@@ -41,23 +45,17 @@ export function Keys() {
   );
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<{ name: string; value: string }>();
-  const [notice, setNotice] = useState<string>();
-  const [actionError, setActionError] = useState<unknown>();
+  const actions = useActions(keys.reload);
 
-  const revoke = async (k: ApiKeyView) => {
+  const revoke = (k: ApiKeyView) => {
     const warn = k.environment
       ? ' It is the HERALD_API_KEY key: it stays revoked until that variable holds another key.'
       : '';
-    if (!window.confirm(`Revoke the key "${k.name}" (${k.prefix}…)? Clients using it are refused from now on.${warn}`))
-      return;
-    setActionError(undefined);
-    try {
-      await api.del(`/v1/keys/${k.id}`);
-      setNotice(`Revoked "${k.name}".`);
-      keys.reload();
-    } catch (e) {
-      setActionError(e);
-    }
+    return actions.run(
+      () => api.del(`/v1/keys/${k.id}`),
+      `Revoked "${k.name}".`,
+      `Revoke the key "${k.name}" (${k.prefix}…)? Clients using it are refused from now on.${warn}`,
+    );
   };
 
   return (
@@ -77,29 +75,22 @@ export function Keys() {
         }
       />
       {secret && (
-        <div className="alert alert-ok" role="status" data-testid="new-secret">
-          <div>
-            <strong>Key “{secret.name}” created.</strong> Copy its secret now: Herald keeps only a hash and cannot show
-            it again.
-            <pre className="mono secret">{secret.value}</pre>
-          </div>
-          <button type="button" className="btn btn-small" onClick={() => setSecret(undefined)}>
-            I have copied it
-          </button>
-        </div>
+        <SecretOnce
+          testId="new-secret"
+          title={`Key “${secret.name}” created.`}
+          note="Copy its secret now: Herald keeps only a hash and cannot show it again."
+          secret={secret.value}
+          onDone={() => setSecret(undefined)}
+        />
       )}
-      {notice && (
-        <div className="alert alert-ok" role="status">
-          {notice}
-        </div>
-      )}
-      {actionError !== undefined && <ErrorBox error={actionError} />}
+      <Notice text={actions.notice} />
+      {actions.error !== undefined && <ErrorBox error={actions.error} />}
       {creating && (
         <KeyForm
           onCancel={() => setCreating(false)}
           onCreated={(name, value) => {
             setCreating(false);
-            setNotice(undefined);
+            actions.setNotice(undefined);
             setSecret({ name, value });
             keys.reload();
           }}
@@ -186,27 +177,12 @@ function KeyForm(props: { onCancel(): void; onCreated(name: string, secret: stri
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>([]);
   const [expires, setExpires] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const errs: Record<string, string> = {};
-  if (error instanceof ApiError && Array.isArray(error.details))
-    for (const x of error.details as { path?: string; message?: string }[])
-      errs[(x.path ?? '').replace(/^\//, '').split('/')[0] ?? ''] = x.message ?? 'is invalid';
-  const toggle = (s: string) => setScopes((xs) => (xs.includes(s) ? xs.filter((x) => x !== s) : [...xs, s]));
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const body = { name, scopes, ...(expires ? { expiresAt: new Date(expires).toISOString() } : {}) };
-      const r = await api.post<{ key: ApiKeyView; secret: string }>('/v1/keys', body);
-      props.onCreated(r.key.name, r.secret);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(async () => {
+    const body = { name, scopes, ...(expires ? { expiresAt: new Date(expires).toISOString() } : {}) };
+    const r = await api.post<{ key: ApiKeyView; secret: string }>('/v1/keys', body);
+    props.onCreated(r.key.name, r.secret);
+  });
+  const errs = detailErrors(error);
   return (
     <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="key-form-title" noValidate>
       <h2 id="key-form-title">New API key</h2>
@@ -219,28 +195,14 @@ function KeyForm(props: { onCancel(): void; onCreated(name: string, secret: stri
           <input id="key-expires" type="datetime-local" value={expires} onChange={(e) => setExpires(e.target.value)} />
         </Field>
       </div>
-      <fieldset className={`field${errs.scopes ? ' has-error' : ''}`}>
-        <legend>Scopes</legend>
-        {SCOPES.map(([s, what]) => (
-          <label key={s} className="inline check">
-            <input type="checkbox" checked={scopes.includes(s)} onChange={() => toggle(s)} /> <code>{s}</code>{' '}
-            <span className="muted">{what}</span>
-          </label>
-        ))}
-        {errs.scopes && (
-          <div className="field-error" role="alert">
-            Choose at least one scope.
-          </div>
-        )}
-      </fieldset>
-      <div className="toolbar">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Creating…' : 'Create key'}
-        </button>
-        <button type="button" className="btn btn-ghost" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
+      <CheckList
+        legend="Scopes"
+        options={SCOPE_OPTIONS}
+        chosen={scopes}
+        onChange={setScopes}
+        error={errs.scopes && 'Choose at least one scope.'}
+      />
+      <FormButtons busy={busy} label="Create key" busyLabel="Creating…" onCancel={props.onCancel} />
     </form>
   );
 }

@@ -1,9 +1,9 @@
-import { useState } from 'react';
 import { useApi } from '../session.tsx';
-import { useLoad } from '../hooks.ts';
+import { useActions, useLoad } from '../hooks.ts';
 import { FINAL_STATES, RETRYABLE_STATES, type MessageDetail } from '../types.ts';
 import { Badge, ErrorBox, Loading, PageHeader } from '../components/ui.tsx';
 import { HtmlFrame } from '../components/HtmlFrame.tsx';
+import { Notice } from '../components/forms.tsx';
 import { fmtDateTime, fmtMs } from '../format.ts';
 import { Link } from '../router.tsx';
 
@@ -13,25 +13,21 @@ export function MessagePage(props: { id: string }) {
   // Only a queued message can be cancelled: once a provider may have it, Herald cannot take it back.
   const cancellable = (s: string) => s === 'queued';
   const msg = useLoad(() => api.get<MessageDetail>(`/v1/messages/${props.id}`), [props.id], 5000);
-  const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<unknown>();
-  const [notice, setNotice] = useState<string>();
+  const actions = useActions(msg.reload);
+  const busy = actions.busy;
   const m = msg.data;
 
-  const act = async (what: 'cancel' | 'retry') => {
-    if (what === 'cancel' && !window.confirm('Cancel this message? It will not be sent.')) return;
-    setBusy(true);
-    setActionError(undefined);
-    try {
-      await api.post(`/v1/messages/${props.id}/${what}`);
-      setNotice(what === 'cancel' ? 'Message cancelled.' : 'Message queued again with a fresh attempt budget.');
-      msg.reload();
-    } catch (e) {
-      setActionError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const act = (what: 'cancel' | 'retry') =>
+    what === 'cancel'
+      ? actions.run(
+          () => api.post(`/v1/messages/${props.id}/cancel`),
+          'Message cancelled.',
+          'Cancel this message? It will not be sent.',
+        )
+      : actions.run(
+          () => api.post(`/v1/messages/${props.id}/retry`),
+          'Message queued again with a fresh attempt budget.',
+        );
 
   if (!m) {
     return (
@@ -68,12 +64,8 @@ export function MessagePage(props: { id: string }) {
           </>
         }
       />
-      {notice && (
-        <div className="alert alert-ok" role="status">
-          {notice}
-        </div>
-      )}
-      {actionError !== undefined && <ErrorBox error={actionError} />}
+      <Notice text={actions.notice} />
+      {actions.error !== undefined && <ErrorBox error={actions.error} />}
 
       <div className="grid-2-1">
         <section className="card" aria-labelledby="content">

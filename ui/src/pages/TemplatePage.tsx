@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
 import { ApiError } from '../api.ts';
 import { useApi } from '../session.tsx';
-import { useDebounced, useLoad } from '../hooks.ts';
+import { useActions, useDebounced, useLoad } from '../hooks.ts';
 import { ErrorBox, Field, LoadProblem, Loading, PageHeader } from '../components/ui.tsx';
+import { Notice } from '../components/forms.tsx';
 import { HtmlFrame } from '../components/HtmlFrame.tsx';
 import { fmtDateTime } from '../format.ts';
 import { Link, navigate } from '../router.tsx';
@@ -38,8 +39,7 @@ export function TemplatePage(props: { id: string }) {
   const [locale, setLocale] = useState('en');
   const [defaultLocale, setDefaultLocale] = useState('en');
   const [newLocale, setNewLocale] = useState('');
-  const [notice, setNotice] = useState<string>();
-  const [error, setError] = useState<unknown>();
+  const actions = useActions(loaded.reload);
   const t = loaded.data;
 
   useEffect(() => {
@@ -64,27 +64,25 @@ export function TemplatePage(props: { id: string }) {
   const current = variants[locale] ?? {};
   const setField = (f: keyof Variant, v: string) =>
     setVariants((all) => ({ ...all, [locale]: { ...(all[locale] ?? {}), [f]: v } }));
-  const save = async () => {
-    setError(undefined);
-    try {
-      const r = await api.post<TemplateWithVersion>(`/v1/templates/${t.id}/versions`, {
-        defaultLocale,
-        variants: compactVariants(variants),
-      });
-      setNotice(`Saved as version ${r.current.version}.`);
-      setVersion(undefined);
-      loaded.reload();
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const save = () =>
+    actions.run(
+      async () => {
+        const r = await api.post<TemplateWithVersion>(`/v1/templates/${t.id}/versions`, {
+          defaultLocale,
+          variants: compactVariants(variants),
+        });
+        setVersion(undefined);
+        return r;
+      },
+      (r) => `Saved as version ${r.current.version}.`,
+    );
   const remove = async () => {
     if (!window.confirm(`Delete the template ${t.name} and all its versions?`)) return;
     try {
       await api.del(`/v1/templates/${t.id}`);
       navigate('/templates');
     } catch (err) {
-      setError(err);
+      actions.setError(err);
     }
   };
   const addLocale = () => {
@@ -109,12 +107,8 @@ export function TemplatePage(props: { id: string }) {
           </button>
         }
       />
-      {notice && (
-        <div className="alert alert-ok" role="status">
-          {notice}
-        </div>
-      )}
-      {error !== undefined && <ErrorBox error={error} />}
+      <Notice text={actions.notice} />
+      {actions.error !== undefined && <ErrorBox error={actions.error} />}
       <div className="grid-2-1">
         <div>
           <section className="card form-grid" aria-label="Editor">
@@ -178,7 +172,7 @@ export function TemplatePage(props: { id: string }) {
             showing={t.current.version}
             latest={t.latest}
             onOpen={(v) => {
-              setNotice(undefined);
+              actions.setNotice(undefined);
               setVersion(v === t.latest ? undefined : v);
             }}
           />

@@ -32,6 +32,18 @@ export function fieldErrors(e: unknown): Record<string, string> {
   return out;
 }
 
+/**
+ * Each field's problem from an API error's details as the API words it (the last one of a field
+ * wins), for forms that show fixed text beside a field or the API's words as they are.
+ */
+export function detailErrors(e: unknown): Record<string, string> {
+  const errs: Record<string, string> = {};
+  if (e instanceof ApiError && Array.isArray(e.details))
+    for (const x of e.details as { path?: string; message?: string }[])
+      errs[(x.path ?? '').replace(/^\//, '').split('/')[0] ?? ''] = x.message ?? 'is invalid';
+  return errs;
+}
+
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/;
 const PHONE = /^\+?[1-9][0-9]{6,14}$/;
 
