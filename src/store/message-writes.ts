@@ -7,7 +7,7 @@ import type { Completion } from './store.ts';
 /*
  * The statements of the two hot writes — a group of new messages, a group of completions — as
  * constant SQL text with the whole group bound as ONE JSON parameter (docs/decisions/0028):
- * SQLite reads it with jsonb_each, PostgreSQL with json_populate_recordset / json_to_recordset.
+ * SQLite reads it with json_each (jsonb_each is missing from the SQLite of Node 22.16), PostgreSQL with json_populate_recordset / json_to_recordset.
  * Constant text is prepared once (the SQLite thread keeps it; no statement per row count), and one
  * string crosses to the SQLite thread or the PostgreSQL socket instead of 33 values per row.
  *
@@ -55,7 +55,7 @@ const COLUMNS: readonly (keyof MessagesTable)[] = [
 const COLUMN_LIST = COLUMNS.join(', ');
 
 const SQLITE_INSERT = `INSERT INTO messages (${COLUMN_LIST})
-SELECT ${COLUMNS.map((_, i) => `value->>${i}`).join(', ')} FROM jsonb_each(?)`;
+SELECT ${COLUMNS.map((_, i) => `value->>${i}`).join(', ')} FROM json_each(?)`;
 
 /** A new message's callback (migration 0008), as the insert writes it. */
 export interface NewCallback {
@@ -214,7 +214,7 @@ const ATTEMPT_COLUMNS = 'message_id, number, provider, started_at, duration_ms, 
  */
 export const SQLITE_COMPLETION_EVENTS = `INSERT INTO events (message_id, at, type, from_state, to_state, source, detail)
 SELECT m.id, v.value->>'at', v.value->>'type', 'sending', v.value->>'state', v.value->>'source', v.value->>'detail'
-FROM jsonb_each(?) AS v CROSS JOIN messages AS m
+FROM json_each(?) AS v CROSS JOIN messages AS m
 WHERE m.id = v.value->>'id' AND +m.state = 'sending' AND +m.lease_owner = v.value->>'owner'
 ORDER BY v.key`;
 
@@ -227,14 +227,14 @@ export const SQLITE_COMPLETE = `UPDATE messages SET
   provider_message_id = COALESCE(v.value->>'pmid', provider_message_id),
   sent_at = CASE WHEN v.value->>'state' IN ('sent', 'delivered') THEN v.value->>'at' ELSE sent_at END,
   delivered_at = CASE WHEN v.value->>'state' = 'delivered' THEN v.value->>'at' ELSE delivered_at END
-FROM jsonb_each(?) AS v
+FROM json_each(?) AS v
 WHERE messages.id = v.value->>'id' AND +messages.state = 'sending' AND +messages.lease_owner = v.value->>'owner'
 RETURNING messages.id`;
 
 const SQLITE_ATTEMPTS = `INSERT INTO attempts (${ATTEMPT_COLUMNS})
 SELECT ${ATTEMPT_COLUMNS.split(', ')
   .map((c) => `value->>'${c}'`)
-  .join(', ')} FROM jsonb_each(?)`;
+  .join(', ')} FROM json_each(?)`;
 
 /** SQLite: the steps that settle a group of completions; the UPDATE (the second) returns the applied ids. */
 export function sqliteCompleteSteps(completions: readonly Completion[]): Step[] {
