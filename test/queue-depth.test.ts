@@ -31,6 +31,8 @@ const done = (id: string, to: Completion['to'], at: number, over: Partial<Comple
   ...over,
 });
 
+let clock = 0;
+
 for (const backend of BACKENDS) {
   describe(`queue depth counters: ${backend}`, () => {
     const opened: Store[] = [];
@@ -97,8 +99,9 @@ for (const backend of BACKENDS) {
     test('equal COUNT(*) after retention purges and erasure', async () => {
       const s = await freshStore(backend);
       opened.push(s);
-      // Ids are time-ordered and increase within a process: times after every earlier test's.
-      const t0 = Date.now();
+      // Ids are time-ordered and never go back within a process, and the previous backend's run of
+      // this test issued ids up to its t0 + 6 s: start past them, or the "old" ids would not be old.
+      const t0 = (clock = Math.max(Date.now(), clock + 10_000));
       const old = await s.messages.insertMany(
         Array.from({ length: 6 }, (_, i) => webhookMessage(`http://old.example/${i}`)),
         t0,
