@@ -121,15 +121,23 @@ async function until(check: () => boolean | Promise<boolean>, what: string): Pro
   assert.fail(`never: ${what}`);
 }
 
-/** The real repository with `complete` (or `claim`) failing while `down` says so. */
+/**
+ * The real repository with `complete` (or `claim`) failing while `down` says so; completeAndClaim
+ * does both, so it fails with either.
+ */
 function flaky(real: Store, what: 'complete' | 'claim', down: { value: boolean; calls: number }): Store {
   const fail = () => Promise.reject(new StoreUnavailableError('full', new Error('database or disk is full')));
-  const messages = Object.assign(Object.create(real.messages) as Store['messages'], {
-    [what]: (...args: never[]) => {
+  const failing = (name: 'complete' | 'claim' | 'completeAndClaim') => ({
+    [name]: (...args: never[]) => {
       down.calls++;
-      return down.value ? fail() : (real.messages[what] as (...a: never[]) => Promise<unknown>)(...args);
+      return down.value ? fail() : (real.messages[name] as (...a: never[]) => Promise<unknown>)(...args);
     },
   });
+  const messages = Object.assign(
+    Object.create(real.messages) as Store['messages'],
+    failing(what),
+    failing('completeAndClaim'),
+  );
   return { ...real, messages };
 }
 
@@ -170,6 +178,35 @@ test('an idle worker claims again after pollMs on the clock', async () => {
   assert.equal(router.calls.length, 0, 'asleep until the poll interval ends');
   await clock.advanceAsync(1);
   await until(() => router.calls.length === 1, 'the next claim');
+  await stopAndClose(worker, clock, real);
+});
+
+test('a wake-up that arrives while a claim is in flight is not lost: the worker claims again at once', async () => {
+  const gate = { held: false, open: () => {} };
+  let release = new Promise<void>((r) => (gate.open = r));
+  const { clock, router, worker, real } = await setup({
+    n: 0,
+    store: (r) => {
+      const messages = Object.assign(Object.create(r.messages) as Store['messages'], {
+        claim: async (opts: Parameters<Store['messages']['claim']>[0]) => {
+          const got = await r.messages.claim(opts);
+          gate.held = true;
+          await release;
+          return got;
+        },
+      });
+      return { ...r, messages };
+    },
+  });
+  worker.start();
+  await until(() => gate.held, 'a claim in flight');
+  // A message arrives after that claim read the queue; its wake-up comes while the claim is still out.
+  await real.messages.insertMany([message(1)], T0);
+  worker.wake();
+  release = Promise.resolve();
+  gate.open();
+  // The clock never moves: only the wake-up can bring the next claim, not the poll.
+  await until(() => router.calls.length === 1, 'the message claimed without waiting for the poll');
   await stopAndClose(worker, clock, real);
 });
 
