@@ -94,7 +94,13 @@ const message = (i: number): NewMessage => ({
 });
 
 async function setup(
-  opts: { lane?: Partial<LaneSettings>; n?: number; store?: (s: Store) => Store; lanes?: number } = {},
+  opts: {
+    lane?: Partial<LaneSettings>;
+    n?: number;
+    store?: (s: Store) => Store;
+    lanes?: number;
+    config?: Partial<Config['worker']>;
+  } = {},
 ) {
   const real = await openStore({ url: 'sqlite::memory:' });
   await real.migrate();
@@ -108,7 +114,7 @@ async function setup(
   const logger = pino({ level: 'info' }, new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }));
   const store = opts.store ? opts.store(real) : real;
   const metrics = createMetrics();
-  const worker = new Worker({ store, router, clock, logger, metrics, config: CONFIG });
+  const worker = new Worker({ store, router, clock, logger, metrics, config: { ...CONFIG, ...opts.config } });
   return { real, store, clock, router, worker, logs, metrics };
 }
 
@@ -207,6 +213,34 @@ test('a wake-up that arrives while a claim is in flight is not lost: the worker 
   gate.open();
   // The clock never moves: only the wake-up can bring the next claim, not the poll.
   await until(() => router.calls.length === 1, 'the message claimed without waiting for the poll');
+  await stopAndClose(worker, clock, real);
+});
+
+test('a claim that fills every lane is not followed by one that could only skip them; room wakes the next', async () => {
+  let claims = 0;
+  const { clock, router, worker, real } = await setup({
+    n: 600,
+    config: { maxInFlight: 1000 },
+    store: (r) => {
+      const messages = Object.assign(Object.create(r.messages) as Store['messages'], {
+        claim: (opts: Parameters<Store['messages']['claim']>[0]) => (claims++, r.messages.claim(opts)),
+        completeAndClaim: (...a: Parameters<Store['messages']['completeAndClaim']>) => (
+          claims++,
+          r.messages.completeAndClaim(...a)
+        ),
+      });
+      return { ...r, messages };
+    },
+  });
+  router.hold = true;
+  worker.start();
+  await until(() => router.calls.length === LANE.concurrency, 'the lane busy');
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(claims, 1, 'a full claim (500) into one lane that is now full: no second claim at once');
+  router.hold = false;
+  router.release();
+  // The clock never moves: only the lane's room wakes the claim that brings the other 100.
+  await until(async () => (await real.messages.countByState()).delivered === 600, 'all delivered without a poll');
   await stopAndClose(worker, clock, real);
 });
 

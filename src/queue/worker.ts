@@ -68,6 +68,8 @@ export class Worker {
   private sleeping: AbortController | null = null;
   /** wake() was called since the last claim read its options (a claim in flight does not see it). */
   private woken = false;
+  /** The last claim was skipped for want of room (maxInFlight held): a written outcome wakes the loop. */
+  private starved = false;
   /** Claims in a row that failed because the store was unavailable (backoff). */
   private outage = 0;
   private unlisten: (() => Promise<void>) | undefined;
@@ -173,6 +175,8 @@ export class Worker {
       // A wake-up from here on may concern messages this claim does not see: pause() honours it.
       this.woken = false;
       asked = Math.min(500, this.d.config.maxInFlight - this.inHand.size);
+      // No room: the next outcome written makes some, and wakes the loop (settle).
+      this.starved = asked <= 0;
       if (asked <= 0) return null;
       const now = this.d.clock.now();
       const excludeLanes = this.blockedLanes(now);
@@ -184,7 +188,20 @@ export class Worker {
       batch = own ? await this.queue.claim(own) : [];
     }
     for (const m of batch) this.dispatch(m);
-    return asked > 0 && batch.length >= asked;
+    return asked > 0 && batch.length >= asked && !this.allLanesBlocked();
+  }
+
+  /*
+   * After a full claim that left every lane full (or its breaker open), claiming again at once could
+   * only skip their queued rows — a walk over the whole backlog of a busy lane that returns nothing
+   * (decision 0029). The lanes are marked excluded instead, so the first one with room again wakes
+   * the loop; the poll still finds lanes this worker does not hold yet.
+   */
+  private allLanesBlocked(): boolean {
+    if (this.lanes.size === 0) return false;
+    for (const lane of this.lanes.values()) if (!lane.full && lane.breaker.state !== 'open') return false;
+    for (const lane of this.lanes.values()) lane.excluded = true;
+    return true;
   }
 
   /** Waits pollMs (longer, doubling, while the store is unavailable), or until woken. */
@@ -414,6 +431,10 @@ export class Worker {
     // Only the copy these outcomes were about: the commit that wrote them may have claimed the
     // message again (a retry due at once, claimed in the same transaction: docs/decisions/0029).
     for (const m of held) if (this.inHand.get(m.id) === m) this.inHand.delete(m.id);
+    if (this.starved) {
+      this.starved = false;
+      this.wake();
+    }
   }
 
   private loopError(loop: string, err: unknown): void {
