@@ -244,6 +244,14 @@ test('a claim that fills every lane is not followed by one that could only skip 
   await stopAndClose(worker, clock, real);
 });
 
+test('a worker holding maxInFlight messages claims again as soon as an outcome is written, not at the next poll', async () => {
+  const { clock, worker, real } = await setup({ n: 20, config: { maxInFlight: 10 } });
+  worker.start();
+  // The clock never moves: the second ten can only come from the wake-up of a written outcome.
+  await until(async () => (await real.messages.countByState()).delivered === 20, 'all twenty delivered');
+  await stopAndClose(worker, clock, real);
+});
+
 test('stop gives calls in flight shutdownTimeoutMs on the clock, then aborts them and hands them back', async () => {
   const { clock, router, worker, real } = await setup({ n: 2 });
   router.hold = true;
