@@ -114,4 +114,37 @@ describe(`campaign SMS too long for every contact (HERALD_SMS_MAX_SEGMENTS=${LIM
     assert.equal(patch.statusCode, 200, patch.body);
     assert.equal(patch.json().text, 'я'.repeat(120));
   });
+
+  test('a text edit of a running campaign stores the new segment count on its queued messages', async () => {
+    for (const [phone, name] of [
+      ['79160000001', 'Al'],
+      ['79160000002', 'x'.repeat(100)],
+    ])
+      assert.equal((await call('POST', '/v1/contacts', { phone, attributes: { name } })).statusCode, 201);
+    const r = await call('POST', '/v1/campaigns', campaign({ text: 'Hi', startAt: iso(T0 - HOUR) }));
+    assert.equal(r.statusCode, 201, r.body);
+    const id = r.json().id as string;
+    await h.rt.scheduler!.tick();
+    const segments = async () => {
+      const page = await h.rt.store.messages.list({ campaignId: id }, 10);
+      return page.items.map((m) => [m.recipient, m.state, m.segments]).sort();
+    };
+    assert.deepEqual(await segments(), [
+      ['79160000001', 'queued', 1],
+      ['79160000002', 'queued', 1],
+    ]);
+    // The same text for everyone: one UPDATE for all of them.
+    assert.equal((await call('PATCH', `/v1/campaigns/${id}`, { text: 'b'.repeat(200) })).statusCode, 200);
+    assert.deepEqual(await segments(), [
+      ['79160000001', 'queued', 2],
+      ['79160000002', 'queued', 2],
+    ]);
+    // Personalised: each message's own count (153 and 251 septets).
+    const edit = await call('PATCH', `/v1/campaigns/${id}`, { text: `${'a'.repeat(150)} {attributes.name}` });
+    assert.equal(edit.statusCode, 200, edit.body);
+    assert.deepEqual(await segments(), [
+      ['79160000001', 'queued', 1],
+      ['79160000002', 'queued', 2],
+    ]);
+  });
 });
