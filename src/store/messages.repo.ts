@@ -411,7 +411,7 @@ export class KyselyMessageRepo implements MessageRepo {
   }
 }
 
-/** A campaign page as the messages insertMany takes (PostgreSQL, and the reference of the conformance test). */
+/** A campaign page as the messages insertMany takes (PostgreSQL). */
 export function campaignMessages(s: CampaignPageShared, rows: readonly CampaignPageRow[]): NewMessage[] {
   return rows.map((r) => {
     const c = s.content ?? r.content;
