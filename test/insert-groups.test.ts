@@ -132,10 +132,11 @@ for (const backend of backends) {
     test('a bad message fails only its own request in a group commit', async () => {
       const s = await fresh();
       const ingest = new Ingest({ store: s, clock: new ManualClock(NOW), metrics: createMetrics() });
+      // The bad row is the 71st of the group's second 100-row statement (SQLite): the 70 before it are undone too.
       const bad = { ...varied(1, 'bad'), recipient: null as unknown as string };
       const requests = [
         Array.from({ length: 150 }, (_, i) => varied(i, 'a')),
-        [varied(0, 'b'), bad, varied(2, 'b')],
+        Array.from({ length: 120 }, (_, i) => (i === 20 ? bad : varied(i, 'b'))),
         Array.from({ length: 11 }, (_, i) => varied(i, 'c')),
       ];
       const outcomes = await Promise.allSettled(requests.map((r) => ingest.submit(r)));
@@ -156,7 +157,26 @@ for (const backend of backends) {
         .select((e) => e.fn.countAll<number>().as('n'))
         .executeTakeFirstOrThrow();
       assert.equal(Number(stored.n), 161, 'nothing of the bad request was kept');
+      const kept = [...requests[0]!, ...requests[2]!];
+      assert.equal((await s.stats.queueDepth()).queued, kept.filter((m) => m.state === undefined).length);
       await ingest.drain();
+    });
+
+    test("a bad message in a caller's transaction leaves nothing of the group", async () => {
+      const s = await fresh();
+      const group = Array.from({ length: 250 }, (_, i) =>
+        i === 170 ? { ...varied(i, 'x'), recipient: null as unknown as string } : varied(i, 'x'),
+      );
+      await assert.rejects(s.transaction((tx) => tx.messages.insertMany(group, NOW)));
+      const db = databaseForTests(s);
+      const stored = await db
+        .selectFrom('messages')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(stored.n), 0);
+      assert.equal((await s.stats.queueDepth()).queued ?? 0, 0);
+      const [ok] = await s.messages.insertMany([varied(1, 'y')], NOW);
+      assert.equal(ok!.kind, 'created', 'the store writes on after the failed transaction');
     });
   });
 }

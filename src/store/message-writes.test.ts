@@ -59,6 +59,8 @@ test('SQLite inserts a group as multi-row VALUES of 100, 10 and 1 rows: three co
     );
     for (const s of steps) {
       texts.add(s.sql);
+      // OR FAIL: no statement journal (docs/decisions/0030); the list's transaction undoes a failure.
+      assert.match(s.sql, /^INSERT OR FAIL INTO messages /);
       assert.equal((s.sql.match(/\?/g) ?? []).length, s.params.length);
       assert.doesNotMatch(s.sql, /\?\d/, 'plain ? placeholders (numbered ones bind quadratically in node:sqlite)');
     }

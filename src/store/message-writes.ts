@@ -62,12 +62,21 @@ const COLUMN_LIST = COLUMNS.join(', ');
  * a group of n rows is ⌊n/100⌋ + ⌊n%100/10⌋ + n%10 statements. Plain `?` placeholders: node:sqlite
  * binds numbered ones (`?NNN`) by looking each up, quadratic in their count. 100 rows × 33 columns
  * = 3,300 parameters, under SQLITE_MAX_VARIABLE_NUMBER (32,766).
+ *
+ * `OR FAIL`, not the default ABORT: a multi-row INSERT on a table with a trigger otherwise opens a
+ * statement journal inside the transaction, copying every page it touches to a temporary file so
+ * that a failing row can undo the rows before it (≈20 % of the insert's CPU, measured). Nothing
+ * needs that undo: a failed step fails its whole list, whose transaction is rolled back — its own
+ * (sqlite-thread/thread.ts, steps.ts) or the caller's, which no caller commits after an error.
  */
 export const SQLITE_INSERT_CHUNKS = [100, 10, 1] as const;
 const ROW_PLACEHOLDERS = `(${COLUMNS.map(() => '?').join(', ')})`;
 const SQLITE_INSERTS = SQLITE_INSERT_CHUNKS.map(
   (n) =>
-    [n, `INSERT INTO messages (${COLUMN_LIST}) VALUES ${Array<string>(n).fill(ROW_PLACEHOLDERS).join(', ')}`] as const,
+    [
+      n,
+      `INSERT OR FAIL INTO messages (${COLUMN_LIST}) VALUES ${Array<string>(n).fill(ROW_PLACEHOLDERS).join(', ')}`,
+    ] as const,
 );
 
 /** SQLite: the INSERT steps of a group of new messages, their values flattened row by row. */
@@ -76,11 +85,11 @@ export function sqliteMessageInsertSteps(rows: readonly MessagesTable[]): Step[]
   let i = 0;
   for (const [size, sql] of SQLITE_INSERTS) {
     for (; rows.length - i >= size; i += size) {
-      const params = new Array<unknown>(size * COLUMNS.length);
-      let k = 0;
+      // Filled by push, not preallocated: a holey array crosses to the thread as a sparse one (slower to clone).
+      const params: unknown[] = [];
       for (let r = i; r < i + size; r++) {
         const row = rows[r]!;
-        for (const c of COLUMNS) params[k++] = row[c];
+        for (const c of COLUMNS) params.push(row[c]);
       }
       steps.push({ sql, params });
     }
