@@ -65,7 +65,7 @@ const COLUMN_LIST = COLUMNS.join(', ');
  *
  * `OR FAIL`, not the default ABORT: a multi-row INSERT on a table with a trigger otherwise opens a
  * statement journal inside the transaction, copying every page it touches to a temporary file so
- * that a failing row can undo the rows before it (≈20 % of the insert's CPU, measured). Nothing
+ * that a failing row can undo the rows before it (≈15 % of the SQLite thread's CPU, perf). Nothing
  * needs that undo: a failed step fails its whole list, whose transaction is rolled back — its own
  * (sqlite-thread/thread.ts, steps.ts) or the caller's, which no caller commits after an error.
  */
