@@ -10,6 +10,8 @@ import type { CampaignContent, CampaignPageRow, CampaignPageShared, Completion }
  * SQLite reads it with json_each (jsonb_each is missing from the SQLite of Node 22.16), PostgreSQL with json_populate_recordset / json_to_recordset.
  * Constant text is prepared once (the SQLite thread keeps it; no statement per row count), and one
  * string crosses to the SQLite thread or the PostgreSQL socket instead of 33 values per row.
+ * One exception: the SQLite messages INSERT binds plain values in multi-row VALUES of 100, 10 and 1
+ * rows (docs/decisions/0030): extracting 33 columns from JSON cost more than binding them.
  *
  * PostgreSQL runs each operation as ONE statement (data-modifying CTEs), so a group commit is a
  * single round trip that commits by itself. SQLite has no data-modifying CTEs: it gets a short list
@@ -54,8 +56,46 @@ const COLUMNS: readonly (keyof MessagesTable)[] = [
 ];
 const COLUMN_LIST = COLUMNS.join(', ');
 
-const SQLITE_INSERT = `INSERT INTO messages (${COLUMN_LIST})
-SELECT ${COLUMNS.map((_, i) => `value->>${i}`).join(', ')} FROM json_each(?)`;
+/*
+ * SQLite: the messages of a group as multi-row INSERTs of plain values (docs/decisions/0030), in
+ * chunks of 100, 10 and 1 rows: three constant texts, each prepared once on the SQLite thread, and
+ * a group of n rows is ⌊n/100⌋ + ⌊n%100/10⌋ + n%10 statements. Plain `?` placeholders: node:sqlite
+ * binds numbered ones (`?NNN`) by looking each up, quadratic in their count. 100 rows × 33 columns
+ * = 3,300 parameters, under SQLITE_MAX_VARIABLE_NUMBER (32,766).
+ *
+ * `OR FAIL`, not the default ABORT: a multi-row INSERT on a table with a trigger otherwise opens a
+ * statement journal inside the transaction, copying every page it touches to a temporary file so
+ * that a failing row can undo the rows before it (≈15 % of the SQLite thread's CPU, perf). Nothing
+ * needs that undo: a failed step fails its whole list, whose transaction is rolled back — its own
+ * (sqlite-thread/thread.ts, steps.ts) or the caller's, which no caller commits after an error.
+ */
+export const SQLITE_INSERT_CHUNKS = [100, 10, 1] as const;
+const ROW_PLACEHOLDERS = `(${COLUMNS.map(() => '?').join(', ')})`;
+const SQLITE_INSERTS = SQLITE_INSERT_CHUNKS.map(
+  (n) =>
+    [
+      n,
+      `INSERT OR FAIL INTO messages (${COLUMN_LIST}) VALUES ${Array<string>(n).fill(ROW_PLACEHOLDERS).join(', ')}`,
+    ] as const,
+);
+
+/** SQLite: the INSERT steps of a group of new messages, their values flattened row by row. */
+export function sqliteMessageInsertSteps(rows: readonly MessagesTable[]): Step[] {
+  const steps: Step[] = [];
+  let i = 0;
+  for (const [size, sql] of SQLITE_INSERTS) {
+    for (; rows.length - i >= size; i += size) {
+      // Filled by push, not preallocated: a holey array crosses to the thread as a sparse one (slower to clone).
+      const params: unknown[] = [];
+      for (let r = i; r < i + size; r++) {
+        const row = rows[r]!;
+        for (const c of COLUMNS) params.push(row[c]);
+      }
+      steps.push({ sql, params });
+    }
+  }
+  return steps;
+}
 
 /** A new message's callback (migration 0008), as the insert writes it. */
 export interface NewCallback {
@@ -105,7 +145,7 @@ export function sqliteInsertSteps(
   callbacks: readonly NewCallback[],
   now: number,
 ): Step[] {
-  const steps: Step[] = [{ sql: SQLITE_INSERT, params: [JSON.stringify(rows.map((r) => COLUMNS.map((c) => r[c])))] }];
+  const steps = sqliteMessageInsertSteps(rows);
   const events = { sql: SQLITE_EVENTS, params: [now, JSON.stringify(eventCandidates(rows))] };
   if (callbacks.length > 0) {
     steps.push({
