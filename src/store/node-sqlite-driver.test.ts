@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite, SQLITE_CACHE_KIB } from './node-sqlite-driver.ts';
 
-test("a database file opens with Herald's pragmas: WAL, synchronous=FULL, foreign keys, 64 MiB page cache", () => {
+test("a database file opens with Herald's pragmas: WAL, synchronous=FULL, foreign keys, 16 MiB page cache", () => {
   const dir = mkdtempSync(join(tmpdir(), 'herald-pragmas-'));
   const db = openSqlite(join(dir, 'h.db'));
   try {
@@ -15,7 +15,7 @@ test("a database file opens with Herald's pragmas: WAL, synchronous=FULL, foreig
     assert.equal(pragma('foreign_keys'), 1);
     assert.equal(pragma('busy_timeout'), 10_000);
     assert.equal(pragma('cache_size'), -SQLITE_CACHE_KIB);
-    assert.equal(SQLITE_CACHE_KIB, 64 * 1024);
+    assert.equal(SQLITE_CACHE_KIB, 16 * 1024);
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });

@@ -41,12 +41,12 @@ export function bindParams(params: ReadonlyArray<unknown>): SQLInputValue[] {
   });
 }
 
-/** Page cache of the connection, in KiB (negative `cache_size`): 64 MiB. */
-export const SQLITE_CACHE_KIB = 65_536;
+/** Page cache of the connection, in KiB (negative `cache_size`): 16 MiB (decision 0030 on why not 64). */
+export const SQLITE_CACHE_KIB = 16_384;
 
 /**
  * Opens the database file with Herald's pragmas: WAL, synchronous=FULL, a busy timeout, and a
- * 64 MiB page cache (docs/decisions/0030): SQLite's default of 2 MB no longer holds the upper
+ * 16 MiB page cache (docs/decisions/0030): SQLite's default of 2 MB no longer holds the upper
  * levels of the messages table and its indexes once it grows, and every insert then reads pages
  * back from the OS. It is a ceiling, not an allocation: a small database uses what it needs.
  */
