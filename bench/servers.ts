@@ -3,6 +3,9 @@
  *
  *   node bench/servers.ts baseline <port>            node:http answering every POST with 202 and a
  *                                                    small JSON body: the most any ingest API can do
+ *   node bench/servers.ts fastify <port>             the peers' Fastify ingest app (JSON schema, 202 and
+ *                                                    an id) storing nothing: what a Fastify route costs
+ *                                                    before any queue or store (bench/peers/common.ts)
  *   node bench/servers.ts sink <port>                keep-alive webhook receiver answering 200 "ok";
  *                                                    GET /__stats → {count, firstAt, lastAt} (wall ms),
  *                                                    POST /__reset zeroes them
@@ -17,7 +20,9 @@
  * Servers print "ready" once listening and stop on SIGTERM.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
+import { ingestApp } from './peers/common.ts';
 
 const [mode, a, b, c] = process.argv.slice(2);
 
@@ -91,6 +96,13 @@ function relay(port: number, sinkUrl: string, connections: number): void {
   });
 }
 
+async function fastifyNothing(port: number): Promise<void> {
+  const app = ingestApp({ add: async () => randomUUID(), addMany: async () => undefined });
+  await app.listen({ port, host: '127.0.0.1' });
+  process.stdout.write('ready\n');
+  process.once('SIGTERM', () => void app.close());
+}
+
 async function undiciLoop(sinkUrl: string, n: number, inFlight: number): Promise<void> {
   const agent = new Agent({ connections: inFlight, keepAliveTimeout: 60_000 });
   let next = 0;
@@ -116,12 +128,13 @@ if (mode === 'baseline')
     req.resume();
     req.on('end', () => accepted(res));
   });
+else if (mode === 'fastify') await fastifyNothing(Number(a));
 else if (mode === 'sink') sink(Number(a));
 else if (mode === 'relay') relay(Number(a), b!, Number(c));
 else if (mode === 'undici') await undiciLoop(a!, Number(b), Number(c));
 else {
   console.error(
-    'usage: servers.ts baseline|sink <port> | relay <port> <sinkUrl> <connections> | undici <sinkUrl> <n> <inFlight>',
+    'usage: servers.ts baseline|fastify|sink <port> | relay <port> <sinkUrl> <connections> | undici <sinkUrl> <n> <inFlight>',
   );
   process.exit(2);
 }

@@ -33,6 +33,7 @@ import { receiptRoutes } from './providers/receipts/receipts.routes.ts';
 import { providersRoutes } from './providers/stats/providers.routes.ts';
 import { templateRoutes } from './api/routes/templates/templates.routes.ts';
 import { TemplateService } from './templates/service.ts';
+import { lazyChildLogger } from './api/plugins/lazy-logger.ts';
 import { unsubscribeRoutes } from './unsubscribe/unsubscribe.routes.ts';
 
 export type { AppDeps } from './api/deps.ts';
@@ -49,6 +50,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance,
     // Per-request log lines cost ingest throughput; delivery attempts are logged by the worker.
     logController: new LogController({ disableRequestLogging: true }),
+    // Most requests never log: their child logger is made on first use (lazy-logger.ts).
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: deps.config.bodyLimitBytes,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();

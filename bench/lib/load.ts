@@ -51,6 +51,28 @@ export interface LoadResult {
   p99Ms: number;
   /** The load command, for the docs (body and URL as given). */
   command: string;
+  /** CPU the server spent per answered request, when the server's process was given. */
+  cpu?: CpuPerRequest;
+}
+
+/** A server's CPU time per answered request (µs), in all and per thread name (bench/lib/proc.ts threadCpu). */
+export interface CpuPerRequest {
+  totalUs: number;
+  /** Largest first. */
+  threads: { name: string; us: number }[];
+}
+
+/** The CPU per request between two threadCpu snapshots of one process. */
+export function cpuPerRequest(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  requests: number,
+): CpuPerRequest {
+  const threads = [...after]
+    .map(([name, us]) => ({ name, us: (us - (before.get(name) ?? 0)) / Math.max(requests, 1) }))
+    .filter((t) => t.us > 0)
+    .sort((a, b) => b.us - a.us);
+  return { totalUs: threads.reduce((n, t) => n + t.us, 0), threads };
 }
 
 export async function load(tool: Tool, o: LoadOptions): Promise<LoadResult> {

@@ -3,6 +3,7 @@
  * its own (never in the harness's event loop), started here and always stopped by the harness.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface Proc {
@@ -113,3 +114,35 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
 export const wallMs = (): number => performance.timeOrigin + performance.now();
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux Herald runs on). */
+const USER_HZ = 100;
+
+/**
+ * CPU time (µs) a process has used so far, per thread name, from /proc/<pid>/task/<tid>/stat
+ * (utime + stime). The main thread is named `event loop`; Node's worker threads keep their own
+ * names (Herald's SQLite thread, libuv's pool, V8's platform threads) — the split tells where a
+ * request's CPU goes. Empty where /proc is missing (not Linux).
+ */
+export function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // Fields after the name (which may hold spaces) start after the last ')'.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const us = ((Number(f[11]) + Number(f[12])) * 1e6) / USER_HZ;
+      const name = tid === String(pid) ? 'event loop' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      out.set(name, (out.get(name) ?? 0) + us);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}

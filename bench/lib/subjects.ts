@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HERALD_NODE_FLAGS } from '../../src/node-flags.ts';
-import { load, type LoadResult, type Tool } from './load.ts';
+import { cpuPerRequest, load, type CpuPerRequest, type LoadResult, type Tool } from './load.ts';
 import { createSchema, dropSchema, urlWithSchema } from './pg.ts';
-import { answers, freePort, sleep, startNode, wallMs, type Proc } from './proc.ts';
+import { answers, freePort, sleep, startNode, threadCpu, wallMs, type Proc } from './proc.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 export const HERALD = join(ROOT, 'src', 'main.ts');
@@ -120,8 +120,11 @@ export async function startHerald(
   return { proc, url };
 }
 
-/** A bare server of bench/servers.ts (`baseline`, `sink`, `relay <sinkUrl> <connections>`). */
-export async function startServer(mode: 'baseline' | 'sink' | 'relay', ...args: string[]): Promise<Started> {
+/** A bare server of bench/servers.ts (`baseline`, `fastify`, `sink`, `relay <sinkUrl> <connections>`). */
+export async function startServer(
+  mode: 'baseline' | 'fastify' | 'sink' | 'relay',
+  ...args: string[]
+): Promise<Started> {
   const port = await freePort();
   const proc = await startNode(SERVERS, [mode, String(port), ...args], { ready: /ready/ });
   return { proc, url: `http://127.0.0.1:${port}` };
@@ -158,15 +161,29 @@ export const webhookMessage = (i: number, url = `http://127.0.0.1:9/hook/${i}`) 
   body: { order: i, status: 'paid' },
 });
 
-/** Loads `url` with `body` on `connections` for ctx.seconds. */
-export function loadPost(
+/**
+ * Loads `url` with `body` on `connections` for ctx.seconds; with the server's process, also the CPU
+ * it spent per answered request (from /proc, so the load generator's own CPU is not counted).
+ */
+export async function loadPost(
   ctx: Ctx,
   url: string,
   bodyPath: string,
   connections: number,
   token?: string,
+  server?: Proc,
 ): Promise<LoadResult> {
-  return load(ctx.tool, { url, bodyFile: bodyPath, connections, seconds: ctx.seconds, ...(token ? { token } : {}) });
+  const pid = server?.child.pid;
+  const before = pid ? threadCpu(pid) : undefined;
+  const r = await load(ctx.tool, {
+    url,
+    bodyFile: bodyPath,
+    connections,
+    seconds: ctx.seconds,
+    ...(token ? { token } : {}),
+  });
+  if (!pid || !before || before.size === 0) return r;
+  return { ...r, cpu: cpuPerRequest(before, threadCpu(pid), r.ok) };
 }
 
 /** The bare node:http 202 server under ingest load (c=64): measured once per run, shared by sections. */
@@ -176,7 +193,14 @@ export async function bare202(ctx: Ctx): Promise<LoadResult> {
   if (hit) return hit;
   const s = await startServer('baseline');
   try {
-    const r = await loadPost(ctx, `${s.url}/v1/messages`, bodyFile(ctx, 'single', webhookMessage(0)), 64);
+    const r = await loadPost(
+      ctx,
+      `${s.url}/v1/messages`,
+      bodyFile(ctx, 'single', webhookMessage(0)),
+      64,
+      undefined,
+      s.proc,
+    );
     ctx.memo.set(key, r);
     return r;
   } finally {
@@ -243,6 +267,27 @@ export function bracketed(before: number, after: number): { mean: number; note: 
 
 export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 export const ms = (n: number): string => (n >= 10 ? Math.round(n).toString() : n.toFixed(1));
-/** "p50 7 ms, p99 23 ms" (+ errors when any). */
+/** "p50 7 ms, p99 23 ms" (+ errors when any, + the server's CPU per request when measured). */
 export const latencyNote = (r: LoadResult): string =>
-  `p50 ${ms(r.p50Ms)} ms, p99 ${ms(r.p99Ms)} ms${r.bad ? `; ${fmt(r.bad)} non-2xx or socket errors` : ''}`;
+  `p50 ${ms(r.p50Ms)} ms, p99 ${ms(r.p99Ms)} ms${r.bad ? `; ${fmt(r.bad)} non-2xx or socket errors` : ''}` +
+  (r.cpu ? `; ${cpuNote(r.cpu)}` : '');
+
+/** Threads under this share of a request's CPU are summed as "other". */
+const MINOR_THREAD = 0.08;
+
+/** Node's thread names, as a reader knows them (Herald's only worker_threads thread is its SQLite thread). */
+const THREAD_NAMES: Record<string, string> = {
+  WorkerThread: 'worker thread (Herald: SQLite)',
+  V8Worker: 'V8 helpers (GC, JIT)',
+};
+
+/** "server CPU 382 µs/request (event loop 213, worker thread (Herald: SQLite) 90, V8 helpers (GC, JIT) 79)" */
+export function cpuNote(c: CpuPerRequest): string {
+  const major = c.threads.filter((t) => t.us >= c.totalUs * MINOR_THREAD);
+  const other = c.totalUs - major.reduce((n, t) => n + t.us, 0);
+  const parts = [
+    ...major.map((t) => `${THREAD_NAMES[t.name] ?? t.name} ${Math.round(t.us)}`),
+    ...(other >= 1 ? [`other ${Math.round(other)}`] : []),
+  ];
+  return `server CPU ${Math.round(c.totalUs)} µs/request (${parts.join(', ')})`;
+}

@@ -13,6 +13,7 @@ import {
   STORE_NAME,
   bodyFile,
   bracketed,
+  cpuNote,
   bullmqQueue,
   freshDatabase,
   latencyNote,
@@ -35,7 +36,7 @@ async function heraldIngest(ctx: Ctx, backend: Backend, path: string, body: stri
   try {
     const h = await startHerald('api', db.url);
     try {
-      return await loadPost(ctx, `${h.url}${path}`, body, c, KEY);
+      return await loadPost(ctx, `${h.url}${path}`, body, c, KEY, h.proc);
     } finally {
       await h.proc.stop();
     }
@@ -55,7 +56,7 @@ async function peerIngest(
   try {
     const p = await startPeer(peer, 'ingest', [schema ?? bullmqQueue()], true);
     try {
-      return await loadPost(ctx, `${p.url}${path}`, body, c);
+      return await loadPost(ctx, `${p.url}${path}`, body, c, undefined, p.proc);
     } finally {
       await p.proc.stop();
     }
@@ -64,11 +65,11 @@ async function peerIngest(
   }
 }
 
-/** The bare 202 server under the single-message load; remembered for the other sections of the run. */
-async function bare(ctx: Ctx, body: string): Promise<LoadResult> {
-  const s = await startServer('baseline');
+/** The bare 202 server (or the Fastify app storing nothing) under the single-message load. */
+async function bare(ctx: Ctx, body: string, mode: 'baseline' | 'fastify' = 'baseline'): Promise<LoadResult> {
+  const s = await startServer(mode);
   try {
-    return await loadPost(ctx, `${s.url}${SINGLE}`, body, 64);
+    return await loadPost(ctx, `${s.url}${SINGLE}`, body, 64, undefined, s.proc);
   } finally {
     await s.proc.stop();
   }
@@ -96,7 +97,15 @@ async function single(ctx: Ctx): Promise<Measured> {
   const body = bodyFile(ctx, 'single', webhookMessage(0));
   const scenario = 'single-message ingest (c=64)';
   const before = await bare(ctx, body);
-  const figures: Figure[] = [];
+  const figures: Figure[] = [
+    figure(
+      'fastify',
+      scenario,
+      'bare',
+      "Fastify + the peers' JSON schema, storing nothing",
+      await bare(ctx, body, 'fastify'),
+    ),
+  ];
   for (const b of BACKENDS) {
     const r = await heraldIngest(ctx, b, SINGLE, body, 64);
     figures.push(figure(`herald-${b}`, scenario, 'herald', `herald api, ${STORE_NAME[b]}`, r));
@@ -123,17 +132,25 @@ async function single(ctx: Ctx): Promise<Measured> {
   const b = bracketed(before.rps, after.rps);
   const mean = { ...before, rps: b.mean, bad: before.bad + after.bad };
   ctx.memo.set('bare202', mean);
-  figures.unshift({ ...figure('bare', scenario, 'bare', 'bare node:http answering 202', mean), note: b.note });
+  const cpu = before.cpu ? `; before: ${cpuNote(before.cpu)}` : '';
+  figures.unshift({ ...figure('bare', scenario, 'bare', 'bare node:http answering 202', mean), note: b.note + cpu });
   return {
     ...(b.warning ? { warning: b.warning } : {}),
     about: [
       `One webhook message per request (\`POST /v1/messages\`, ${statSync(body).size} bytes of JSON, a bearer key), 64 connections.`,
       'Herald answers 202 only after the message is committed (SQLite `synchronous=FULL`, PostgreSQL default `synchronous_commit`).',
       'The peers are what a user would write instead: Fastify with a JSON schema in front of `Queue.add` (BullMQ: Redis acknowledges before its data reaches the disk) or `boss.send` (pg-boss, the same PostgreSQL).',
+      "The CPU budget: each note gives the server's CPU per answered request from /proc (load generator excluded), per thread. On 2 cores the load generator and the server share the machine, so throughput follows CPU per request: the Fastify app that stores nothing already spends well above the bare server's CPU per request, which bounds what any Fastify service can reach against the bare server.",
     ],
     figures,
     checks: [
       { figure: 'herald-sqlite', reference: 'bare', goal: { ratio: 0.7, source: ISSUE } },
+      {
+        figure: 'fastify',
+        reference: 'bare',
+        remark: 'the ceiling of any Fastify route against the bare server: no store, no queue',
+      },
+      { figure: 'herald-sqlite', reference: 'fastify', remark: 'what the store and Herald add to a Fastify route' },
       { figure: 'herald-postgres', reference: 'bare', goal: { ratio: 0.6, source: ISSUE } },
       { figure: 'herald-sqlite', reference: 'bullmq', goal: { ratio: 1, source: `${ISSUE}: stay ahead of BullMQ` } },
       { figure: 'herald-postgres', reference: 'pg-boss', goal: { ratio: 4, source: ISSUE } },

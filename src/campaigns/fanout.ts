@@ -9,11 +9,10 @@
  * or filter that is no longer the campaign's is dropped, so it never decides what is written.
  */
 import type { Clock } from '../domain/clock.ts';
-import type { NewMessage } from '../domain/message.ts';
 import { routedLane } from '../domain/lanes.ts';
-import type { Page, Store } from '../store/store.ts';
+import type { CampaignContent, CampaignPageRow, CampaignPageShared, Page, Store } from '../store/store.ts';
 import type { Campaign, Contact, ContactFilter } from './model.ts';
-import { compileTemplate } from './template.ts';
+import { compileTemplate, hasPlaceholders } from './template.ts';
 import { countSegments, type SegmentCount } from '../providers/sms/segments.ts';
 import { contactData, renderVersion } from '../templates/service.ts';
 import type { TemplateVersion } from '../templates/model.ts';
@@ -111,42 +110,58 @@ function tooLong(count: SegmentCount, limit: number): string | undefined {
   );
 }
 
-/**
- * Builds the message of one contact: due at the next opening of its window, never after the end.
- * A contact whose content cannot be rendered, or whose SMS is longer than the limit, gets a message
- * written already `failed` with the reason, so that the campaign's statistics show it.
- */
-export function campaignMessage(
-  c: Campaign,
-  contact: Contact,
-  due: number,
-  now: number,
-  limits: MessageLimits,
-  content: ContactContent = campaignRenderer(c, undefined)(contact),
-): NewMessage {
-  const late = due >= c.endAt;
-  const body = 'problem' in content ? {} : content;
+/** A message's content as written, and why it cannot go out (a rendering problem, an SMS too long). */
+export interface RowContent {
+  content: CampaignContent;
+  failed: string | undefined;
+}
+
+/** The content of one contact's message (or of every contact's, when the page shares it). */
+export function rowContent(c: Campaign, rendered: ContactContent, limits: MessageLimits): RowContent {
+  const body = 'problem' in rendered ? {} : rendered;
   const parts = c.channel === 'sms' ? countSegments(body.text ?? '') : undefined;
-  const failed = 'problem' in content ? content.problem : parts && tooLong(parts, limits.smsMaxSegments);
+  return {
+    content: {
+      subject: body.subject ?? null,
+      text: body.text ?? null,
+      html: body.html ?? null,
+      segments: parts?.segments ?? null,
+    },
+    failed: 'problem' in rendered ? rendered.problem : parts && tooLong(parts, limits.smsMaxSegments),
+  };
+}
+
+/** What every message of a campaign's page shares: bound once per page (decision 0031). */
+export function campaignShared(c: Campaign, limits: MessageLimits, content?: CampaignContent): CampaignPageShared {
   return {
     channel: c.channel,
-    recipient: (c.channel === 'sms' ? contact.phone : contact.email) ?? '',
-    sender: c.sender ?? undefined,
-    subject: body.subject,
-    text: body.text,
-    html: body.html,
-    segments: parts?.segments,
+    provider: c.provider,
+    lane: routedLane(c.channel, c.provider),
+    sender: c.sender,
     priority: c.priority,
     categories: c.categories,
-    provider: c.provider ?? undefined,
-    lane: routedLane(c.channel, c.provider),
-    dueAt: late ? now : due,
-    notAfter: c.endAt,
-    maxAttempts: limits.maxAttempts,
     campaignId: c.id,
+    maxAttempts: limits.maxAttempts,
+    notAfter: c.endAt,
+    content,
+  };
+}
+
+/**
+ * One contact's part of its message: due at the next opening of its window, never after the end.
+ * A contact whose content cannot be rendered, or whose SMS is longer than the limit, gets a message
+ * written already `failed` with the reason, so that the campaign's statistics show it; one whose
+ * window opens after the end, a message written `expired`.
+ */
+export function campaignRow(c: Campaign, contact: Contact, due: number, now: number, own: RowContent): CampaignPageRow {
+  const late = due >= c.endAt;
+  return {
+    recipient: (c.channel === 'sms' ? contact.phone : contact.email) ?? '',
     contactId: contact.id,
-    state: failed ? 'failed' : late ? 'expired' : undefined,
-    reason: failed ?? (late ? EXPIRED_BEFORE_WINDOW : undefined),
+    dueAt: late ? now : due,
+    state: own.failed ? 'failed' : late ? 'expired' : 'queued',
+    reason: own.failed ?? (late ? EXPIRED_BEFORE_WINDOW : null),
+    content: own.content,
   };
 }
 
@@ -179,13 +194,12 @@ export async function fanoutPage(deps: FanoutDeps, campaignId: string, ahead?: R
   // Posted before this page's transaction: the store reads it while the messages below are built.
   const next = done || last === null ? undefined : readAhead(deps, c, filter, last);
   const version = c.template ? await deps.store.templates.version(c.template.id, c.template.version) : undefined;
-  const messages = buildPage(deps, c, page.items, now, version);
+  const { shared, rows } = buildPage(deps, c, page.items, now, version);
   try {
     await deps.store.transaction(async (tx) => {
       // The guarded advance first: on PostgreSQL it also locks the campaign row for this transaction.
-      if (!(await tx.campaigns.advance(c.id, c.checkpoint, last, messages.length, done, now)))
-        throw new CheckpointMoved();
-      if (messages.length > 0) await tx.messages.insertMany(messages, now);
+      if (!(await tx.campaigns.advance(c.id, c.checkpoint, last, rows.length, done, now))) throw new CheckpointMoved();
+      if (rows.length > 0) await tx.messages.insertCampaignPage(shared, rows, now);
     });
   } catch (err) {
     if (err instanceof CheckpointMoved) return { kind: 'raced' };
@@ -194,26 +208,43 @@ export async function fanoutPage(deps: FanoutDeps, campaignId: string, ahead?: R
   let expired = 0;
   let failed = 0;
   let segments = 0;
-  for (const m of messages) {
-    if (m.state === 'expired') expired++;
-    else if (m.state === 'failed') failed++;
-    segments += m.segments ?? 0;
+  for (const r of rows) {
+    if (r.state === 'expired') expired++;
+    else if (r.state === 'failed') failed++;
+    segments += (shared.content ?? r.content)?.segments ?? 0;
   }
-  return { kind: 'written', messages: messages.length, expired, failed, done, segments, ahead: next };
+  return { kind: 'written', messages: rows.length, expired, failed, done, segments, ahead: next };
 }
 
-/** The messages of one page of contacts (openings computed once per time zone, the text split once). */
+/**
+ * The messages of one page of contacts: what they share, and each contact's part (openings
+ * computed once per time zone, the text split once; a content without placeholders rendered once).
+ */
 function buildPage(
   deps: FanoutDeps,
   c: Campaign,
   contacts: readonly Contact[],
   now: number,
   version: TemplateVersion | undefined,
-): NewMessage[] {
+): { shared: CampaignPageShared; rows: CampaignPageRow[] } {
   const opening = openingsAt(now, c.window);
   const render = campaignRenderer(c, version);
   const limits = { maxAttempts: deps.maxAttempts, smsMaxSegments: deps.smsMaxSegments ?? DEFAULT_SMS_MAX_SEGMENTS };
-  return contacts.map((contact) =>
-    campaignMessage(c, contact, opening(contact.timezone), now, limits, render(contact)),
-  );
+  const first = contacts[0];
+  if (sameForEveryone(c) && first) {
+    const one = rowContent(c, render(first), limits);
+    const shared = campaignShared(c, limits, one.content);
+    return { shared, rows: contacts.map((contact) => campaignRow(c, contact, opening(contact.timezone), now, one)) };
+  }
+  return {
+    shared: campaignShared(c, limits),
+    rows: contacts.map((contact) =>
+      campaignRow(c, contact, opening(contact.timezone), now, rowContent(c, render(contact), limits)),
+    ),
+  };
+}
+
+/** Whether every contact gets the same content: the campaign's own text, subject and HTML, without placeholders. */
+function sameForEveryone(c: Campaign): boolean {
+  return !c.template && [c.subject, c.text, c.html].every((t) => t == null || !hasPlaceholders(t));
 }

@@ -17,6 +17,8 @@ import {
 } from './model.ts';
 import { checkWindow } from './window.ts';
 import { carriesReservedBit } from '../domain/categories.ts';
+import { countSegments, type SegmentCount } from '../providers/sms/segments.ts';
+import { staticPart } from './template.ts';
 
 export interface CampaignInput {
   name?: string | null | undefined;
@@ -40,6 +42,26 @@ const EMAIL_RE = /^[^\s@<>]+@[^\s@<>]+$/;
 export const PHONE_RE = /^\+?[1-9][0-9]{6,14}$/;
 
 /**
+ * Whether a campaign's SMS text is too long for EVERY contact: the parts its static part (the text
+ * without its placeholders) takes when that is already more than `limit`, else undefined. A
+ * contact's values only add to it: more characters never take fewer parts, and a switch to UCS-2
+ * never shortens. Fan-out would write each of its messages `failed` (decision 0027), so the APIs
+ * refuse it (decision 0031).
+ */
+export function smsTextTooLong(text: string, limit: number): SegmentCount | undefined {
+  const parts = countSegments(staticPart(text));
+  return parts.segments > limit ? parts : undefined;
+}
+
+/** The native API's words for smsTextTooLong (path /text). */
+function tooLongForEveryone(parts: SegmentCount, limit: number): string {
+  return (
+    `is too long for every contact: without its placeholders it is already ${parts.segments} SMS segments ` +
+    `(${parts.encoding}, ${parts.units} units); the limit is ${limit} (HERALD_SMS_MAX_SEGMENTS)`
+  );
+}
+
+/**
  * Merges `input` over `base` (an existing campaign for PATCH, or nothing for POST) and checks the
  * result as a whole: a PATCH is valid when the campaign it produces is.
  */
@@ -49,6 +71,8 @@ export function campaignFields(
   providerChannel: (name: string) => Channel | undefined,
   /** When given, an endAt set by this input must be later (a campaign that has ended sends nothing). */
   now?: number,
+  /** When given, an SMS text set by this input (or a new campaign's) must fit for some contact. */
+  smsMaxSegments?: number,
 ): CampaignFields | Problem[] {
   const problems: Problem[] = [];
   const bad = (path: string, message: string) => problems.push({ path: `/${path}`, message });
@@ -84,6 +108,12 @@ export function campaignFields(
   if (!f.template && !f.text.trim() && !(f.channel === 'email' && f.html?.trim()))
     bad('text', f.channel === 'email' ? 'is required (or html, or a template)' : 'is required (or a template)');
   if (f.html && f.channel !== 'email') bad('html', 'only e-mail campaigns have an HTML body');
+  // Only when this input sets the text (or makes a new campaign): a lowered limit does not lock
+  // every other edit of a campaign written under the old one; its messages fail at fan-out.
+  const setsText = !base || input.text !== undefined || input.channel !== undefined || input.template !== undefined;
+  const long = f.channel === 'sms' && !f.template && smsMaxSegments !== undefined && setsText;
+  const tooLong = long ? smsTextTooLong(f.text, smsMaxSegments) : undefined;
+  if (tooLong) bad('text', tooLongForEveryone(tooLong, smsMaxSegments!));
   if (!Number.isInteger(f.categories) || f.categories < 0) bad('categories', 'must be a non-negative integer');
   else if (carriesReservedBit(f.categories)) bad('categories', 'bit 1 is reserved and must never be set');
   if (f.startAt >= f.endAt) bad('endAt', 'must be after startAt');

@@ -7,7 +7,8 @@ import type { Config } from '../config/config.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Channel } from '../domain/message.ts';
 import { AppError } from '../errors/app-error.ts';
-import type { DeliveryTiming, StateCounts } from '../store/campaigns.repo.ts';
+import type { DeliveryTiming, StateCounts, TextUpdate } from '../store/campaigns.repo.ts';
+import { countSegments } from '../providers/sms/segments.ts';
 import type { Store } from '../store/store.ts';
 import type { Campaign, CampaignFields } from './model.ts';
 import { hasPlaceholders, renderTemplate } from './template.ts';
@@ -95,11 +96,13 @@ export class CampaignService {
   private async applyToQueued(before: Campaign, after: Campaign, now: number): Promise<void> {
     const textChanged = after.text !== before.text || after.subject !== before.subject;
     const perContact = hasPlaceholders(after.text) || (after.subject != null && hasPlaceholders(after.subject));
+    const sameText = textChanged && !perContact;
     await this.store.campaigns.editQueued(
       after.id,
       {
-        text: textChanged && !perContact ? after.text : undefined,
-        subject: textChanged && !perContact ? (after.subject ?? undefined) : undefined,
+        text: sameText ? after.text : undefined,
+        segments: sameText ? segmentsOf(after, after.text) : undefined,
+        subject: sameText ? (after.subject ?? undefined) : undefined,
         priority: after.priority !== before.priority ? after.priority : undefined,
         notAfter: after.endAt !== before.endAt ? after.endAt : undefined,
         provider: after.provider !== before.provider ? { name: after.provider, channel: after.channel } : undefined,
@@ -115,10 +118,12 @@ export class CampaignService {
     for (;;) {
       const page = await this.store.campaigns.queuedPage(c.id, cursor, RERENDER_PAGE);
       if (page.length === 0) return;
-      const updates: { id: string; text: string }[] = [];
+      const updates: TextUpdate[] = [];
       for (const m of page) {
         const contact = await this.store.contacts.get(m.contactId);
-        if (contact) updates.push({ id: m.messageId, text: renderTemplate(c.text, contact) });
+        if (!contact) continue;
+        const text = renderTemplate(c.text, contact);
+        updates.push({ id: m.messageId, text, segments: segmentsOf(c, text) });
       }
       await this.store.campaigns.setTexts(updates, now);
       cursor = page[page.length - 1]!.messageId;
@@ -191,6 +196,11 @@ export class CampaignService {
       return { campaign, counts: cs, total: sum(cs) };
     });
   }
+}
+
+/** The parts an SMS campaign's text takes (stored with the text, as fan-out does); none for e-mail. */
+function segmentsOf(c: Campaign, text: string): number | undefined {
+  return c.channel === 'sms' ? countSegments(text).segments : undefined;
 }
 
 function sum(counts: StateCounts): number {

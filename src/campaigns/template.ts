@@ -16,6 +16,14 @@ export function hasPlaceholders(text: string): boolean {
   return PLACEHOLDER.test(text);
 }
 
+/**
+ * What every contact gets whatever its values: the text with its placeholders removed (a contact
+ * without any of them gets exactly this; any value only adds to it).
+ */
+export function staticPart(text: string): string {
+  return text.replace(PLACEHOLDER, '');
+}
+
 export type TemplateContact = Pick<
   Contact,
   'id' | 'phone' | 'email' | 'operatorCode' | 'tag' | 'timezone' | 'attributes'

@@ -23,11 +23,20 @@ export interface DeliveryTiming {
 /** Fields of queued messages that follow a campaign edit made after it started. */
 export interface QueuedEdit {
   text?: string | undefined;
+  /** SMS: the parts the new text takes (set with `text`, so the stored count follows the text). */
+  segments?: number | undefined;
   subject?: string | undefined;
   priority?: number | undefined;
   notAfter?: number | undefined;
   /** New provider (and so lane); null: route by channel. */
   provider?: { name: string | null; channel: CampaignChannel } | undefined;
+}
+
+/** A queued message's new text; `segments`: the parts an SMS text takes (absent for e-mail). */
+export interface TextUpdate {
+  id: string;
+  text: string;
+  segments?: number | undefined;
 }
 
 /** Held by the one scheduler that leads (PostgreSQL session advisory lock). */
@@ -92,8 +101,8 @@ export interface CampaignRepo {
   editQueued(id: string, edit: QueuedEdit, now: number): Promise<number>;
   /** Queued messages of the campaign after `cursor` with their contact ids (id order). */
   queuedPage(id: string, cursor: string | null, limit: number): Promise<QueuedWithContact[]>;
-  /** Sets the text of each message (only if still queued). */
-  setTexts(updates: readonly { id: string; text: string }[], now: number): Promise<void>;
+  /** Sets the text (and, for SMS, its segment count) of each message (only if still queued). */
+  setTexts(updates: readonly TextUpdate[], now: number): Promise<void>;
   /** Pause: pushes the due_at of queued messages HOLD_MS ahead. */
   holdQueued(id: string, now: number): Promise<number>;
   /** Time zones of the contacts of held messages. */
@@ -434,6 +443,7 @@ export class KyselyCampaignRepo implements CampaignRepo {
   async editQueued(id: string, edit: QueuedEdit, now: number): Promise<number> {
     const set: Updateable<MessagesTable> = { updated_at: now };
     if (edit.text !== undefined) set.body_text = edit.text;
+    if (edit.segments !== undefined) set.segments = edit.segments;
     if (edit.subject !== undefined) set.subject = edit.subject;
     if (edit.priority !== undefined) set.priority = edit.priority;
     if (edit.notAfter !== undefined) set.not_after = edit.notAfter;
@@ -461,15 +471,12 @@ export class KyselyCampaignRepo implements CampaignRepo {
     return rows.map((r) => ({ messageId: r.id, contactId: r.contact_id ?? '' }));
   }
 
-  async setTexts(updates: readonly { id: string; text: string }[], now: number): Promise<void> {
+  async setTexts(updates: readonly TextUpdate[], now: number): Promise<void> {
     const run = async (db: Kysely<Database>) => {
       for (const u of updates) {
-        await db
-          .updateTable('messages')
-          .set({ body_text: u.text, updated_at: now })
-          .where('id', '=', u.id)
-          .where('state', '=', 'queued')
-          .execute();
+        const set: Updateable<MessagesTable> = { body_text: u.text, updated_at: now };
+        if (u.segments !== undefined) set.segments = u.segments;
+        await db.updateTable('messages').set(set).where('id', '=', u.id).where('state', '=', 'queued').execute();
       }
     };
     await (this.db.isTransaction ? run(this.db) : this.db.transaction().execute(run));

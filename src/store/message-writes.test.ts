@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSqlite } from './node-sqlite-driver.ts';
 import { migrateSqlite } from './migrator.ts';
-import { SQLITE_COMPLETE, SQLITE_COMPLETION_EVENTS } from './message-writes.ts';
+import {
+  SQLITE_COMPLETE,
+  SQLITE_COMPLETION_EVENTS,
+  SQLITE_INSERT_CHUNKS,
+  sqliteInsertSteps,
+  sqliteMessageInsertSteps,
+} from './message-writes.ts';
+import type { MessagesTable } from './schema.ts';
 
 /*
  * A group of completions on SQLite must find each message by its primary key: a plan that walks a
@@ -23,4 +30,57 @@ test('SQLite completions walk the JSON and find each message by primary key', ()
     assert.ok(!plan.some((d) => /^(SCAN|SEARCH) m(essages)?\b(?!.*\(id=\?\))/.test(d)), plan.join('\n'));
   }
   db.close();
+});
+
+test('SQLite inserts a group as multi-row VALUES of 100, 10 and 1 rows: three constant texts', () => {
+  const row = (i: number) => ({ id: `m${i}` }) as unknown as MessagesTable;
+  const texts = new Set<string>();
+  for (const [n, shape] of [
+    [1, [1]],
+    [9, [1, 1, 1, 1, 1, 1, 1, 1, 1]],
+    [10, [10]],
+    [11, [10, 1]],
+    [99, [10, 10, 10, 10, 10, 10, 10, 10, 10, 1, 1, 1, 1, 1, 1, 1, 1, 1]],
+    [100, [100]],
+    [101, [100, 1]],
+    [1234, [...Array<number>(12).fill(100), 10, 10, 10, 1, 1, 1, 1]],
+  ] as const) {
+    const rows = Array.from({ length: n }, (_, i) => row(i));
+    const steps = sqliteMessageInsertSteps(rows);
+    assert.deepEqual(
+      steps.map((s) => s.params.length / 33),
+      shape,
+      `${n} rows`,
+    );
+    // Every row once, in order: the id is the first column of each row's values.
+    assert.deepEqual(
+      steps.flatMap((s) => s.params.filter((_, k) => k % 33 === 0)),
+      rows.map((r) => r.id),
+    );
+    for (const s of steps) {
+      texts.add(s.sql);
+      // OR FAIL: no statement journal (docs/decisions/0030); the list's transaction undoes a failure.
+      assert.match(s.sql, /^INSERT OR FAIL INTO messages /);
+      assert.equal((s.sql.match(/\?/g) ?? []).length, s.params.length);
+      assert.doesNotMatch(s.sql, /\?\d/, 'plain ? placeholders (numbered ones bind quadratically in node:sqlite)');
+    }
+  }
+  assert.equal(texts.size, SQLITE_INSERT_CHUNKS.length);
+  assert.ok(Math.max(...SQLITE_INSERT_CHUNKS) * 33 <= 32_766, 'under SQLITE_MAX_VARIABLE_NUMBER');
+});
+
+test('the insert steps keep the events and callbacks after the messages, in one list', () => {
+  const rows = Array.from({ length: 12 }, (_, i) => ({ id: `m${i}`, state: 'queued' }) as unknown as MessagesTable);
+  const plain = sqliteInsertSteps(rows, [], 5);
+  assert.equal(plain.length, 2 + 3);
+  assert.deepEqual(
+    plain.slice(3).map((s) => [s.sql.startsWith('SELECT 1 FROM endpoints'), s.ifPrevious ?? false]),
+    [
+      [true, false],
+      [false, true],
+    ],
+  );
+  const withCallback = sqliteInsertSteps(rows, [{ message_id: 'm3', url: 'http://e/x', events: null }], 5);
+  assert.match(withCallback[3]!.sql, /^INSERT INTO message_callbacks/);
+  assert.match(withCallback[4]!.sql, /^INSERT INTO events/);
 });

@@ -2,7 +2,7 @@ import type { Capabilities } from './capabilities.ts';
 import { WAKE_CHANNEL } from './listen.ts';
 import type { MessagesTable } from './schema.ts';
 import type { Step } from './steps.ts';
-import type { Completion } from './store.ts';
+import type { CampaignContent, CampaignPageRow, CampaignPageShared, Completion } from './store.ts';
 
 /*
  * The statements of the two hot writes — a group of new messages, a group of completions — as
@@ -10,6 +10,8 @@ import type { Completion } from './store.ts';
  * SQLite reads it with json_each (jsonb_each is missing from the SQLite of Node 22.16), PostgreSQL with json_populate_recordset / json_to_recordset.
  * Constant text is prepared once (the SQLite thread keeps it; no statement per row count), and one
  * string crosses to the SQLite thread or the PostgreSQL socket instead of 33 values per row.
+ * One exception: the SQLite messages INSERT binds plain values in multi-row VALUES of 100, 10 and 1
+ * rows (docs/decisions/0030): extracting 33 columns from JSON cost more than binding them.
  *
  * PostgreSQL runs each operation as ONE statement (data-modifying CTEs), so a group commit is a
  * single round trip that commits by itself. SQLite has no data-modifying CTEs: it gets a short list
@@ -54,8 +56,46 @@ const COLUMNS: readonly (keyof MessagesTable)[] = [
 ];
 const COLUMN_LIST = COLUMNS.join(', ');
 
-const SQLITE_INSERT = `INSERT INTO messages (${COLUMN_LIST})
-SELECT ${COLUMNS.map((_, i) => `value->>${i}`).join(', ')} FROM json_each(?)`;
+/*
+ * SQLite: the messages of a group as multi-row INSERTs of plain values (docs/decisions/0030), in
+ * chunks of 100, 10 and 1 rows: three constant texts, each prepared once on the SQLite thread, and
+ * a group of n rows is ⌊n/100⌋ + ⌊n%100/10⌋ + n%10 statements. Plain `?` placeholders: node:sqlite
+ * binds numbered ones (`?NNN`) by looking each up, quadratic in their count. 100 rows × 33 columns
+ * = 3,300 parameters, under SQLITE_MAX_VARIABLE_NUMBER (32,766).
+ *
+ * `OR FAIL`, not the default ABORT: a multi-row INSERT on a table with a trigger otherwise opens a
+ * statement journal inside the transaction, copying every page it touches to a temporary file so
+ * that a failing row can undo the rows before it (≈15 % of the SQLite thread's CPU, perf). Nothing
+ * needs that undo: a failed step fails its whole list, whose transaction is rolled back — its own
+ * (sqlite-thread/thread.ts, steps.ts) or the caller's, which no caller commits after an error.
+ */
+export const SQLITE_INSERT_CHUNKS = [100, 10, 1] as const;
+const ROW_PLACEHOLDERS = `(${COLUMNS.map(() => '?').join(', ')})`;
+const SQLITE_INSERTS = SQLITE_INSERT_CHUNKS.map(
+  (n) =>
+    [
+      n,
+      `INSERT OR FAIL INTO messages (${COLUMN_LIST}) VALUES ${Array<string>(n).fill(ROW_PLACEHOLDERS).join(', ')}`,
+    ] as const,
+);
+
+/** SQLite: the INSERT steps of a group of new messages, their values flattened row by row. */
+export function sqliteMessageInsertSteps(rows: readonly MessagesTable[]): Step[] {
+  const steps: Step[] = [];
+  let i = 0;
+  for (const [size, sql] of SQLITE_INSERTS) {
+    for (; rows.length - i >= size; i += size) {
+      // Filled by push, not preallocated: a holey array crosses to the thread as a sparse one (slower to clone).
+      const params: unknown[] = [];
+      for (let r = i; r < i + size; r++) {
+        const row = rows[r]!;
+        for (const c of COLUMNS) params.push(row[c]);
+      }
+      steps.push({ sql, params });
+    }
+  }
+  return steps;
+}
 
 /** A new message's callback (migration 0008), as the insert writes it. */
 export interface NewCallback {
@@ -105,7 +145,7 @@ export function sqliteInsertSteps(
   callbacks: readonly NewCallback[],
   now: number,
 ): Step[] {
-  const steps: Step[] = [{ sql: SQLITE_INSERT, params: [JSON.stringify(rows.map((r) => COLUMNS.map((c) => r[c])))] }];
+  const steps = sqliteMessageInsertSteps(rows);
   const events = { sql: SQLITE_EVENTS, params: [now, JSON.stringify(eventCandidates(rows))] };
   if (callbacks.length > 0) {
     steps.push({
@@ -283,4 +323,157 @@ export function postgresCompleteStep(completions: readonly Completion[]): Step {
     sql: PG_COMPLETE,
     params: [JSON.stringify(completions.map(completionValues)), JSON.stringify(attemptRows(completions))],
   };
+}
+
+/*
+ * Campaign fan-out pages (docs/decisions/0031) — inputs: what every message of the page shares
+ * (bound once, as plain parameters), and per contact only what varies (one JSON array per row);
+ * output: the same rows, event rows included, that insertMany would write for the expanded
+ * messages (a conformance test compares every column). The JSON of a row is `CAMPAIGN_ROW` in
+ * order; the content columns are COALESCE(row, shared): a page whose content is the same for
+ * every contact binds it once and sends nulls per row, a personalised page binds NULL and sends
+ * each row's own (null stays null). Only SQLite uses it: PostgreSQL expands the page to full
+ * messages and runs PG_INSERT (its driver sends one JSON text either way).
+ */
+
+/** The per-contact columns of a campaign page, in the order of each row's JSON array. */
+const CAMPAIGN_ROW = [
+  'id',
+  'recipient',
+  'contact_id',
+  'due_at',
+  'state',
+  'reason',
+  'subject',
+  'body_text',
+  'body_html',
+  'segments',
+] as const satisfies readonly (keyof MessagesTable)[];
+
+/** The columns of a campaign page bound once: the campaign's, and the page's time. */
+interface CampaignPageValues {
+  channel: string;
+  provider: string | null;
+  lane: string;
+  sender: string | null;
+  priority: number;
+  categories: number;
+  campaign_id: string;
+  max_attempts: number;
+  not_after: number | null;
+  created_at: number;
+  updated_at: number;
+  /** The content when every contact gets the same; NULL each when rows carry their own. */
+  subject: string | null;
+  body_text: string | null;
+  body_html: string | null;
+  segments: number | null;
+}
+
+/** The content columns: taken from the row, else from the page. */
+const CAMPAIGN_CONTENT = new Set<string>(['subject', 'body_text', 'body_html', 'segments']);
+/** The columns bound once per page. */
+const CAMPAIGN_SHARED = new Set<string>([
+  'channel',
+  'provider',
+  'lane',
+  'sender',
+  'priority',
+  'categories',
+  'campaign_id',
+  'max_attempts',
+  'not_after',
+  'created_at',
+  'updated_at',
+]);
+/** Columns no campaign message sets: their value at insert (NULL for the rest). */
+const CAMPAIGN_CONSTANT: Partial<Record<string, string>> = { attempts: '0', engagement: '0' };
+
+/** The campaign insert, and the names of its `?` parameters in order (the rows' JSON comes last). */
+function campaignInsert(): { sql: string; params: (keyof CampaignPageValues)[] } {
+  const params: (keyof CampaignPageValues)[] = [];
+  const select = COLUMNS.map((col) => {
+    const i = (CAMPAIGN_ROW as readonly string[]).indexOf(col);
+    const bind = (expr: string) => (params.push(col as keyof CampaignPageValues), expr);
+    if (i >= 0) return CAMPAIGN_CONTENT.has(col) ? bind(`COALESCE(value->>${i}, ?)`) : `value->>${i}`;
+    return CAMPAIGN_SHARED.has(col) ? bind('?') : (CAMPAIGN_CONSTANT[col] ?? 'NULL');
+  });
+  return { sql: `INSERT INTO messages (${COLUMN_LIST})\nSELECT ${select.join(', ')} FROM json_each(?)`, params };
+}
+
+const SQLITE_CAMPAIGN_INSERT = campaignInsert();
+
+/*
+ * The event rows of a campaign page, from the same JSON: `accepted` for every message, and the
+ * state a message is born in when it is not queued (expired before its window, failed content),
+ * in the order insertMany writes them. ?1 = now, ?2 = the rows. (The names differ from json_each's
+ * own columns — id, type — which the endpoint check's json_each would otherwise shadow.)
+ */
+const SQLITE_CAMPAIGN_EVENTS = `INSERT INTO events (message_id, at, type, from_state, to_state, source, detail)
+SELECT ev_id, ?1, ev_type, ev_from, ev_to, 'api', ev_detail FROM (
+  SELECT v.key AS k, 0 AS o, v.value->>0 AS ev_id, 'accepted' AS ev_type, NULL AS ev_from, 'queued' AS ev_to,
+    NULL AS ev_detail
+  FROM json_each(?2) AS v
+  UNION ALL
+  SELECT v.key, 1, v.value->>0, v.value->>4, 'queued', v.value->>4, v.value->>5
+  FROM json_each(?2) AS v WHERE v.value->>4 <> 'queued'
+) WHERE ${wantedSqlite('ev_id', 'ev_type')}
+ORDER BY k, o`;
+
+/**
+ * SQLite: the steps that write one group of a campaign page: the insert, and the owed event rows
+ * when an enabled endpoint wants any (a campaign's messages have no callbacks of their own).
+ */
+export function sqliteCampaignSteps(
+  shared: CampaignPageShared,
+  rows: readonly CampaignPageRow[],
+  ids: readonly string[],
+  now: number,
+): Step[] {
+  const values = campaignValues(shared, now);
+  const own = !shared.content;
+  const rowsJson = JSON.stringify(rows.map((r, i) => campaignRowValues(ids[i]!, r, own ? r.content : null)));
+  return [
+    { sql: SQLITE_CAMPAIGN_INSERT.sql, params: [...SQLITE_CAMPAIGN_INSERT.params.map((p) => values[p]), rowsJson] },
+    { sql: SQLITE_ANY_ENDPOINT, params: [] },
+    { sql: SQLITE_CAMPAIGN_EVENTS, params: [now, rowsJson], ifPrevious: true },
+  ];
+}
+
+/** The columns a campaign page binds once (SQLite). */
+function campaignValues(s: CampaignPageShared, now: number): CampaignPageValues {
+  const c = s.content;
+  return {
+    channel: s.channel,
+    provider: s.provider,
+    lane: s.lane,
+    sender: s.sender,
+    priority: s.priority,
+    categories: s.categories,
+    campaign_id: s.campaignId,
+    max_attempts: s.maxAttempts,
+    not_after: s.notAfter,
+    created_at: now,
+    updated_at: now,
+    subject: c?.subject ?? null,
+    body_text: c?.text ?? null,
+    body_html: c?.html ?? null,
+    segments: c?.segments ?? null,
+  };
+}
+
+/** One row's values, in the order of CAMPAIGN_ROW (`own`: its content, or null when the page shares one). */
+function campaignRowValues(id: string, r: CampaignPageRow, own: CampaignContent | null): unknown[] {
+  return [
+    id,
+    r.recipient,
+    r.contactId,
+    r.dueAt,
+    r.state,
+    r.reason,
+    own?.subject ?? null,
+    own?.text ?? null,
+    own?.html ?? null,
+    own?.segments ?? null,
+  ];
 }

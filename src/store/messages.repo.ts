@@ -8,6 +8,7 @@ import {
   postgresCompleteStep,
   postgresInsertStep,
   sqliteCompleteSteps,
+  sqliteCampaignSteps,
   sqliteInsertSteps,
   type NewCallback,
 } from './message-writes.ts';
@@ -17,6 +18,8 @@ import type { Database, MessagesTable } from './schema.ts';
 import { escapeLike, likeIgnoringCase, prefixUpperBound } from './search.ts';
 import { openStateIndex, stateTerm, withIndex } from './state-filter.ts';
 import type {
+  CampaignPageRow,
+  CampaignPageShared,
   ChangeResult,
   ClaimOptions,
   CompleteAndClaimResult,
@@ -146,6 +149,30 @@ export class KyselyMessageRepo implements MessageRepo {
       }
     });
     return results;
+  }
+
+  /*
+   * insertCampaignPage — inputs: what a page's messages share, one row per contact; output: their
+   * ids, in order. SQLite binds the shared values once and the rows as one small JSON array each
+   * (message-writes.ts, decision 0031); PostgreSQL writes the expanded messages with insertMany's
+   * statement. Either way, the same rows as insertMany (a conformance test checks every column).
+   */
+  async insertCampaignPage(
+    shared: CampaignPageShared,
+    rows: readonly CampaignPageRow[],
+    now: number,
+  ): Promise<string[]> {
+    if (this.caps.oneStatementWrites) {
+      const results = await this.insertNew(this.db, campaignMessages(shared, rows), new Map(), now);
+      return results.map((r) => r.id);
+    }
+    const ids = rows.map(() => uuidv7(now));
+    // Every group's steps in one call: one round trip to the SQLite thread for the whole page.
+    const steps = chunk(rows, INSERT_GROUP).flatMap((part, n) =>
+      sqliteCampaignSteps(shared, part, ids.slice(n * INSERT_GROUP), now),
+    );
+    if (steps.length > 0) await runSteps(this.db, steps);
+    return ids;
   }
 
   async get(id: string): Promise<Message | undefined> {
@@ -425,4 +452,31 @@ export class KyselyMessageRepo implements MessageRepo {
       .executeTakeFirst();
     return r && { id: r.id, state: r.state as MessageState };
   }
+}
+
+/** A campaign page as the messages insertMany takes (PostgreSQL). */
+export function campaignMessages(s: CampaignPageShared, rows: readonly CampaignPageRow[]): NewMessage[] {
+  return rows.map((r) => {
+    const c = s.content ?? r.content;
+    return {
+      channel: s.channel,
+      recipient: r.recipient,
+      sender: s.sender ?? undefined,
+      subject: c?.subject ?? undefined,
+      text: c?.text ?? undefined,
+      html: c?.html ?? undefined,
+      segments: c?.segments ?? undefined,
+      priority: s.priority,
+      categories: s.categories,
+      provider: s.provider ?? undefined,
+      lane: s.lane,
+      dueAt: r.dueAt,
+      notAfter: s.notAfter ?? undefined,
+      maxAttempts: s.maxAttempts,
+      campaignId: s.campaignId,
+      contactId: r.contactId,
+      state: r.state,
+      reason: r.reason ?? undefined,
+    };
+  });
 }

@@ -101,12 +101,57 @@ export type ChangeResult =
   { kind: 'changed'; message: Message } | { kind: 'unchanged'; message: Message } | { kind: 'not_found' };
 
 /**
+ * What every message of one campaign fan-out page shares (decision 0031): written once per page,
+ * not once per message. `content` is set when every contact gets the same subject, text and HTML
+ * (no template, no placeholders); then the rows carry none of their own.
+ */
+export interface CampaignPageShared {
+  channel: Channel;
+  provider: string | null;
+  lane: string;
+  sender: string | null;
+  priority: number;
+  categories: number;
+  campaignId: string;
+  maxAttempts: number;
+  notAfter: number | null;
+  content?: CampaignContent | undefined;
+}
+
+/** A campaign message's content: the page's (shared) or one contact's. */
+export interface CampaignContent {
+  subject: string | null;
+  text: string | null;
+  html: string | null;
+  /** SMS: the parts the text takes; null for e-mail. */
+  segments: number | null;
+}
+
+/** One contact's part of its fan-out message. */
+export interface CampaignPageRow {
+  recipient: string;
+  contactId: string;
+  dueAt: number;
+  /** `queued`, or the state it is born in: `expired` (window after the end), `failed` (content). */
+  state: MessageState;
+  reason: string | null;
+  /** Its own content; ignored (may be null) when the page shares one. */
+  content: CampaignContent | null;
+}
+
+/**
  * The message store: the table that is the queue (ARCHITECTURE decision 4), with the batched
  * operations the pipeline needs. Every write is one transaction.
  */
 export interface MessageRepo {
   /** Inserts messages in one transaction; idempotency keys already seen return the first message. */
   insertMany(messages: readonly NewMessage[], now: number): Promise<InsertResult[]>;
+  /**
+   * Writes one page of a campaign's fan-out: a message per row, the rest of it from `shared`.
+   * The rows and event rows are those insertMany writes for the same messages (no idempotency
+   * keys, no callbacks); the shared values are bound once (decision 0031). Returns the ids, in order.
+   */
+  insertCampaignPage(shared: CampaignPageShared, rows: readonly CampaignPageRow[], now: number): Promise<string[]>;
   get(id: string): Promise<Message | undefined>;
   /** The message with its attempts and events, oldest first. */
   detail(id: string): Promise<MessageDetail | undefined>;

@@ -130,6 +130,8 @@ export class TemplateService {
     inputs: (MessageInput & { template?: (TemplateRef & { data?: unknown }) | undefined })[],
     prefix = '',
   ): Promise<MessageInput[]> {
+    // The common case (no template anywhere) allocates nothing: the inputs are already messages.
+    if (!inputs.some((i) => i.template !== undefined)) return inputs;
     const problems: Problem[] = [];
     const cache = new Map<string, Promise<{ template: Template; version: TemplateVersion } | undefined>>();
     const load = (ref: TemplateRef) => {

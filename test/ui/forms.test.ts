@@ -114,6 +114,26 @@ for (const width of [1440, 390]) {
       assert.match(await page.getByTestId('preview-mail').innerText(), /To\s+ada@example\.com/);
     });
 
+    void test('a campaign SMS too long for every contact: the API refuses it, the form says why beside Text', async () => {
+      const before = (await h.inject({ url: '/v1/campaigns', headers: h.auth })).json().items.length;
+      await page.goto(`${h.url}/admin/campaigns/new`);
+      await page.getByLabel('Channel').selectOption('sms');
+      // 1,601 septets without the placeholder: 11 parts, over the default limit of 10.
+      await page.getByLabel('Text').fill(`${'a'.repeat(1600)} {attributes.name}`);
+      await page.getByRole('button', { name: 'Create campaign' }).click();
+      await page.getByTestId('form-problems').waitFor();
+      assert.equal(
+        await fieldError('text').innerText(),
+        'Too long for every contact: without its placeholders it is already 11 SMS segments (GSM-7, 1601 units); ' +
+          'the limit is 10 (HERALD_SMS_MAX_SEGMENTS)',
+      );
+      assert.equal(await page.getByLabel('Text').getAttribute('aria-invalid'), 'true');
+      assert.equal(await page.getByLabel('Text').getAttribute('aria-describedby'), 'text-error');
+      assert.doesNotMatch(await page.locator('main').innerText(), RAW);
+      const now = (await h.inject({ url: '/v1/campaigns', headers: h.auth })).json().items.length;
+      assert.equal(now, before, 'nothing was saved');
+    });
+
     void test('theme: system by default, light and dark on request, remembered', async () => {
       await page.goto(`${h.url}/admin/`);
       if (width < 900) await page.getByRole('button', { name: 'Menu' }).click();

@@ -289,6 +289,7 @@ export function CampaignForm(props: { id?: string }) {
                     id="text"
                     value={draft.text}
                     required={draft.channel === 'sms'}
+                    aria-invalid={errs.text ? true : undefined}
                     aria-describedby={describe('text') ?? 'text-hint'}
                     onChange={(e) => set('text', e.target.value)}
                   />

@@ -1,8 +1,11 @@
 import { ApiError } from '../api.ts';
 
-/** A field's problems as they read beside it: "is required …" → "Required …", "must be …" → "Must be …". */
+/**
+ * A field's problems as they read beside it: "is required …" → "Required …", "is too long …" →
+ * "Too long …", "must be …" → "Must be …".
+ */
 export function plain(message: string): string {
-  const m = message.trim().replace(/^is (required|not)\b/, '$1');
+  const m = message.trim().replace(/^is (required|not|too)\b/, '$1');
   return m.charAt(0).toUpperCase() + m.slice(1);
 }
 

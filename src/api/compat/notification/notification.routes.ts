@@ -197,7 +197,11 @@ async function plugin(app: FastifyInstance, deps: AppDeps): Promise<void> {
       response: { 201: Mailing, ...errs },
     },
     async (req, reply) =>
-      reply.status(201).send(mailingView(await svc.create(mailingInput(req.body, undefined, false)))),
+      reply
+        .status(201)
+        .send(
+          mailingView(await svc.create(mailingInput(req.body, undefined, false, deps.config.content.smsMaxSegments))),
+        ),
   );
   route(
     'GET',
@@ -245,7 +249,12 @@ async function plugin(app: FastifyInstance, deps: AppDeps): Promise<void> {
       },
       async (req) => {
         const current = await mailing(req);
-        return mailingView(await svc.update(current.id, mailingInput(req.body, fieldsOf(current), method === 'PATCH')));
+        return mailingView(
+          await svc.update(
+            current.id,
+            mailingInput(req.body, fieldsOf(current), method === 'PATCH', deps.config.content.smsMaxSegments),
+          ),
+        );
       },
     );
   }

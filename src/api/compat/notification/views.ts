@@ -2,6 +2,8 @@
 import { isTimeZone, operatorCodeOf, type Campaign, type Contact, type NewContact } from '../../../campaigns/model.ts';
 import type { CampaignFields } from '../../../campaigns/model.ts';
 import type { Message } from '../../../domain/message.ts';
+import { smsTextTooLong } from '../../../campaigns/input.ts';
+import type { SegmentCount } from '../../../providers/sms/segments.ts';
 import {
   charField,
   dictBody,
@@ -65,8 +67,16 @@ export function mailingView(c: Campaign) {
   };
 }
 
-/** A mailing from a POST/PUT (full) or PATCH (partial) body, merged over the stored campaign. */
-export function mailingInput(raw: unknown, base: CampaignFields | undefined, partial: boolean): CampaignFields {
+/**
+ * A mailing from a POST/PUT (full) or PATCH (partial) body, merged over the stored campaign.
+ * `smsMaxSegments` (HERALD_SMS_MAX_SEGMENTS): a text given here must fit for some client.
+ */
+export function mailingInput(
+  raw: unknown,
+  base: CampaignFields | undefined,
+  partial: boolean,
+  smsMaxSegments: number,
+): CampaignFields {
   const body = { ...dictBody(raw) };
   // The seed model's own names for the window, accepted as aliases.
   if (body.time_interval_start === undefined && body.time_start !== undefined)
@@ -86,6 +96,8 @@ export function mailingInput(raw: unknown, base: CampaignFields | undefined, par
   const startAt = time('date_start', base?.startAt);
   const endAt = time('date_end', base?.endAt);
   const text = charField(body, 'text', e, { required: !partial, blank: false, max: 255 });
+  const long = text && !e.has('text') ? smsTextTooLong(text, smsMaxSegments) : undefined;
+  if (long) e.add('text', tooLongMessage(long, smsMaxSegments));
   const tag = charField(body, 'tag', e, { required: false, blank: true, max: 100 });
   const code = charField(body, 'mobile_operator_code', e, { required: false, blank: true, max: 3 });
   if (code && !e.has('mobile_operator_code') && !/^\d{1,3}$/.test(code))
@@ -114,6 +126,14 @@ export function mailingInput(raw: unknown, base: CampaignFields | undefined, par
     window: keep(window, base?.window ?? null) ?? null,
     priority: base?.priority ?? 0,
   };
+}
+
+/** DRF's wording for a validator's refusal ("Ensure this field …"), for a text too long for every client. */
+export function tooLongMessage(parts: SegmentCount, limit: number): string {
+  return (
+    `Ensure this field fits in ${limit} SMS segment${limit === 1 ? '' : 's'} (HERALD_SMS_MAX_SEGMENTS): ` +
+    `without its placeholders it already takes ${parts.segments} (${parts.encoding}, ${parts.units} units) for every client.`
+  );
 }
 
 /** time_interval_start/end: both or neither; equal times are refused (omit both to send at any time). */

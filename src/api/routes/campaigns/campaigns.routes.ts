@@ -54,7 +54,13 @@ export function campaignRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     const fields = async (input: Body, base?: Parameters<typeof campaignFields>[1]) => {
       const channel = input.channel ?? base?.channel ?? 'sms';
       const template = input.template ? await pinTemplate(deps, input.template, channel) : input.template;
-      const f = campaignFields({ ...input, template }, base, svc.providerChannel, deps.clock.now());
+      const f = campaignFields(
+        { ...input, template },
+        base,
+        svc.providerChannel,
+        deps.clock.now(),
+        deps.config.content.smsMaxSegments,
+      );
       if (Array.isArray(f)) throw invalidRequest(f);
       return f;
     };

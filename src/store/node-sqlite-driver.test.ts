@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqlite, SQLITE_CACHE_KIB } from './node-sqlite-driver.ts';
+
+test("a database file opens with Herald's pragmas: WAL, synchronous=FULL, foreign keys, 16 MiB page cache", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-pragmas-'));
+  const db = openSqlite(join(dir, 'h.db'));
+  try {
+    const pragma = (name: string) => Object.values(db.prepare(`PRAGMA ${name}`).get()!)[0];
+    assert.equal(pragma('journal_mode'), 'wal');
+    assert.equal(pragma('synchronous'), 2, 'FULL');
+    assert.equal(pragma('foreign_keys'), 1);
+    assert.equal(pragma('busy_timeout'), 10_000);
+    assert.equal(pragma('cache_size'), -SQLITE_CACHE_KIB);
+    assert.equal(SQLITE_CACHE_KIB, 16 * 1024);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
