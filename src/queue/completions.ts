@@ -1,6 +1,7 @@
 import { sleep, type Clock } from '../domain/clock.ts';
 import { isStoreUnavailable } from '../store/faults.ts';
-import type { Completion, DeliveryQueue, Store } from '../store/store.ts';
+import type { Message } from '../domain/message.ts';
+import type { ClaimOptions, Completion, DeliveryQueue, Store } from '../store/store.ts';
 import { GroupCommit } from './group-commit.ts';
 
 /** Backoff between attempts to write kept completions while the store is unavailable. */
@@ -9,10 +10,13 @@ export const KEPT_RETRY_MAX_MS = 5000;
 
 type Kept = { items: Completion[]; done: () => void };
 
+/** A claim waiting to ride on the next flush: its options are read when that flush starts. */
+type Rider = { options: () => ClaimOptions | null; answer: (claimed: Message[] | null) => void };
+
 export interface CompletionWriterDeps {
   store: Store;
   /** Where completions go (default: the message table). */
-  queue?: Pick<DeliveryQueue, 'complete'>;
+  queue?: Pick<DeliveryQueue, 'complete' | 'completeAndClaim'>;
   clock: Clock;
   /** Every failed attempt, for the log and herald_loop_errors_total{loop="complete"}. */
   onError: (err: unknown) => void;
@@ -38,16 +42,61 @@ export class CompletionWriter {
   private giveUpAt = Infinity;
   private readonly closing = new AbortController();
 
+  private rider: Rider | null = null;
+
   constructor(deps: CompletionWriterDeps) {
     this.d = deps;
-    this.group = new GroupCommit<Completion, void>(
-      async (items) => {
-        await (this.d.queue ?? this.d.store.messages).complete(items);
-        return items.map(() => undefined);
-      },
-      1000,
-      deps.store.caps.commitsInFlight,
-    );
+    this.group = new GroupCommit<Completion, void>((items) => this.flush(items), 1000, deps.store.caps.commitsInFlight);
+    // No flush is left to carry a waiting claim: its owner claims by itself.
+    this.group.onIdle = () => this.answerRider(null);
+  }
+
+  private get queue(): Pick<DeliveryQueue, 'complete' | 'completeAndClaim'> {
+    return this.d.queue ?? this.d.store.messages;
+  }
+
+  /*
+   * flush — one group commit. With a claim waiting (SQLite: claimAlong), the group's outcomes and
+   * the claim go to the store together; the claimed messages are handed over only once that
+   * transaction committed, so exactly once. If it fails, nothing was claimed: the claim waits for
+   * the next flush (a half of this group when it is split on an item's fault), or for onIdle.
+   */
+  private async flush(items: Completion[]): Promise<void[]> {
+    const rider = this.rider;
+    const options = rider && rider.options();
+    this.rider = null;
+    if (rider && !options) rider.answer(null);
+    if (rider && options && this.queue.completeAndClaim) {
+      let claimed: Message[];
+      try {
+        ({ claimed } = await this.queue.completeAndClaim(items, options));
+      } catch (err) {
+        this.rider ??= rider;
+        throw err;
+      }
+      rider.answer(claimed);
+    } else {
+      await this.queue.complete(items);
+    }
+    return items.map(() => undefined);
+  }
+
+  /**
+   * Asks the next group commit to claim too (docs/decisions/0029). Only with one writer
+   * (caps.commitsInFlight 1: SQLite), where a claim of its own would wait behind the flush anyway.
+   * Resolves with the messages claimed, or null when no flush carries the claim (none is running
+   * or due, the store took no claim, `options` answered null): then the caller claims by itself.
+   */
+  claimAlong(options: () => ClaimOptions | null): Promise<Message[] | null> {
+    if (this.d.store.caps.commitsInFlight !== 1 || !this.queue.completeAndClaim || !this.group.busy || this.rider)
+      return Promise.resolve(null);
+    return new Promise((answer) => (this.rider = { options, answer }));
+  }
+
+  private answerRider(claimed: Message[] | null): void {
+    const rider = this.rider;
+    this.rider = null;
+    rider?.answer(claimed);
   }
 
   /** Completions waiting for the store to come back. */

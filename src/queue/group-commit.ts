@@ -36,9 +36,20 @@ export class GroupCommit<T, R> {
     this.maxInFlight = Math.max(1, maxInFlight);
   }
 
+  /**
+   * Called each time the last flush in flight ends with nothing pending (the completion writer
+   * answers a claim that no flush carried: docs/decisions/0029).
+   */
+  onIdle: (() => void) | undefined;
+
   /** Flushes running now (at most maxInFlight). */
   get inFlight(): number {
     return this.running.size;
+  }
+
+  /** A flush is running or items wait for one: a flush will start or end soon. */
+  get busy(): boolean {
+    return this.running.size > 0 || this.pending.length > 0;
   }
 
   submit(item: T): Promise<R> {
@@ -73,6 +84,7 @@ export class GroupCommit<T, R> {
       const p: Promise<void> = this.flush(group).finally(() => {
         this.running.delete(p);
         if (this.pending.length > 0) this.schedule();
+        else if (this.running.size === 0) this.onIdle?.();
       });
       this.running.add(p);
     }

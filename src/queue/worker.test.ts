@@ -94,7 +94,13 @@ const message = (i: number): NewMessage => ({
 });
 
 async function setup(
-  opts: { lane?: Partial<LaneSettings>; n?: number; store?: (s: Store) => Store; lanes?: number } = {},
+  opts: {
+    lane?: Partial<LaneSettings>;
+    n?: number;
+    store?: (s: Store) => Store;
+    lanes?: number;
+    config?: Partial<Config['worker']>;
+  } = {},
 ) {
   const real = await openStore({ url: 'sqlite::memory:' });
   await real.migrate();
@@ -108,7 +114,7 @@ async function setup(
   const logger = pino({ level: 'info' }, new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }));
   const store = opts.store ? opts.store(real) : real;
   const metrics = createMetrics();
-  const worker = new Worker({ store, router, clock, logger, metrics, config: CONFIG });
+  const worker = new Worker({ store, router, clock, logger, metrics, config: { ...CONFIG, ...opts.config } });
   return { real, store, clock, router, worker, logs, metrics };
 }
 
@@ -121,15 +127,23 @@ async function until(check: () => boolean | Promise<boolean>, what: string): Pro
   assert.fail(`never: ${what}`);
 }
 
-/** The real repository with `complete` (or `claim`) failing while `down` says so. */
+/**
+ * The real repository with `complete` (or `claim`) failing while `down` says so; completeAndClaim
+ * does both, so it fails with either.
+ */
 function flaky(real: Store, what: 'complete' | 'claim', down: { value: boolean; calls: number }): Store {
   const fail = () => Promise.reject(new StoreUnavailableError('full', new Error('database or disk is full')));
-  const messages = Object.assign(Object.create(real.messages) as Store['messages'], {
-    [what]: (...args: never[]) => {
+  const failing = (name: 'complete' | 'claim' | 'completeAndClaim') => ({
+    [name]: (...args: never[]) => {
       down.calls++;
-      return down.value ? fail() : (real.messages[what] as (...a: never[]) => Promise<unknown>)(...args);
+      return down.value ? fail() : (real.messages[name] as (...a: never[]) => Promise<unknown>)(...args);
     },
   });
+  const messages = Object.assign(
+    Object.create(real.messages) as Store['messages'],
+    failing(what),
+    failing('completeAndClaim'),
+  );
   return { ...real, messages };
 }
 
@@ -170,6 +184,71 @@ test('an idle worker claims again after pollMs on the clock', async () => {
   assert.equal(router.calls.length, 0, 'asleep until the poll interval ends');
   await clock.advanceAsync(1);
   await until(() => router.calls.length === 1, 'the next claim');
+  await stopAndClose(worker, clock, real);
+});
+
+test('a wake-up that arrives while a claim is in flight is not lost: the worker claims again at once', async () => {
+  const gate = { held: false, open: () => {} };
+  let release = new Promise<void>((r) => (gate.open = r));
+  const { clock, router, worker, real } = await setup({
+    n: 0,
+    store: (r) => {
+      const messages = Object.assign(Object.create(r.messages) as Store['messages'], {
+        claim: async (opts: Parameters<Store['messages']['claim']>[0]) => {
+          const got = await r.messages.claim(opts);
+          gate.held = true;
+          await release;
+          return got;
+        },
+      });
+      return { ...r, messages };
+    },
+  });
+  worker.start();
+  await until(() => gate.held, 'a claim in flight');
+  // A message arrives after that claim read the queue; its wake-up comes while the claim is still out.
+  await real.messages.insertMany([message(1)], T0);
+  worker.wake();
+  release = Promise.resolve();
+  gate.open();
+  // The clock never moves: only the wake-up can bring the next claim, not the poll.
+  await until(() => router.calls.length === 1, 'the message claimed without waiting for the poll');
+  await stopAndClose(worker, clock, real);
+});
+
+test('a claim that fills every lane is not followed by one that could only skip them; room wakes the next', async () => {
+  let claims = 0;
+  const { clock, router, worker, real } = await setup({
+    n: 600,
+    config: { maxInFlight: 1000 },
+    store: (r) => {
+      const messages = Object.assign(Object.create(r.messages) as Store['messages'], {
+        claim: (opts: Parameters<Store['messages']['claim']>[0]) => (claims++, r.messages.claim(opts)),
+        completeAndClaim: (...a: Parameters<Store['messages']['completeAndClaim']>) => (
+          claims++,
+          r.messages.completeAndClaim(...a)
+        ),
+      });
+      return { ...r, messages };
+    },
+  });
+  router.hold = true;
+  worker.start();
+  await until(() => router.calls.length === LANE.concurrency, 'the lane busy');
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(claims, 1, 'a full claim (500) into one lane that is now full: no second claim at once');
+  router.hold = false;
+  router.release();
+  // The clock never moves: only the lane's room wakes the claim that brings the other 100.
+  await until(async () => (await real.messages.countByState()).delivered === 600, 'all delivered without a poll');
+  await stopAndClose(worker, clock, real);
+});
+
+test('a worker holding maxInFlight messages claims again as soon as an outcome is written, not at the next poll', async () => {
+  const { clock, worker, real } = await setup({ n: 20, config: { maxInFlight: 10 } });
+  worker.start();
+  // The clock never moves: the second ten can only come from the wake-up of a written outcome.
+  await until(async () => (await real.messages.countByState()).delivered === 20, 'all twenty delivered');
   await stopAndClose(worker, clock, real);
 });
 

@@ -5,7 +5,7 @@ import { sleep, type Clock, type Timer } from '../domain/clock.ts';
 import type { Message } from '../domain/message.ts';
 import { coerceError } from '../errors/app-error.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Completion, DeliveryQueue, Store } from '../store/store.ts';
+import type { ClaimOptions, Completion, DeliveryQueue, Store } from '../store/store.ts';
 import { decide } from './decide.ts';
 import { outagePause } from './backoff.ts';
 import { isStoreUnavailable } from '../store/faults.ts';
@@ -66,6 +66,10 @@ export class Worker {
   private loopDone: Promise<void> = Promise.resolve();
   /** Aborted by wake() while the loop sleeps between claims. */
   private sleeping: AbortController | null = null;
+  /** wake() was called since the last claim read its options (a claim in flight does not see it). */
+  private woken = false;
+  /** The last claim was skipped for want of room (maxInFlight held): a written outcome wakes the loop. */
+  private starved = false;
   /** Claims in a row that failed because the store was unavailable (backoff). */
   private outage = 0;
   private unlisten: (() => Promise<void>) | undefined;
@@ -107,6 +111,7 @@ export class Worker {
 
   /** New work may be due (a message was accepted, a call finished). */
   wake(): void {
+    this.woken = true;
     this.sleeping?.abort();
   }
 
@@ -145,34 +150,67 @@ export class Worker {
 
   private async loop(): Promise<void> {
     while (this.running) {
-      let claimed = 0;
-      let limit = 0;
+      let full = false;
       try {
         await this.housekeeping();
-        limit = Math.min(500, this.d.config.maxInFlight - this.inHand.size);
-        if (limit > 0) {
-          const now = this.d.clock.now();
-          const batch = await this.queue.claim({
-            owner: this.owner,
-            limit,
-            now,
-            leaseMs: this.d.config.leaseMs,
-            excludeLanes: this.blockedLanes(now),
-          });
-          claimed = batch.length;
-          for (const m of batch) this.dispatch(m);
-        }
+        full = await this.claimNext();
         this.outage = 0;
       } catch (err) {
         if (isStoreUnavailable(err)) this.outage++;
         this.loopError('claim', err);
       }
-      if (this.running && (limit <= 0 || claimed < limit)) await this.pause();
+      if (this.running && !full) await this.pause();
     }
+  }
+
+  /*
+   * claimNext — claims and dispatches the next messages; true when it got all it asked for (claim
+   * again at once). With one writer (SQLite) and outcomes on their way to the store, the claim
+   * rides on their group commit (docs/decisions/0029); otherwise, or when no flush carries it,
+   * the worker claims by itself.
+   */
+  private async claimNext(): Promise<boolean> {
+    let asked = 0;
+    const options = (): ClaimOptions | null => {
+      // A wake-up from here on may concern messages this claim does not see: pause() honours it.
+      this.woken = false;
+      asked = Math.min(500, this.d.config.maxInFlight - this.inHand.size);
+      // No room: the next outcome written makes some, and wakes the loop (settle).
+      this.starved = asked <= 0;
+      if (asked <= 0) return null;
+      const now = this.d.clock.now();
+      const excludeLanes = this.blockedLanes(now);
+      return { owner: this.owner, limit: asked, now, leaseMs: this.d.config.leaseMs, excludeLanes };
+    };
+    let batch = await this.completions.claimAlong(options);
+    if (batch === null) {
+      const own = options();
+      batch = own ? await this.queue.claim(own) : [];
+    }
+    for (const m of batch) this.dispatch(m);
+    return asked > 0 && batch.length >= asked && !this.allLanesBlocked();
+  }
+
+  /*
+   * After a full claim that left every lane full (or its breaker open), claiming again at once could
+   * only skip their queued rows — a walk over the whole backlog of a busy lane that returns nothing
+   * (decision 0029). The lanes are marked excluded instead, so the first one with room again wakes
+   * the loop; the poll still finds lanes this worker does not hold yet.
+   */
+  private allLanesBlocked(): boolean {
+    if (this.lanes.size === 0) return false;
+    for (const lane of this.lanes.values()) if (!lane.full && lane.breaker.state !== 'open') return false;
+    for (const lane of this.lanes.values()) lane.excluded = true;
+    return true;
   }
 
   /** Waits pollMs (longer, doubling, while the store is unavailable), or until woken. */
   private async pause(): Promise<void> {
+    // Woken while the claim was in flight: claim again now (a wake-up must not wait for the poll).
+    if (this.woken && this.outage === 0) {
+      this.woken = false;
+      return;
+    }
     const sleeping = (this.sleeping = new AbortController());
     await sleep(this.d.clock, outagePause(this.d.config.pollMs, this.outage), sleeping.signal);
     this.sleeping = null;
@@ -347,7 +385,7 @@ export class Worker {
     });
     // The call slot is free as soon as the provider answered; the outcome commits in the background
     // (grouped with others) while the messages stay in hand, their leases kept alive.
-    this.track(this.settle(completions));
+    this.track(this.settle(completions, batch));
   }
 
   private updateBreaker(lane: Lane, results: RoutedResult[]): void {
@@ -371,7 +409,10 @@ export class Worker {
 
   /** Gives messages back to the queue without spending an attempt. */
   private async handBack(messages: Message[], dueAt: number, reason: string): Promise<void> {
-    await this.settle(messages.map((m) => this.release(m, dueAt, reason, false)));
+    await this.settle(
+      messages.map((m) => this.release(m, dueAt, reason, false)),
+      messages,
+    );
   }
 
   private async releaseBuffered(): Promise<void> {
@@ -385,9 +426,15 @@ export class Worker {
   }
 
   /** Writes outcomes; the messages stay in hand (leases extended, counted against maxInFlight) until they land. */
-  private async settle(completions: Completion[]): Promise<void> {
+  private async settle(completions: Completion[], held: readonly Message[]): Promise<void> {
     await this.completions.write(completions);
-    for (const c of completions) this.inHand.delete(c.id);
+    // Only the copy these outcomes were about: the commit that wrote them may have claimed the
+    // message again (a retry due at once, claimed in the same transaction: docs/decisions/0029).
+    for (const m of held) if (this.inHand.get(m.id) === m) this.inHand.delete(m.id);
+    if (this.starved) {
+      this.starved = false;
+      this.wake();
+    }
   }
 
   private loopError(loop: string, err: unknown): void {

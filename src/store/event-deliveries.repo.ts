@@ -20,6 +20,20 @@ import { chunk, storableText } from './rows.ts';
 import type { Database, EventAttemptsTable, EventDeliveriesTable } from './schema.ts';
 import type { ClaimOptions, Completion, Page } from './store.ts';
 
+/** The message columns a status event's payload and the endpoints' filters read (nothing else). */
+const PAYLOAD_COLUMNS = [
+  'id',
+  'channel',
+  'provider',
+  'recipient',
+  'state',
+  'reason',
+  'metadata',
+  'attempts',
+  'campaign_id',
+] as const;
+type PayloadRow = Pick<Selectable<Database['messages']>, (typeof PAYLOAD_COLUMNS)[number]>;
+
 /** A claimed event delivery, shaped as a webhook message so the worker runs it like one. */
 export interface EventDeliveryMessage extends Message {
   delivery: {
@@ -227,15 +241,7 @@ export class KyselyEventDeliveryRepo {
         const type = eventTypeOf(r);
         return type ? [{ ...r, type }] : [];
       });
-      const ids = [...new Set(typed.map((r) => r.message_id))];
-      const messages = new Map<string, Selectable<Database['messages']>>();
-      const callbacks = new Map<string, { url: string; events: string[] | null }>();
-      for (const part of chunk(ids, 500)) {
-        for (const m of await db.selectFrom('messages').selectAll().where('id', 'in', part).execute())
-          messages.set(m.id, m);
-        for (const c of await db.selectFrom('message_callbacks').selectAll().where('message_id', 'in', part).execute())
-          callbacks.set(c.message_id, { url: c.url, events: c.events ? (JSON.parse(c.events) as string[]) : null });
-      }
+      const { messages, callbacks } = await this.payloadSources(db, typed, endpoints);
       for (const r of typed) {
         const m = messages.get(r.message_id);
         if (!m) continue;
@@ -277,6 +283,39 @@ export class KyselyEventDeliveryRepo {
           .execute();
       return { read: rows.length, queued: deliveries.length };
     });
+  }
+
+  /*
+   * payloadSources — inputs: the events read, the enabled endpoints; output: the callbacks of their
+   * messages, and the PAYLOAD_COLUMNS of the messages some endpoint or callback may want an event of.
+   * A message whose events nobody subscribes to is not read at all (the worker's own events, most
+   * of the time), and no message row is read whole: bodies and payloads stay on disk.
+   */
+  private async payloadSources(
+    db: Kysely<Database>,
+    typed: readonly { message_id: string; type: string }[],
+    endpoints: readonly { events: string[] }[],
+  ): Promise<{ messages: Map<string, PayloadRow>; callbacks: Map<string, { url: string; events: string[] | null }> }> {
+    const messages = new Map<string, PayloadRow>();
+    const callbacks = new Map<string, { url: string; events: string[] | null }>();
+    const ids = [...new Set(typed.map((r) => r.message_id))];
+    for (const part of chunk(ids, 500))
+      for (const c of await db.selectFrom('message_callbacks').selectAll().where('message_id', 'in', part).execute())
+        callbacks.set(c.message_id, { url: c.url, events: c.events ? (JSON.parse(c.events) as string[]) : null });
+    const wanted = new Set<string>();
+    for (const r of typed) {
+      if (wanted.has(r.message_id)) continue;
+      const cb = callbacks.get(r.message_id);
+      if (
+        endpoints.some((e) => e.events.includes(r.type)) ||
+        (cb && (cb.events === null || cb.events.includes(r.type)))
+      )
+        wanted.add(r.message_id);
+    }
+    for (const part of chunk([...wanted], 500))
+      for (const m of await db.selectFrom('messages').select(PAYLOAD_COLUMNS).where('id', 'in', part).execute())
+        messages.set(m.id, m);
+    return { messages, callbacks };
   }
 
   /** Whether an event row waits past the cursor (a read outside any transaction). */

@@ -13,7 +13,7 @@ import {
   type NewCallback,
 } from './message-writes.ts';
 import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage, storableText } from './rows.ts';
-import { runSteps } from './steps.ts';
+import { runSteps, type Step } from './steps.ts';
 import type { Database, MessagesTable } from './schema.ts';
 import { escapeLike, likeIgnoringCase, prefixUpperBound } from './search.ts';
 import { openStateIndex, stateTerm, withIndex } from './state-filter.ts';
@@ -22,6 +22,7 @@ import type {
   CampaignPageShared,
   ChangeResult,
   ClaimOptions,
+  CompleteAndClaimResult,
   Completion,
   InsertResult,
   MessageDetail,
@@ -48,6 +49,13 @@ function storableCompletion(c: Completion): Completion {
     attempt: a && { ...a, response: storableText(a.response), error: storableText(a.error) },
     event: { ...c.event, detail: storableText(c.event.detail) },
   };
+}
+
+/** Claimed rows as messages, highest priority first (RETURNING gives no order). */
+function claimedMessages(rows: readonly Row[]): Message[] {
+  return rows
+    .map(messageFromRow)
+    .sort((a, b) => b.priority - a.priority || a.dueAt - b.dueAt || (a.id < b.id ? -1 : 1));
 }
 
 /** The lowest UUIDv7 of a millisecond: turns a creation-time bound into a primary-key bound. */
@@ -230,12 +238,18 @@ export class KyselyMessageRepo implements MessageRepo {
    * SQLite: one writer at a time, so the statement is already exclusive.
    */
   async claim(opts: ClaimOptions): Promise<Message[]> {
+    const { rows } = await this.claimQuery(opts).execute(this.db);
+    return claimedMessages(rows);
+  }
+
+  /** The claim statement (one UPDATE over a CTE; see claim). */
+  private claimQuery(opts: ClaimOptions) {
     const exclude =
       opts.excludeLanes && opts.excludeLanes.length > 0
         ? sql`AND lane NOT IN (${sql.join(opts.excludeLanes.map((l) => sql`${l}`))})`
         : sql``;
     const lock = this.caps.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-    const { rows } = await sql<Selectable<MessagesTable>>`
+    return sql<Selectable<MessagesTable>>`
       WITH picked AS (
         SELECT id FROM messages ${this.indexedBy('messages_claim')}
         WHERE state = 'queued' AND due_at <= ${opts.now} ${exclude}
@@ -245,10 +259,7 @@ export class KyselyMessageRepo implements MessageRepo {
       UPDATE messages
       SET state = 'sending', lease_owner = ${opts.owner}, lease_until = ${opts.now + opts.leaseMs}, updated_at = ${opts.now}
       WHERE id IN (SELECT id FROM picked) AND state = 'queued'
-      RETURNING *`.execute(this.db);
-    return rows
-      .map(messageFromRow)
-      .sort((a, b) => b.priority - a.priority || a.dueAt - b.dueAt || (a.id < b.id ? -1 : 1));
+      RETURNING *`;
   }
 
   /*
@@ -259,9 +270,13 @@ export class KyselyMessageRepo implements MessageRepo {
    */
   async complete(input: readonly Completion[]): Promise<number> {
     if (input.length === 0) return 0;
+    return this.completeOn(this.db, input);
+  }
+
+  private completeOn(on: Kysely<Database>, input: readonly Completion[]): Promise<number> {
     const completions = input.map(storableCompletion);
     const parts = chunk(completions, 1000);
-    const run = parts.length === 1 ? (f: (d: Kysely<Database>) => Promise<number>) => f(this.db) : this.inTxOn(this.db);
+    const run = parts.length === 1 ? (f: (d: Kysely<Database>) => Promise<number>) => f(on) : this.inTxOn(on);
     return run(async (db) => {
       let applied = 0;
       for (const part of parts) {
@@ -275,6 +290,34 @@ export class KyselyMessageRepo implements MessageRepo {
       }
       return applied;
     });
+  }
+
+  /*
+   * completeAndClaim — inputs: the worker's decisions and its next claim; output: how many
+   * decisions applied and the messages claimed. One transaction (docs/decisions/0029): on SQLite
+   * the completion steps and the claim go to the thread in ONE call, so the claim rides on the
+   * group commit of outcomes instead of paying a round trip and a transaction of its own. The
+   * claim runs after the completions, so it may take a message one of them just put back.
+   * Atomic: if any statement fails nothing is written and nothing is claimed.
+   */
+  async completeAndClaim(input: readonly Completion[], opts: ClaimOptions): Promise<CompleteAndClaimResult> {
+    if (this.caps.oneStatementWrites)
+      return this.inTx(async (db) => {
+        const applied = input.length > 0 ? await this.completeOn(db, input) : 0;
+        return { applied, claimed: claimedMessages((await this.claimQuery(opts).execute(db)).rows) };
+      });
+    const steps: Step[] = [];
+    const updates: number[] = [];
+    for (const part of chunk(input.map(storableCompletion), 1000)) {
+      const s = sqliteCompleteSteps(part);
+      updates.push(steps.length + 1);
+      steps.push(...s);
+    }
+    const claim = this.claimQuery(opts).compile(this.db);
+    steps.push({ sql: claim.sql, params: claim.parameters });
+    const results = await runSteps(this.db, steps);
+    const applied = updates.reduce((n, k) => n + results[k]!.rows.length, 0);
+    return { applied, claimed: claimedMessages(results[results.length - 1]!.rows as Row[]) };
   }
 
   extendLeases(ids: readonly string[], owner: string, until: number): Promise<void> {

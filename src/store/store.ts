@@ -161,6 +161,12 @@ export interface MessageRepo {
   claim(opts: ClaimOptions): Promise<Message[]>;
   /** Applies worker decisions; each is guarded by state `sending` and the lease owner. Returns how many applied. */
   complete(completions: readonly Completion[]): Promise<number>;
+  /**
+   * complete() then claim() in one transaction — on SQLite one call to its thread. The worker
+   * uses it when the store has one writer (caps.commitsInFlight 1): the next claim rides on the
+   * group commit of outcomes (docs/decisions/0029). All or nothing: a fault claims nothing.
+   */
+  completeAndClaim(completions: readonly Completion[], claim: ClaimOptions): Promise<CompleteAndClaimResult>;
   /** Extends the leases of messages still in hand. */
   extendLeases(ids: readonly string[], owner: string, until: number): Promise<void>;
   /** Puts messages whose lease ran out back in the queue. Returns how many. */
@@ -183,7 +189,14 @@ export interface MessageRepo {
 }
 
 /** What the worker needs of a queue: the message table, or the event deliveries (issue 13). */
-export type DeliveryQueue = Pick<MessageRepo, 'claim' | 'complete' | 'extendLeases' | 'reapLeases' | 'expireOverdue'>;
+export type DeliveryQueue = Pick<MessageRepo, 'claim' | 'complete' | 'extendLeases' | 'reapLeases' | 'expireOverdue'> &
+  Partial<Pick<MessageRepo, 'completeAndClaim'>>;
+
+/** What completeAndClaim did: decisions applied, and the messages it claimed (docs/decisions/0029). */
+export interface CompleteAndClaimResult {
+  applied: number;
+  claimed: Message[];
+}
 
 export type { ApiKeyRecord, ApiKeyRepo } from './api-keys.repo.ts';
 
