@@ -1,6 +1,6 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BACKENDS, freshStore } from './helpers/stores.ts';
+import { BACKENDS, freshStore, storesOf } from './helpers/stores.ts';
 import type { NewMessage } from '../src/domain/message.ts';
 import { ManualClock } from '../src/domain/clock.ts';
 import { createMetrics } from '../src/metrics.ts';
@@ -89,15 +89,11 @@ const backends = [...BACKENDS, 'sqlite-memory'] as const;
 
 for (const backend of backends) {
   describe(`insert groups: ${backend}`, () => {
-    const opened: Store[] = [];
-    const fresh = async () => {
-      const s = backend === 'sqlite-memory' ? await openStore({ url: 'sqlite::memory:' }) : await freshStore(backend);
-      if (backend === 'sqlite-memory') await s.migrate();
-      opened.push(s);
+    const fresh = storesOf(backend === 'sqlite-memory' ? 'sqlite' : backend, async () => {
+      if (backend !== 'sqlite-memory') return freshStore(backend);
+      const s = await openStore({ url: 'sqlite::memory:' });
+      await s.migrate();
       return s;
-    };
-    after(async () => {
-      for (const s of opened) await s.close();
     });
 
     test('groups of 1 to 1,234 store every column of every row', async () => {

@@ -1,8 +1,8 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BACKENDS, freshStore } from './helpers/stores.ts';
+import { BACKENDS, storesOf } from './helpers/stores.ts';
 import { webhookMessage } from './helpers/messages.ts';
-import type { Completion, Store } from '../src/store/store.ts';
+import type { Completion } from '../src/store/store.ts';
 
 /**
  * MessageRepo.completeAndClaim on both stores (docs/decisions/0029): the decisions and the next
@@ -32,15 +32,7 @@ const done = (id: string, owner: string, over: Partial<Completion> = {}): Comple
 
 for (const backend of BACKENDS) {
   describe(`completeAndClaim: ${backend}`, () => {
-    const opened: Store[] = [];
-    const fresh = async () => {
-      const s = await freshStore(backend);
-      opened.push(s);
-      return s;
-    };
-    after(async () => {
-      for (const s of opened) await s.close();
-    });
+    const fresh = storesOf(backend);
 
     test('applies the decisions (lease owner only), then claims the next messages, in priority order', async () => {
       const s = await fresh();

@@ -1,3 +1,4 @@
+import { after } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,4 +25,23 @@ export async function freshStore(backend: Backend): Promise<Store> {
   const store = await openStore(freshUrl(backend));
   await store.migrate();
   return store;
+}
+
+/**
+ * For one describe block: `fresh()` opens a migrated store (by default a fresh database of
+ * `backend`), and every store it opened is closed once the block has run.
+ */
+export function storesOf(
+  backend: Backend,
+  open: () => Promise<Store> = () => freshStore(backend),
+): () => Promise<Store> {
+  const opened: Store[] = [];
+  after(async () => {
+    for (const s of opened) await s.close();
+  });
+  return async () => {
+    const s = await open();
+    opened.push(s);
+    return s;
+  };
 }
