@@ -276,7 +276,10 @@ SELECT ${ATTEMPT_COLUMNS.split(', ')
   .map((c) => `value->>'${c}'`)
   .join(', ')} FROM json_each(?)`;
 
-/** SQLite: the steps that settle a group of completions; the UPDATE (the second) returns the applied ids. */
+/** Where, in sqliteCompleteSteps' list, the UPDATE is: its result rows are the applied ids. */
+export const SQLITE_COMPLETE_UPDATE = 1;
+
+/** SQLite: the steps that settle a group of completions; the UPDATE (SQLITE_COMPLETE_UPDATE) returns the applied ids. */
 export function sqliteCompleteSteps(completions: readonly Completion[]): Step[] {
   const values = JSON.stringify(completions.map(completionValues));
   const steps: Step[] = [

@@ -7,13 +7,14 @@ import type { Capabilities } from './capabilities.ts';
 import {
   postgresCompleteStep,
   postgresInsertStep,
+  SQLITE_COMPLETE_UPDATE,
   sqliteCompleteSteps,
   sqliteCampaignSteps,
   sqliteInsertSteps,
   type NewCallback,
 } from './message-writes.ts';
 import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage, storableText } from './rows.ts';
-import { runSteps, type Step } from './steps.ts';
+import { runSteps, type Step, type StepResult } from './steps.ts';
 import type { Database, MessagesTable } from './schema.ts';
 import { escapeLike, likeIgnoringCase, prefixUpperBound } from './search.ts';
 import { openStateIndex, stateTerm, withIndex } from './state-filter.ts';
@@ -48,6 +49,20 @@ function storableCompletion(c: Completion): Completion {
     providerMessageId: storableText(c.providerMessageId),
     attempt: a && { ...a, response: storableText(a.response), error: storableText(a.error) },
     event: { ...c.event, detail: storableText(c.event.detail) },
+  };
+}
+
+/** SQLite: the steps settling `completions` (1000 per group) and, from their results, how many applied. */
+function sqliteCompletion(completions: readonly Completion[]) {
+  const steps: Step[] = [];
+  const updates: number[] = [];
+  for (const part of chunk(completions, 1000)) {
+    updates.push(steps.length + SQLITE_COMPLETE_UPDATE);
+    steps.push(...sqliteCompleteSteps(part));
+  }
+  return {
+    steps,
+    applied: (results: readonly StepResult[]) => updates.reduce((n, k) => n + results[k]!.rows.length, 0),
   };
 }
 
@@ -273,20 +288,20 @@ export class KyselyMessageRepo implements MessageRepo {
     return this.completeOn(this.db, input);
   }
 
-  private completeOn(on: Kysely<Database>, input: readonly Completion[]): Promise<number> {
+  private async completeOn(on: Kysely<Database>, input: readonly Completion[]): Promise<number> {
     const completions = input.map(storableCompletion);
+    if (!this.caps.oneStatementWrites) {
+      // Every group's steps in one call, atomic together (steps.ts).
+      const c = sqliteCompletion(completions);
+      return c.applied(await runSteps(on, c.steps));
+    }
     const parts = chunk(completions, 1000);
     const run = parts.length === 1 ? (f: (d: Kysely<Database>) => Promise<number>) => f(on) : this.inTxOn(on);
     return run(async (db) => {
       let applied = 0;
       for (const part of parts) {
-        if (this.caps.oneStatementWrites) {
-          const [r] = await runSteps(db, [postgresCompleteStep(part)]);
-          applied += r!.rows.length;
-        } else {
-          const [, updated] = await runSteps(db, sqliteCompleteSteps(part));
-          applied += updated!.rows.length;
-        }
+        const [r] = await runSteps(db, [postgresCompleteStep(part)]);
+        applied += r!.rows.length;
       }
       return applied;
     });
@@ -306,18 +321,10 @@ export class KyselyMessageRepo implements MessageRepo {
         const applied = input.length > 0 ? await this.completeOn(db, input) : 0;
         return { applied, claimed: claimedMessages((await this.claimQuery(opts).execute(db)).rows) };
       });
-    const steps: Step[] = [];
-    const updates: number[] = [];
-    for (const part of chunk(input.map(storableCompletion), 1000)) {
-      const s = sqliteCompleteSteps(part);
-      updates.push(steps.length + 1);
-      steps.push(...s);
-    }
+    const c = sqliteCompletion(input.map(storableCompletion));
     const claim = this.claimQuery(opts).compile(this.db);
-    steps.push({ sql: claim.sql, params: claim.parameters });
-    const results = await runSteps(this.db, steps);
-    const applied = updates.reduce((n, k) => n + results[k]!.rows.length, 0);
-    return { applied, claimed: claimedMessages(results[results.length - 1]!.rows as Row[]) };
+    const results = await runSteps(this.db, [...c.steps, { sql: claim.sql, params: claim.parameters }]);
+    return { applied: c.applied(results), claimed: claimedMessages(results[results.length - 1]!.rows as Row[]) };
   }
 
   extendLeases(ids: readonly string[], owner: string, until: number): Promise<void> {
