@@ -15,7 +15,8 @@ import {
   IN_FLIGHT,
   STORE_NAME,
   bracketed,
-  drained,
+  cpuNote,
+  drainedWithCpu,
   fmt,
   preloadedDatabase,
   resetSink,
@@ -64,12 +65,13 @@ async function drain(
     await resetSink(sink);
     const worker = await startHerald('worker', db.url);
     try {
-      const s = await drained(sink, n, DRAIN_DEADLINE_MS);
+      const s = await drainedWithCpu(worker.proc, sink, n, DRAIN_DEADLINE_MS);
       const seconds = (s.lastAt - s.firstAt) / 1000;
+      const cpu = s.cpu ? `; ${cpuNote(s.cpu, 'delivery')}` : '';
       return {
         rate: seconds > 0 ? s.count / seconds : 0,
         note: s.complete
-          ? `${fmt(s.count)} delivered in ${seconds.toFixed(2)} s`
+          ? `${fmt(s.count)} delivered in ${seconds.toFixed(2)} s${cpu}`
           : `INCOMPLETE: ${fmt(s.count)} of ${fmt(n)} within ${DRAIN_DEADLINE_MS / 1000} s`,
       };
     } finally {
