@@ -173,6 +173,48 @@ for (const backend of BACKENDS) {
       assert.equal((await s.eventDeliveries.claim({ owner: 'w', limit: 5, now: t0 + 8 * DAY, leaseMs: 1 })).length, 1);
     });
 
+    test('a claim takes the oldest due deliveries across lanes, skipping excluded lanes and disabled endpoints', async () => {
+      const { s } = await fresh();
+      const mk = async (url: string) => (await s.endpoints.create({ url, events: ['message.failed'] }, 0)).endpoint;
+      const [a, b, c, off] = [
+        await mk('https://a.example/e'),
+        await mk('https://b.example/e'),
+        await mk('https://c.example/e'),
+        await mk('https://d.example/e'),
+      ];
+      // Pings as deliveries, due when made: a 1000–1004, b 1100–1104, c 1050 and 5000 (not yet due), off 900.
+      const made = new Map<string, number>();
+      const ping = async (e: { id: string; url: string }, at: number) =>
+        made.set(await s.eventDeliveries.ping(e.id, e.url, at), at);
+      for (let i = 0; i < 5; i++) await ping(a, 1000 + i);
+      for (let i = 0; i < 5; i++) await ping(b, 1100 + i);
+      await ping(c, 1050);
+      await ping(c, 5000);
+      await ping(off, 900);
+      await s.endpoints.update(off.id, { enabled: false }, 0);
+      const claim = async (limit: number, excludeLanes: string[] = []) =>
+        (await s.eventDeliveries.claim({ owner: 'w', limit, now: 2000, leaseMs: 60_000, excludeLanes }))
+          .map((m) => [m.lane, made.get(m.id)] as const)
+          .sort((x, y) => x[1]! - y[1]!);
+      assert.deepEqual(await claim(3, [`event:${a.id}`]), [
+        [`event:${c.id}`, 1050],
+        [`event:${b.id}`, 1100],
+        [`event:${b.id}`, 1101],
+      ]);
+      assert.deepEqual(await claim(4), [
+        [`event:${a.id}`, 1000],
+        [`event:${a.id}`, 1001],
+        [`event:${a.id}`, 1002],
+        [`event:${a.id}`, 1003],
+      ]);
+      assert.deepEqual(
+        await claim(10, [`event:${b.id}`]),
+        [[`event:${a.id}`, 1004]],
+        'b skipped, c not due, off disabled',
+      );
+      assert.deepEqual(await claim(10, [`event:${a.id}`, `event:${b.id}`, `event:${c.id}`]), []);
+    });
+
     test('purgeOlderThan removes finished deliveries with their attempts, in batches', async () => {
       const { s } = await fresh();
       const { endpoint } = await s.endpoints.create({ url: 'https://a.example/e', events: ['message.failed'] }, 0);
