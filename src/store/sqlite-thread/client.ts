@@ -1,11 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import { StoreUnavailableError } from '../faults.ts';
 import { NewerDatabaseError } from '../migrator.ts';
-import { packRequest, type ErrorData, type Reply, type Request, type ThreadOptions } from './protocol.ts';
+import type { ErrorData, Reply, Request, ThreadOptions } from './protocol.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-/** A request as callers give it: parameters as plain arrays (call() packs them, protocol.ts). */
-export type Call = DistributiveOmit<Request<readonly unknown[]>, 'id'>;
+export type Call = DistributiveOmit<Request, 'id'>;
 
 type Waiter = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
@@ -106,7 +105,7 @@ export class SqliteThread {
     return new Promise<T>((resolve, reject) => {
       if (this.waiting.size === 0) worker.ref();
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage(packRequest({ ...req, id }));
+      worker.postMessage({ ...req, id });
     });
   }
 

@@ -9,7 +9,6 @@ import { FaultLog, faultKind, isStoreUnavailable } from '../faults.ts';
 import { guardDialect } from '../guarded-dialect.ts';
 import { SqliteThread } from './client.ts';
 import { ThreadDialect } from './driver.ts';
-import { LONG_STRING, PACK_MIN, packParams, unpackParams, type PackedParams } from './protocol.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-thread-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,50 +88,6 @@ describe('the SQLite thread', () => {
     );
     const { v } = await db.selectFrom('t').select('v').where('id', '=', 1).executeTakeFirstOrThrow();
     assert.equal(v, '20');
-    await db.destroy();
-  });
-
-  test('packs a long list of parameters as JSON and gets back the same values', () => {
-    const long = `"quoted" \\ <p class="x">${'é\u{1F600}'.repeat(LONG_STRING)}</p>`;
-    const values = ['a', long, '\ud800 lone', 0, 1.5, 2 ** 53 + 2, 1e21, -7, null, true, false, long, 'z'];
-    const params = [...values, ...Array<string>(PACK_MIN).fill('pad'), undefined];
-    const packed = packParams(params);
-    assert.ok(!Array.isArray(packed), 'packed');
-    assert.deepEqual((packed as PackedParams).long, [long, long], 'long strings cross beside the JSON text');
-    assert.deepEqual(unpackParams(packed), [...values, ...Array<string>(PACK_MIN).fill('pad'), null]);
-    // What JSON would change crosses as it is (structured clone).
-    const pad = Array<number>(PACK_MIN).fill(1);
-    const odd = { bigint: 10n, blob: new Uint8Array([1, 2]), NaN, Infinity, '-0': -0, object: {}, date: new Date(0) };
-    for (const [name, value] of Object.entries(odd)) assert.ok(Array.isArray(packParams([...pad, value])), name);
-    assert.ok(Array.isArray(packParams(['a', 'b'])), 'a short list is not packed');
-  });
-
-  test('a packed statement binds the same values as an unpacked one, blobs and bigints included', async () => {
-    const { db, dialect } = await open();
-    const cols = Array.from({ length: PACK_MIN }, (_, i) => `c${i}`);
-    await sql.raw(`CREATE TABLE w (${cols.join(', ')})`).execute(db);
-    const insert = `INSERT INTO w VALUES (${cols.map(() => '?').join(', ')})`;
-    const long = 'x"'.repeat(LONG_STRING);
-    const row = ['s', long, 3, 2.5, null, true, undefined, 'é', ...Array<number>(PACK_MIN - 8).fill(9)];
-    const odd = [...row.slice(0, -2), new Uint8Array([1, 2]), 2n ** 40n];
-    await dialect.driver.batch([
-      { sql: insert, params: row },
-      { sql: insert, params: odd },
-    ]);
-    const [packed, cloned] = (await sql.raw<Record<string, unknown>>('SELECT * FROM w ORDER BY rowid').execute(db))
-      .rows;
-    assert.deepEqual(Object.values(packed!), [
-      's',
-      long,
-      3,
-      2.5,
-      null,
-      1,
-      null,
-      'é',
-      ...Array<number>(PACK_MIN - 8).fill(9),
-    ]);
-    assert.deepEqual(Object.values(cloned!).slice(-2), [new Uint8Array([1, 2]), 2 ** 40]);
     await db.destroy();
   });
 

@@ -3,17 +3,8 @@ import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { bindParams, openSqlite } from '../node-sqlite-driver.ts';
-import { stepCounts, type StepResult } from '../steps.ts';
-import {
-  errorData,
-  unpackParams,
-  type Reply,
-  type Request,
-  type StatementResult,
-  type ThreadOptions,
-  type WireParams,
-  type WireStep,
-} from './protocol.ts';
+import { stepCounts, type Step, type StepResult } from '../steps.ts';
+import { errorData, type Reply, type Request, type StatementResult, type ThreadOptions } from './protocol.ts';
 
 /*
  * The SQLite thread: owns one connection and runs what the event loop posts, one request at a time,
@@ -71,9 +62,9 @@ function prepare(sql: string): Prepared {
 }
 
 /** One statement; named like node:sqlite's method (see exec). */
-function run(sql: string, params: WireParams): StatementResult {
+function run(sql: string, params: readonly unknown[]): StatementResult {
   const { stmt, reader } = prepare(sql);
-  const bound = bindParams(unpackParams(params));
+  const bound = bindParams(params);
   if (reader) return { rows: stmt.all(...bound) };
   const r = stmt.run(...bound);
   return { rows: [], changes: r.changes, lastInsertRowid: r.lastInsertRowid };
@@ -84,7 +75,7 @@ function exec(sql: string): void {
   db.exec(sql);
 }
 
-function batch(statements: readonly WireStep[]): StatementResult[] {
+function batch(statements: readonly Step[]): StatementResult[] {
   exec('BEGIN');
   try {
     const out = steps(statements);
@@ -98,7 +89,7 @@ function batch(statements: readonly WireStep[]): StatementResult[] {
 }
 
 /** A transaction's steps (../steps.ts): each runs unless it is `ifPrevious` and the one before gave nothing. */
-function steps(list: readonly WireStep[]): StepResult[] {
+function steps(list: readonly Step[]): StepResult[] {
   const out: StepResult[] = [];
   let previous: StepResult | undefined;
   for (const s of list) {
