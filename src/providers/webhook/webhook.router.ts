@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import { Agent, errors } from 'undici';
 import type { Config } from '../../config/config.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { excerpt, type Message } from '../../domain/message.ts';
@@ -9,7 +9,7 @@ import type { DeliveryResult } from '../provider.ts';
 import { TargetGuard } from './guard.ts';
 import { standardWebhookHeaders } from './signing.ts';
 import { renderPostbackUrl } from './template.ts';
-import { readCapped } from '../http-client/http-client.ts';
+import { rawHeader, requestCapped } from '../http-client/http-client.ts';
 import { WEBHOOK_LANE_PREFIX } from '../../domain/lanes.ts';
 
 const PROVIDER = 'webhook';
@@ -101,15 +101,19 @@ export class WebhookRouter implements Router {
     const blocked = this.guard.checkLiteral(url);
     if (blocked) return { ok: false, retry: 'permanent', blame: 'recipient', reason: blocked.message };
     try {
-      const res = await request(url, {
-        method: req.method as 'GET',
-        headers: req.headers,
-        body: req.body,
-        dispatcher: this.agent,
+      // As undici's request() would answer it (a transient failure, as before).
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw new errors.InvalidArgumentError('Invalid URL protocol: the URL must start with `http:` or `https:`.');
+      const { search } = url;
+      const path = search ? url.pathname + search : url.pathname;
+      const res = await requestCapped(
+        this.agent,
+        { origin: url.origin, path, method: req.method, headers: req.headers, body: req.body },
+        this.cfg.worker.webhook.maxResponseBytes,
         signal,
-      });
-      const text = await readCapped(res.body, this.cfg.worker.webhook.maxResponseBytes);
-      return classify(res.statusCode, res.headers['retry-after'], text, this.clock.now());
+      );
+      const retryAfter = isTransient(res.status) ? rawHeader(res.rawHeaders, 'retry-after') : undefined;
+      return classify(res.status, retryAfter, res.text, this.clock.now());
     } catch (err) {
       const e = coerceError(err);
       const cause = (e as { cause?: unknown }).cause;
@@ -136,7 +140,7 @@ export function classify(
 ): DeliveryResult {
   const response = excerpt(text) ?? undefined;
   if (status >= 200 && status < 300) return { ok: true, state: 'delivered', statusCode: status, response };
-  const transient = status === 408 || status === 425 || status === 429 || status >= 500;
+  const transient = isTransient(status);
   const reason = status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed` : `HTTP ${status}`;
   return {
     ok: false,
@@ -147,4 +151,9 @@ export function classify(
     response,
     retryAfterMs: transient ? parseRetryAfter(retryAfter, now) : undefined,
   };
+}
+
+/** 408, 425, 429 and 5xx: worth another try later (Retry-After honoured). */
+function isTransient(status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || status >= 500;
 }
