@@ -46,8 +46,7 @@ describe('requestCapped', () => {
   });
 
   const req = (path: string, o: Partial<CappedRequest> = {}): CappedRequest => ({
-    origin,
-    path,
+    url: new URL(path, origin),
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-key': 'k1' },
     body: '{"a":1}',
@@ -108,11 +107,18 @@ describe('requestCapped', () => {
     assert.equal((await requestCapped(agent, req('/ok'), 1024, AbortSignal.timeout(5000))).status, 201);
   });
 
+  test('only http and https', async () => {
+    await assert.rejects(
+      requestCapped(agent, req('/', { url: new URL('ftp://127.0.0.1/x') }), 1024, AbortSignal.timeout(5000)),
+      (e: Error & { code?: string }) => e.code === 'UND_ERR_INVALID_ARG',
+    );
+  });
+
   test('transport faults reject', async () => {
     const closed = new Agent({ connect: { timeout: 1000 } });
     try {
       await assert.rejects(
-        requestCapped(closed, req('/ok', { origin: 'http://127.0.0.1:9' }), 1024, AbortSignal.timeout(5000)),
+        requestCapped(closed, req('/ok', { url: new URL('http://127.0.0.1:9/ok') }), 1024, AbortSignal.timeout(5000)),
         (e: Error & { code?: string }) => e.code === 'ECONNREFUSED',
       );
     } finally {

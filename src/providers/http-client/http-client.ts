@@ -1,4 +1,4 @@
-import { Agent, errors, request, type Dispatcher } from 'undici';
+import { Agent, errors, util, type Dispatcher } from 'undici';
 import type { ProviderConfig } from '../../config/config.ts';
 import { excerpt } from '../../domain/message.ts';
 import { coerceError } from '../../errors/app-error.ts';
@@ -53,16 +53,10 @@ export async function send(
 ): Promise<{ ok: true; answer: HttpAnswer } | { ok: false; failure: Failure }> {
   const started = performance.now();
   try {
-    const res = await request(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      dispatcher: agent,
-      signal,
-    });
-    const text = await readCapped(res.body, MAX_RESPONSE_BYTES);
+    const res = await requestCapped(agent, { ...req, url: new URL(req.url) }, MAX_RESPONSE_BYTES, signal);
     const durationMs = Math.round(performance.now() - started);
-    return { ok: true, answer: { status: res.statusCode, headers: res.headers, text, durationMs } };
+    const headers = util.parseHeaders(res.rawHeaders) as HttpAnswer['headers'];
+    return { ok: true, answer: { status: res.status, headers, text: res.text, durationMs } };
   } catch (err) {
     return { ok: false, failure: transportFailure(err, signal) };
   }
@@ -133,30 +127,12 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Reads at most `limit` bytes of a body, then drops the rest without reading it. */
-export async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= limit) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
-}
-
-/** One request as `requestCapped` sends it: the origin and path apart, as undici's dispatchers take them. */
+/** One request as `requestCapped` sends it. */
 export interface CappedRequest {
-  /** `http(s)://host[:port]`. */
-  origin: string;
-  /** Path and query. */
-  path: string;
+  url: URL;
   method: string;
   headers: Record<string, string>;
-  body: string | undefined;
+  body?: string | undefined;
 }
 
 /** An HTTP answer with its body capped: the headers stay raw (name, value, …) until one is asked for. */
@@ -193,14 +169,25 @@ export function requestCapped(
   limit: number,
   signal: AbortSignal,
 ): Promise<CappedAnswer> {
+  const { url } = req;
+  // As undici's request() refuses it.
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return Promise.reject(
+      new errors.InvalidArgumentError('Invalid URL protocol: the URL must start with `http:` or `https:`.'),
+    );
+  const { search } = url;
+  const opts = {
+    origin: url.origin,
+    path: search ? url.pathname + search : url.pathname,
+    method: req.method,
+    headers: req.headers,
+    body: req.body ?? null,
+  };
   return new Promise((resolve, reject) => {
     const handler = new CappedHandler(limit, signal, resolve, reject);
     if (signal.aborted) handler.reason = signal.reason ?? new errors.RequestAbortedError();
     else signal.addEventListener('abort', handler);
-    dispatcher.dispatch(
-      { origin: req.origin, path: req.path, method: req.method, headers: req.headers, body: req.body ?? null },
-      handler,
-    );
+    dispatcher.dispatch(opts, handler);
   });
 }
 

@@ -1,4 +1,4 @@
-import { Agent, errors } from 'undici';
+import { Agent } from 'undici';
 import type { Config } from '../../config/config.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { excerpt, type Message } from '../../domain/message.ts';
@@ -101,14 +101,9 @@ export class WebhookRouter implements Router {
     const blocked = this.guard.checkLiteral(url);
     if (blocked) return { ok: false, retry: 'permanent', blame: 'recipient', reason: blocked.message };
     try {
-      // As undici's request() would answer it (a transient failure, as before).
-      if (url.protocol !== 'http:' && url.protocol !== 'https:')
-        throw new errors.InvalidArgumentError('Invalid URL protocol: the URL must start with `http:` or `https:`.');
-      const { search } = url;
-      const path = search ? url.pathname + search : url.pathname;
       const res = await requestCapped(
         this.agent,
-        { origin: url.origin, path, method: req.method, headers: req.headers, body: req.body },
+        { url, method: req.method, headers: req.headers, body: req.body },
         this.cfg.worker.webhook.maxResponseBytes,
         signal,
       );
