@@ -24,12 +24,9 @@ export function buildWebhookRequest(
   const url = p.postback ? renderPostbackUrl(p.url, p.postback, defaultValue) : p.url;
   const json = p.postback ?? p.body;
   const body = p.method === 'GET' || json === undefined ? undefined : JSON.stringify(json);
-  const headers: Record<string, string> = {
-    'user-agent': 'Herald/0.1 (+webhook)',
-    'idempotency-key': m.id,
-    ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    ...p.headers,
-  };
+  const headers: Record<string, string> = { 'user-agent': 'Herald/0.1 (+webhook)', 'idempotency-key': m.id };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (p.headers) Object.assign(headers, p.headers);
   if (p.secret) Object.assign(headers, standardWebhookHeaders(p.secret, m.id, now, body ?? ''));
   return { url, method: p.method, headers, body };
 }
@@ -75,12 +72,19 @@ export class WebhookRouter implements Router {
   }
 
   async deliver(_lane: string, batch: readonly Message[], signal: AbortSignal): Promise<RoutedResult[]> {
-    return Promise.all(batch.map(async (m) => ({ ...(await this.deliverOne(m, signal)), provider: PROVIDER })));
+    // A webhook lane sends one message per call (batchSize 1): no Promise.all for it.
+    if (batch.length === 1) return [routed(await this.deliverOne(batch[0]!, signal))];
+    return Promise.all(batch.map(async (m) => routed(await this.deliverOne(m, signal))));
   }
 
-  private async deliverOne(m: Message, signal: AbortSignal): Promise<DeliveryResult> {
+  private deliverOne(m: Message, signal: AbortSignal): Promise<DeliveryResult> {
     if (!m.payload)
-      return { ok: false, retry: 'permanent', blame: 'recipient', reason: 'webhook message without a payload' };
+      return Promise.resolve({
+        ok: false,
+        retry: 'permanent',
+        blame: 'recipient',
+        reason: 'webhook message without a payload',
+      });
     return this.send(buildWebhookRequest(m, this.cfg.postbackDefaultValue, this.clock.now()), signal);
   }
 
@@ -151,4 +155,11 @@ export function classify(
 /** 408, 425, 429 and 5xx: worth another try later (Retry-After honoured). */
 function isTransient(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || status >= 500;
+}
+
+/** The result, made here and owned by no one else, marked with its provider (no copy). */
+function routed(r: DeliveryResult): RoutedResult {
+  const out = r as RoutedResult;
+  out.provider = PROVIDER;
+  return out;
 }
