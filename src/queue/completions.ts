@@ -106,7 +106,18 @@ export class CompletionWriter {
 
   /** Resolves when every completion is written (or dropped, or given up at shutdown). Never rejects. */
   async write(items: Completion[]): Promise<void> {
-    const left = await this.attempt(items);
+    let left: Completion[];
+    if (items.length === 1) {
+      // One call's outcome (a webhook): as attempt() does, without its arrays and allSettled.
+      try {
+        await this.group.submit(items[0]!);
+        return;
+      } catch (err) {
+        this.d.onError(err);
+        if (!isStoreUnavailable(err)) return;
+        left = items;
+      }
+    } else left = await this.attempt(items);
     if (left.length === 0) return;
     await new Promise<void>((done) => {
       this.kept.push({ items: left, done });

@@ -1,6 +1,7 @@
 import type { Clock, Timer } from '../domain/clock.ts';
 import type { Message } from '../domain/message.ts';
 import { Breaker } from './breaker.ts';
+import { CallDeadlines } from './call-signal.ts';
 import type { LaneSettings } from './router.ts';
 
 /**
@@ -11,6 +12,8 @@ export class Lane {
   readonly key: string;
   readonly settings: LaneSettings;
   readonly breaker: Breaker;
+  /** The signals of its calls in flight, each aborted after settings.timeoutMs. */
+  readonly calls: CallDeadlines;
   readonly buffer: Message[] = [];
   active = 0;
   /** When the oldest buffered message arrived (for linger). */
@@ -29,6 +32,7 @@ export class Lane {
     this.settings = settings;
     this.clock = clock;
     this.breaker = new Breaker(settings.breaker, clock);
+    this.calls = new CallDeadlines(clock, settings.timeoutMs);
     this.tokens = settings.ratePerSec ?? 0;
     this.refilledAt = clock.now();
     this.usedAt = clock.now();

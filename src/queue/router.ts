@@ -42,8 +42,10 @@ export class CompositeRouter implements Router {
   constructor(routers: readonly Router[]) {
     this.routers = routers;
   }
+  /** Called per provider call: a loop, not find() and a closure. */
   private pick(lane: string): Router | undefined {
-    return this.routers.find((r) => r.settings(lane) !== undefined);
+    for (const r of this.routers) if (r.settings(lane) !== undefined) return r;
+    return undefined;
   }
   settings(lane: string): LaneSettings | undefined {
     return this.pick(lane)?.settings(lane);

@@ -11,7 +11,7 @@ import { outagePause } from './backoff.ts';
 import { isStoreUnavailable } from '../store/faults.ts';
 import { CompletionWriter } from './completions.ts';
 import { Lane } from './lane.ts';
-import { callSignal } from './call-signal.ts';
+import { Tally } from './tally.ts';
 import { observeAttempt } from './observe.ts';
 import type { RoutedResult, Router } from './router.ts';
 import type { StatsRecorder } from '../stats/recorder.ts';
@@ -59,8 +59,6 @@ export class Worker {
   private readonly inHand = new Map<string, Message>();
   private readonly completions: CompletionWriter;
   private readonly unserved = new Map<string, number>();
-  /** The signal of each provider call in flight, to abort them at shutdown. */
-  private readonly callAborts = new Set<AbortController>();
   private running = false;
   private aborting = false;
   private loopDone: Promise<void> = Promise.resolve();
@@ -75,8 +73,10 @@ export class Worker {
   private unlisten: (() => Promise<void>) | undefined;
   private lastHousekeeping = 0;
   private lastLeaseExtension = 0;
-  private readonly inFlightCalls = new Set<Promise<void>>();
-  private readonly settling = new Set<Promise<void>>();
+  /** Provider calls in flight. */
+  private readonly calls = new Tally();
+  /** Outcomes on their way to the store. */
+  private readonly settling = new Tally();
 
   constructor(deps: WorkerDeps) {
     this.d = deps;
@@ -131,20 +131,20 @@ export class Worker {
     await this.loopDone;
     await this.unlisten?.();
     await this.releaseBuffered();
-    const calls = Promise.all([...this.inFlightCalls]);
+    const calls = this.calls.idle();
     let timer: Timer | undefined;
     const timeout = new Promise<'timeout'>((r) => (timer = this.d.clock.setTimer(() => r('timeout'), timeoutMs)));
     const first = await Promise.race([calls.then(() => 'done' as const), timeout]);
     timer?.cancel();
     if (first === 'timeout') {
       this.aborting = true;
-      for (const c of this.callAborts) c.abort(new Error('worker shutting down'));
+      for (const lane of this.lanes.values()) lane.calls.abortAll(new Error('worker shutting down'));
       await calls;
     }
     for (const lane of this.lanes.values()) lane.timer?.cancel();
     // Outcomes the store has not taken yet get one more shutdown timeout to land.
     const closing = this.completions.close(timeoutMs);
-    await Promise.all([...this.settling]);
+    await this.settling.idle();
     await closing;
   }
 
@@ -300,19 +300,22 @@ export class Worker {
       const batch = lane.take();
       lane.active++;
       this.d.metrics.lanes.started(lane.key);
-      const call = this.send(lane, batch).finally(() => {
-        lane.active--;
-        this.d.metrics.lanes.ended(lane.key);
-        this.inFlightCalls.delete(call);
-        if (this.running || lane.buffer.length > 0) this.pump(lane);
-        // Claim again only when a lane that was left out of claims (full) has room again: a claim
-        // that skips a busy lane still walks that lane's queued rows, so it must not run per call.
-        if (lane.excluded && lane.buffer.length <= lane.capacity / 2) {
-          lane.excluded = false;
-          this.wake();
-        }
-      });
-      this.inFlightCalls.add(call);
+      this.calls.add();
+      void this.send(lane, batch);
+    }
+  }
+
+  /** A call is over (its outcomes are on their way to the store): its slot serves the lane's next batch. */
+  private callEnded(lane: Lane): void {
+    lane.active--;
+    this.d.metrics.lanes.ended(lane.key);
+    this.calls.done();
+    if (this.running || lane.buffer.length > 0) this.pump(lane);
+    // Claim again only when a lane that was left out of claims (full) has room again: a claim
+    // that skips a busy lane still walks that lane's queued rows, so it must not run per call.
+    if (lane.excluded && lane.buffer.length <= lane.capacity / 2) {
+      lane.excluded = false;
+      this.wake();
     }
   }
 
@@ -323,10 +326,70 @@ export class Worker {
     }, ms);
   }
 
+  /*
+   * send — one provider call for a batch of one lane, then its outcomes to the store. Hot path (one
+   * call per webhook): no closure, Map or array beyond the completions when nothing is screened
+   * out, and no timer of its own (the lane's CallDeadlines times it out). Never rejects.
+   */
   private async send(lane: Lane, batch: Message[]): Promise<void> {
-    const startedAt = this.d.clock.now();
-    const completions: Completion[] = [];
-    const settleEarly = (m: Message, to: 'expired' | 'suppressed', reason: string) =>
+    try {
+      const startedAt = this.d.clock.now();
+      let blocked: Map<string, string> | undefined;
+      try {
+        if (this.d.screen) blocked = await this.d.screen(batch);
+      } catch (err) {
+        this.loopError('screen', err);
+        await this.handBack(batch, startedAt + this.d.config.pollMs * 10, 'screening failed; will try again');
+        return;
+      }
+      const completions: Completion[] = [];
+      const live = this.unscreened(batch, blocked, startedAt, completions);
+      let results: RoutedResult[] = [];
+      if (live.length > 0) {
+        const call = lane.calls.start();
+        try {
+          results = await this.d.router.deliver(lane.key, live, call.signal);
+        } catch (err) {
+          const reason = coerceError(err).message;
+          results = live.map(() => ({ ok: false, retry: 'transient', blame: 'provider', reason, provider: lane.key }));
+        } finally {
+          call.done();
+        }
+      }
+      this.decideAll(lane, live, results, startedAt, completions);
+      // The call slot is free as soon as the provider answered; the outcome commits in the background
+      // (grouped with others) while the messages stay in hand, their leases kept alive.
+      void this.settle(completions, batch);
+    } catch (err) {
+      this.loopError('send', err);
+    } finally {
+      this.callEnded(lane);
+    }
+  }
+
+  /*
+   * The messages of a batch that may be sent: not screened out (preferences, suppression list),
+   * not past not_after. The others are settled early (pushed to `completions`). The batch itself
+   * when all may go (no copy).
+   */
+  private unscreened(
+    batch: Message[],
+    blocked: Map<string, string> | undefined,
+    startedAt: number,
+    completions: Completion[],
+  ): Message[] {
+    let live: Message[] | null = null;
+    for (let i = 0; i < batch.length; i++) {
+      const m = batch[i]!;
+      const why = blocked?.get(m.id);
+      const expired = !why && m.notAfter != null && m.notAfter < startedAt;
+      if (!why && !expired) {
+        live?.push(m);
+        continue;
+      }
+      live ??= batch.slice(0, i);
+      const to = why ? 'suppressed' : 'expired';
+      const reason = why ?? 'not_after passed before it could be sent';
       completions.push({
         id: m.id,
         owner: this.owner,
@@ -336,39 +399,26 @@ export class Worker {
         reason,
         event: { type: to, source: 'worker', detail: reason },
       });
-    let blocked = new Map<string, string>();
-    try {
-      if (this.d.screen) blocked = await this.d.screen(batch);
-    } catch (err) {
-      this.loopError('screen', err);
-      await this.handBack(batch, startedAt + this.d.config.pollMs * 10, 'screening failed; will try again');
-      return;
     }
-    const live: Message[] = [];
-    for (const m of batch) {
-      const why = blocked.get(m.id);
-      if (why) settleEarly(m, 'suppressed', why);
-      else if (m.notAfter != null && m.notAfter < startedAt)
-        settleEarly(m, 'expired', 'not_after passed before it could be sent');
-      else live.push(m);
-    }
-    let results: RoutedResult[] = [];
-    if (live.length > 0) {
-      const call = callSignal(this.d.clock, lane.settings.timeoutMs, this.callAborts);
-      try {
-        results = await this.d.router.deliver(lane.key, live, call.signal);
-      } catch (err) {
-        const reason = coerceError(err).message;
-        results = live.map(() => ({ ok: false, retry: 'transient', blame: 'provider', reason, provider: lane.key }));
-      } finally {
-        call.done();
-      }
-    }
+    return live ?? batch;
+  }
+
+  /** The outcome of each message sent (decide), recorded (observe) and pushed to `completions`. */
+  private decideAll(
+    lane: Lane,
+    live: Message[],
+    results: RoutedResult[],
+    startedAt: number,
+    completions: Completion[],
+  ): void {
     const now = this.d.clock.now();
     const durationMs = now - startedAt;
     this.updateBreaker(lane, results);
-    live.forEach((m, i) => {
-      const r = results[i] ?? {
+    const observe = this.d.observe ?? observeAttempt;
+    const ctx = { owner: this.owner, now, startedAt, durationMs, settings: lane.settings };
+    for (let i = 0; i < live.length; i++) {
+      const m = live[i]!;
+      const r: RoutedResult = results[i] ?? {
         ok: false,
         retry: 'transient',
         blame: 'provider',
@@ -377,15 +427,12 @@ export class Worker {
       };
       if (this.aborting && !r.ok) {
         completions.push(this.release(m, now, 'worker shut down during the call', false));
-        return;
+        continue;
       }
-      const c = decide(m, r, { owner: this.owner, now, startedAt, durationMs, settings: lane.settings });
+      const c = decide(m, r, ctx);
       completions.push(c);
-      (this.d.observe ?? observeAttempt)(this.d, m, r, c, durationMs);
-    });
-    // The call slot is free as soon as the provider answered; the outcome commits in the background
-    // (grouped with others) while the messages stay in hand, their leases kept alive.
-    this.track(this.settle(completions, batch));
+      observe(this.d, m, r, c, durationMs);
+    }
   }
 
   private updateBreaker(lane: Lane, results: RoutedResult[]): void {
@@ -420,20 +467,20 @@ export class Worker {
     if (back.length > 0) await this.handBack(back, this.d.clock.now(), 'worker stopped');
   }
 
-  private track(p: Promise<void>): void {
-    this.settling.add(p);
-    void p.finally(() => this.settling.delete(p));
-  }
-
   /** Writes outcomes; the messages stay in hand (leases extended, counted against maxInFlight) until they land. */
   private async settle(completions: Completion[], held: readonly Message[]): Promise<void> {
-    await this.completions.write(completions);
-    // Only the copy these outcomes were about: the commit that wrote them may have claimed the
-    // message again (a retry due at once, claimed in the same transaction: docs/decisions/0029).
-    for (const m of held) if (this.inHand.get(m.id) === m) this.inHand.delete(m.id);
-    if (this.starved) {
-      this.starved = false;
-      this.wake();
+    this.settling.add();
+    try {
+      await this.completions.write(completions);
+      // Only the copy these outcomes were about: the commit that wrote them may have claimed the
+      // message again (a retry due at once, claimed in the same transaction: docs/decisions/0029).
+      for (const m of held) if (this.inHand.get(m.id) === m) this.inHand.delete(m.id);
+      if (this.starved) {
+        this.starved = false;
+        this.wake();
+      }
+    } finally {
+      this.settling.done();
     }
   }
 

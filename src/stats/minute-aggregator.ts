@@ -39,6 +39,8 @@ export class MinuteAggregator<C> {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private lastPrune = 0;
+  /** Bumped each time the pending cells are handed to a flush: a cell held since is no longer counted. */
+  generation = 0;
 
   constructor(opts: AggregatorOptions<C>) {
     this.o = opts;
@@ -83,6 +85,7 @@ export class MinuteAggregator<C> {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
+    this.generation++;
     try {
       await this.o.sink.add([...batch.values()]);
     } catch (err) {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
 import { DELIVERY_LATENCY_BUCKETS_MS } from '../store/migrations/0005-stats.ts';
 import type { StatsDelta } from '../store/stats.repo.ts';
-import { MinuteAggregator } from './minute-aggregator.ts';
+import { MINUTE_MS, MinuteAggregator } from './minute-aggregator.ts';
 import { bucketIndex } from './quantile.ts';
 
 /** Where flushed counters go (StatsRepo in production). */
@@ -36,9 +36,14 @@ function mergeDelta(c: StatsDelta, d: StatsDelta): void {
  */
 export class StatsRecorder {
   private readonly agg: MinuteAggregator<StatsDelta>;
+  private readonly clock: Clock;
+  /** The last cell counted into: a worker counts one (channel, provider) over and over. */
+  private last: { channel: string; provider: string; minute: number; generation: number; cell: StatsDelta } | null =
+    null;
 
   constructor(deps: { sink: StatsSink; clock: Clock; logger?: Logger; flushMs?: number; onError?: () => void }) {
     const { sink } = deps;
+    this.clock = deps.clock;
     this.agg = new MinuteAggregator<StatsDelta>({
       name: 'stats',
       clock: deps.clock,
@@ -87,19 +92,45 @@ export class StatsRecorder {
     }
   }
 
+  /*
+   * The cell of (this minute, channel, provider). The hot path (a completion per delivery) hits
+   * `last` and builds no key string and no closure; it is valid while the minute and the
+   * aggregator's generation (no flush took the pending cells since) are the same.
+   */
   private cell(channel: string, provider: string): StatsDelta {
-    return this.agg.cell(`${channel}\u0000${provider}`, (minute) => ({
-      minute,
-      channel,
-      provider,
-      accepted: 0,
-      sent: 0,
-      delivered: 0,
-      failed: 0,
-      retried: 0,
-      segments: 0,
-      latencyMsSum: 0,
-      latency: DELIVERY_LATENCY_BUCKETS_MS.map(() => 0),
-    }));
+    const now = this.clock.now();
+    const minute = now - (now % MINUTE_MS);
+    const l = this.last;
+    if (
+      l !== null &&
+      l.minute === minute &&
+      l.generation === this.agg.generation &&
+      l.channel === channel &&
+      l.provider === provider
+    )
+      return l.cell;
+    const cell = this.newCell(channel, provider, now);
+    this.last = { channel, provider, minute, generation: this.agg.generation, cell };
+    return cell;
+  }
+
+  private newCell(channel: string, provider: string, now: number): StatsDelta {
+    return this.agg.cell(
+      `${channel}\u0000${provider}`,
+      (minute) => ({
+        minute,
+        channel,
+        provider,
+        accepted: 0,
+        sent: 0,
+        delivered: 0,
+        failed: 0,
+        retried: 0,
+        segments: 0,
+        latencyMsSum: 0,
+        latency: DELIVERY_LATENCY_BUCKETS_MS.map(() => 0),
+      }),
+      now,
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import type { Config } from '../../config/config.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { excerpt, type Message } from '../../domain/message.ts';
@@ -9,7 +9,7 @@ import type { DeliveryResult } from '../provider.ts';
 import { TargetGuard } from './guard.ts';
 import { standardWebhookHeaders } from './signing.ts';
 import { renderPostbackUrl } from './template.ts';
-import { readCapped } from '../http-client/http-client.ts';
+import { rawHeader, requestCapped } from '../http-client/http-client.ts';
 import { WEBHOOK_LANE_PREFIX } from '../../domain/lanes.ts';
 
 const PROVIDER = 'webhook';
@@ -24,12 +24,9 @@ export function buildWebhookRequest(
   const url = p.postback ? renderPostbackUrl(p.url, p.postback, defaultValue) : p.url;
   const json = p.postback ?? p.body;
   const body = p.method === 'GET' || json === undefined ? undefined : JSON.stringify(json);
-  const headers: Record<string, string> = {
-    'user-agent': 'Herald/0.1 (+webhook)',
-    'idempotency-key': m.id,
-    ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    ...p.headers,
-  };
+  const headers: Record<string, string> = { 'user-agent': 'Herald/0.1 (+webhook)', 'idempotency-key': m.id };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (p.headers) Object.assign(headers, p.headers);
   if (p.secret) Object.assign(headers, standardWebhookHeaders(p.secret, m.id, now, body ?? ''));
   return { url, method: p.method, headers, body };
 }
@@ -75,12 +72,19 @@ export class WebhookRouter implements Router {
   }
 
   async deliver(_lane: string, batch: readonly Message[], signal: AbortSignal): Promise<RoutedResult[]> {
-    return Promise.all(batch.map(async (m) => ({ ...(await this.deliverOne(m, signal)), provider: PROVIDER })));
+    // A webhook lane sends one message per call (batchSize 1): no Promise.all for it.
+    if (batch.length === 1) return [routed(await this.deliverOne(batch[0]!, signal))];
+    return Promise.all(batch.map(async (m) => routed(await this.deliverOne(m, signal))));
   }
 
-  private async deliverOne(m: Message, signal: AbortSignal): Promise<DeliveryResult> {
+  private deliverOne(m: Message, signal: AbortSignal): Promise<DeliveryResult> {
     if (!m.payload)
-      return { ok: false, retry: 'permanent', blame: 'recipient', reason: 'webhook message without a payload' };
+      return Promise.resolve({
+        ok: false,
+        retry: 'permanent',
+        blame: 'recipient',
+        reason: 'webhook message without a payload',
+      });
     return this.send(buildWebhookRequest(m, this.cfg.postbackDefaultValue, this.clock.now()), signal);
   }
 
@@ -101,15 +105,14 @@ export class WebhookRouter implements Router {
     const blocked = this.guard.checkLiteral(url);
     if (blocked) return { ok: false, retry: 'permanent', blame: 'recipient', reason: blocked.message };
     try {
-      const res = await request(url, {
-        method: req.method as 'GET',
-        headers: req.headers,
-        body: req.body,
-        dispatcher: this.agent,
+      const res = await requestCapped(
+        this.agent,
+        { url, method: req.method, headers: req.headers, body: req.body },
+        this.cfg.worker.webhook.maxResponseBytes,
         signal,
-      });
-      const text = await readCapped(res.body, this.cfg.worker.webhook.maxResponseBytes);
-      return classify(res.statusCode, res.headers['retry-after'], text, this.clock.now());
+      );
+      const retryAfter = isTransient(res.status) ? rawHeader(res.rawHeaders, 'retry-after') : undefined;
+      return classify(res.status, retryAfter, res.text, this.clock.now());
     } catch (err) {
       const e = coerceError(err);
       const cause = (e as { cause?: unknown }).cause;
@@ -136,7 +139,7 @@ export function classify(
 ): DeliveryResult {
   const response = excerpt(text) ?? undefined;
   if (status >= 200 && status < 300) return { ok: true, state: 'delivered', statusCode: status, response };
-  const transient = status === 408 || status === 425 || status === 429 || status >= 500;
+  const transient = isTransient(status);
   const reason = status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed` : `HTTP ${status}`;
   return {
     ok: false,
@@ -147,4 +150,16 @@ export function classify(
     response,
     retryAfterMs: transient ? parseRetryAfter(retryAfter, now) : undefined,
   };
+}
+
+/** 408, 425, 429 and 5xx: worth another try later (Retry-After honoured). */
+function isTransient(status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || status >= 500;
+}
+
+/** The result, made here and owned by no one else, marked with its provider (no copy). */
+function routed(r: DeliveryResult): RoutedResult {
+  const out = r as RoutedResult;
+  out.provider = PROVIDER;
+  return out;
 }
