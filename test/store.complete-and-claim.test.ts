@@ -84,7 +84,8 @@ for (const backend of BACKENDS) {
       assert.equal(r.applied, 1);
       // SQLite runs the claim after the completions; PostgreSQL's one statement reads one snapshot,
       // in which the message is still `sending` (docs/decisions/0034).
-      const next = backend === 'sqlite' ? r.claimed : await s.messages.claim({ owner: 'w', limit: 1, now: 21, leaseMs: 1000 });
+      const next =
+        backend === 'sqlite' ? r.claimed : await s.messages.claim({ owner: 'w', limit: 1, now: 21, leaseMs: 1000 });
       if (backend !== 'sqlite') assert.deepEqual(r.claimed, []);
       assert.deepEqual(
         next.map((m) => [m.id, m.attempts]),

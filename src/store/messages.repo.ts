@@ -349,8 +349,8 @@ export class KyselyMessageRepo implements MessageRepo {
     return needed ? this.inTx(fn) : fn(this.db);
   }
 
-  extendLeases(ids: readonly string[], owner: string, until: number): Promise<void> {
-    return extendLeases(this.db, 'messages', ids, owner, until);
+  extendLeases(ids: readonly string[], owner: string, until: number, renewBefore?: number): Promise<void> {
+    return extendLeases(this.db, 'messages', ids, owner, until, renewBefore);
   }
 
   reapLeases(now: number): Promise<number> {
