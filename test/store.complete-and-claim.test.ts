@@ -2,6 +2,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKENDS, storesOf } from './helpers/stores.ts';
 import { webhookMessage } from './helpers/messages.ts';
+import { CompiledQuery } from 'kysely';
+import { postgresClaimStep } from '../src/store/message-writes.ts';
+import { databaseForTests } from '../src/store/open-store.ts';
 import type { Completion } from '../src/store/store.ts';
 
 /**
@@ -162,3 +165,27 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('the PostgreSQL claim plan', () => {
+  const fresh = storesOf('postgres');
+
+  test('walks the claim index in order and finds the rows by key, even before statistics exist', async () => {
+    const s = await fresh();
+    // A new schema is never analyzed: the planner has only its defaults (decision 0034).
+    await s.messages.insertMany(
+      Array.from({ length: 3000 }, (_, i) => webhookMessage(`http://e.com/${i}`)),
+      1,
+    );
+    const explain = async (limit: number) => {
+      const step = postgresClaimStep({ now: 5, limit, owner: 'w', leaseUntil: 10, excludeLanes: [] });
+      const q = CompiledQuery.raw(`EXPLAIN ${step.sql}`, [...step.params]);
+      const { rows } = await databaseForTests(s).executeQuery<{ 'QUERY PLAN': string }>(q);
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    };
+    for (const limit of [10, 500]) {
+      const plan = await explain(limit);
+      assert.match(plan, /Index Scan using messages_claim/, plan);
+      assert.doesNotMatch(plan, /Sort|Seq Scan/, plan);
+    }
+  });
+});

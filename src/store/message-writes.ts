@@ -336,18 +336,24 @@ export function postgresCompleteStep(completions: readonly Completion[]): Step {
 
 /*
  * PostgreSQL claim — inputs: $n now, $n+1 limit, $n+2 owner, $n+3 lease end, $n+4 lanes to skip
- * (text[], may be empty); output: the claimed rows. `picked` walks the partial index messages_claim
- * in priority order and locks what it takes (SKIP LOCKED: competing workers take other rows);
- * the UPDATE finds them by primary key through `= ANY(ARRAY(…))`: the former `IN (SELECT …)` was
- * planned as a hash join over a sequential scan of every queued row (10–25 ms per claim at
- * 20,000 queued, EXPLAIN ANALYZE in docs/decisions/0034). `state = 'queued'` is checked again on
- * the row the UPDATE sees.
+ * (text[], may be empty); output: the claimed rows. Invariant: a row is taken by one claim only.
+ * `picked` walks the partial index messages_claim in priority order and locks what it takes
+ * (SKIP LOCKED: competing workers take other rows); the UPDATE finds them by primary key through
+ * `= ANY(ARRAY(…))` and checks `state = 'queued'` again on the row it sees.
+ * Two plan traps, measured at 20,000 queued rows (docs/decisions/0034):
+ * - `WHERE id IN (SELECT id FROM picked)` was planned as a hash join over a sequential scan of the
+ *   whole table (10–25 ms a claim); `= ANY(ARRAY(…))` is a primary-key lookup per row.
+ * - With statistics that predate a backlog (a bulk load, a burst after a quiet spell: autovacuum
+ *   analyzes only after 10 % of the table changed), the planner expects a handful of queued rows
+ *   and reads ALL of them, sorting them under the row locks (26 ms a claim at 20,000, growing with
+ *   the backlog). A limit the planner cannot read — `(SELECT $n+1)` — makes it assume a tenth of
+ *   the rows is wanted, and an ordered walk of the index that stops early is then always cheaper.
  */
 const pgClaimCtes = (n: number) => `picked AS (
   SELECT id FROM messages
   WHERE state = 'queued' AND due_at <= $${n} AND lane <> ALL($${n + 4}::text[])
   ORDER BY priority DESC, due_at
-  LIMIT $${n + 1} FOR UPDATE SKIP LOCKED
+  LIMIT (SELECT $${n + 1}::int) FOR UPDATE SKIP LOCKED
 ), claimed AS (
   UPDATE messages
   SET state = 'sending', lease_owner = $${n + 2}, lease_until = $${n + 3}, updated_at = $${n}
