@@ -2,6 +2,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKENDS, storesOf } from './helpers/stores.ts';
 import { webhookMessage } from './helpers/messages.ts';
+import { CompiledQuery } from 'kysely';
+import { postgresClaimStep } from '../src/store/message-writes.ts';
+import { databaseForTests } from '../src/store/open-store.ts';
 import type { Completion } from '../src/store/store.ts';
 
 /**
@@ -75,17 +78,64 @@ for (const backend of BACKENDS) {
       assert.equal((await s.messages.get(b!.id))?.state, 'sending');
     });
 
-    test('the claim runs after the decisions: a retry due at once may be claimed in the same call', async () => {
+    test('a retry due at once: claimed in the same call on SQLite, by the next claim on PostgreSQL', async () => {
       const s = await fresh();
       const [a] = await s.messages.insertMany([webhookMessage('http://e.com/1')], 1);
       await s.messages.claim({ owner: 'w', limit: 1, now: 1, leaseMs: 1000 });
       const retry = done(a!.id, 'w', { to: 'queued', dueAt: 5, event: { type: 'retry_scheduled', source: 'worker' } });
       const r = await s.messages.completeAndClaim([retry], { owner: 'w', limit: 1, now: 20, leaseMs: 1000 });
       assert.equal(r.applied, 1);
+      // SQLite runs the claim after the completions; PostgreSQL's one statement reads one snapshot,
+      // in which the message is still `sending` (docs/decisions/0034).
+      const next =
+        backend === 'sqlite' ? r.claimed : await s.messages.claim({ owner: 'w', limit: 1, now: 21, leaseMs: 1000 });
+      if (backend !== 'sqlite') assert.deepEqual(r.claimed, []);
       assert.deepEqual(
-        r.claimed.map((m) => [m.id, m.attempts]),
+        next.map((m) => [m.id, m.attempts]),
         [[a!.id, 1]],
       );
+    });
+
+    test('more than 1000 decisions and a claim: all applied, the claim still made', async () => {
+      const s = await fresh();
+      const made = await s.messages.insertMany(
+        Array.from({ length: 1203 }, (_, i) => webhookMessage(`http://e.com/${i}`)),
+        1,
+      );
+      assert.equal((await s.messages.claim({ owner: 'w', limit: 2000, now: 1, leaseMs: 1000 })).length, 1203);
+      const [next] = await s.messages.insertMany([webhookMessage('http://e.com/next')], 2);
+      const r = await s.messages.completeAndClaim(
+        made.map((m) => done(m.id, 'w')),
+        { owner: 'w', limit: 10, now: 20, leaseMs: 1000 },
+      );
+      assert.equal(r.applied, 1203);
+      assert.deepEqual(
+        r.claimed.map((m) => m.id),
+        [next!.id],
+      );
+      assert.deepEqual(await s.messages.countByState(), { delivered: 1203, sending: 1 });
+    });
+
+    test('the claim skips the lanes it is told to, and every message it returns is whole', async () => {
+      const s = await fresh();
+      await s.messages.insertMany(
+        [webhookMessage('http://e.com/1'), webhookMessage("http://o'brien.com/2"), webhookMessage('http://x.com/3')],
+        1,
+      );
+      const r = await s.messages.completeAndClaim([], {
+        owner: 'w',
+        limit: 10,
+        now: 20,
+        leaseMs: 1000,
+        excludeLanes: ['webhook:http://e.com', "webhook:http://o'brien.com"],
+      });
+      assert.deepEqual(
+        r.claimed.map((m) => m.recipient),
+        ['http://x.com/3'],
+      );
+      const [m] = r.claimed;
+      assert.equal(m!.state, 'sending');
+      assert.deepEqual(m, await s.messages.get(m!.id));
     });
 
     test('with no decisions it is a claim; with no room it claims nothing', async () => {
@@ -115,3 +165,27 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('the PostgreSQL claim plan', () => {
+  const fresh = storesOf('postgres');
+
+  test('walks the claim index in order and finds the rows by key, even before statistics exist', async () => {
+    const s = await fresh();
+    // A new schema is never analyzed: the planner has only its defaults (decision 0034).
+    await s.messages.insertMany(
+      Array.from({ length: 3000 }, (_, i) => webhookMessage(`http://e.com/${i}`)),
+      1,
+    );
+    const explain = async (limit: number) => {
+      const step = postgresClaimStep({ now: 5, limit, owner: 'w', leaseUntil: 10, excludeLanes: [] });
+      const q = CompiledQuery.raw(`EXPLAIN ${step.sql}`, [...step.params]);
+      const { rows } = await databaseForTests(s).executeQuery<{ 'QUERY PLAN': string }>(q);
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    };
+    for (const limit of [10, 500]) {
+      const plan = await explain(limit);
+      assert.match(plan, /Index Scan using messages_claim/, plan);
+      assert.doesNotMatch(plan, /Sort|Seq Scan/, plan);
+    }
+  });
+});

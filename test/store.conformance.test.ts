@@ -108,6 +108,34 @@ for (const backend of BACKENDS) {
       );
     });
 
+    test('extendLeases renews the leases in hand; with renewBefore only those ending before it', async () => {
+      const s = await fresh();
+      const [a, b] = await s.messages.insertMany(
+        [webhookMessage('http://e.com/1'), webhookMessage('http://e.com/2')],
+        1,
+      );
+      await s.messages.claim({ owner: 'w', limit: 1, now: 1, leaseMs: 100 }); // a: lease ends at 101
+      await s.messages.claim({ owner: 'w', limit: 1, now: 50, leaseMs: 100 }); // b: at 150
+      // How many leases would have run out at `now`: reaped in a transaction that is then rolled back.
+      const reapedAt = async (now: number): Promise<number> => {
+        let n = -1;
+        await s
+          .transaction(async (t) => {
+            n = await t.messages.reapLeases(now);
+            throw new Error('roll back');
+          })
+          .catch(() => undefined);
+        return n;
+      };
+      // Renew only what ends before 120: a (101) moves to 200, b (150) keeps its lease.
+      await s.messages.extendLeases([a!.id, b!.id], 'w', 200, 120);
+      assert.equal(await reapedAt(160), 1, 'b ran out at 150; a was renewed');
+      await s.messages.extendLeases([a!.id, b!.id], 'stranger', 900);
+      assert.equal(await reapedAt(210), 2, 'a stranger renews nothing');
+      await s.messages.extendLeases([a!.id, b!.id], 'w', 300);
+      assert.equal(await reapedAt(250), 0, 'without renewBefore every lease in hand is renewed');
+    });
+
     test('complete applies only for the lease owner and records attempts and events', async () => {
       const s = await fresh();
       const [a, b] = await s.messages.insertMany(

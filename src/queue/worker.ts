@@ -223,7 +223,9 @@ export class Worker {
     // machine) must not put back in the queue the messages it holds, which would send them twice.
     if (this.inHand.size > 0 && (reap || now - this.lastLeaseExtension >= this.d.config.leaseMs / 3)) {
       this.lastLeaseExtension = now;
-      await this.queue.extendLeases([...this.inHand.keys()], this.owner, now + this.d.config.leaseMs);
+      // Only leases ending within half a lease are renewed: each renewal is a row write (decision 0034).
+      const { leaseMs } = this.d.config;
+      await this.queue.extendLeases([...this.inHand.keys()], this.owner, now + leaseMs, now + leaseMs / 2);
     }
     // While outcomes of ours wait for the store, our own expired leases must not be put back in
     // the queue (the messages were sent): reaping waits until they are written.

@@ -5,13 +5,14 @@ import type { Database } from './schema.ts';
 /** The tables that are queues with leases: messages and status-event deliveries. */
 export type LeasedTable = 'messages' | 'event_deliveries';
 
-/** Extends the leases of rows still in hand (state `sending`, this owner). */
+/** Extends the leases of rows still in hand (state `sending`, this owner); with `renewBefore`, only those ending before it. */
 export async function extendLeases(
   db: Kysely<Database>,
   table: LeasedTable,
   ids: readonly string[],
   owner: string,
   until: number,
+  renewBefore?: number,
 ): Promise<void> {
   // Both tables share these columns; Kysely types one table at a time.
   const q = db as unknown as Kysely<Pick<Database, 'messages'>>;
@@ -22,6 +23,7 @@ export async function extendLeases(
       .where('id', 'in', part)
       .where('lease_owner', '=', owner)
       .where('state', '=', 'sending')
+      .$if(renewBefore !== undefined, (w) => w.where('lease_until', '<', renewBefore!))
       .execute();
   }
 }

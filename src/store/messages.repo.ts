@@ -5,6 +5,8 @@ import { canTransition, RETRYABLE_STATES, type MessageState } from '../domain/st
 import { extendLeases, reapLeases } from './leases.ts';
 import type { Capabilities } from './capabilities.ts';
 import {
+  postgresClaimStep,
+  postgresCompleteAndClaimStep,
   postgresCompleteStep,
   postgresInsertStep,
   SQLITE_COMPLETE_UPDATE,
@@ -12,6 +14,7 @@ import {
   sqliteCampaignSteps,
   sqliteInsertSteps,
   type NewCallback,
+  type PgClaimValues,
 } from './message-writes.ts';
 import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage, storableText } from './rows.ts';
 import { runSteps, type Step, type StepResult } from './steps.ts';
@@ -249,27 +252,31 @@ export class KyselyMessageRepo implements MessageRepo {
    * claim — inputs: owner, limit, now, lease length, lanes to skip; output: the claimed messages,
    * highest priority first. Invariant: a message is `sending` with one owner until its lease ends.
    * The pick is a CTE (executed once, unlike an IN-subquery that a plan may re-scan) and the UPDATE
-   * re-checks `state = 'queued'`. PostgreSQL: competing workers skip each other's locked rows;
-   * SQLite: one writer at a time, so the statement is already exclusive.
+   * re-checks `state = 'queued'`. PostgreSQL: one constant statement (message-writes.ts), competing
+   * workers skip each other's locked rows; SQLite: one writer at a time, so the statement is
+   * already exclusive.
    */
   async claim(opts: ClaimOptions): Promise<Message[]> {
+    if (this.caps.skipLocked) {
+      const [r] = await runSteps(this.db, [postgresClaimStep(pgClaim(opts))]);
+      return claimedMessages(r!.rows as Row[]);
+    }
     const { rows } = await this.claimQuery(opts).execute(this.db);
     return claimedMessages(rows);
   }
 
-  /** The claim statement (one UPDATE over a CTE; see claim). */
+  /** The SQLite claim statement (one UPDATE over a CTE; see claim). */
   private claimQuery(opts: ClaimOptions) {
     const exclude =
       opts.excludeLanes && opts.excludeLanes.length > 0
         ? sql`AND lane NOT IN (${sql.join(opts.excludeLanes.map((l) => sql`${l}`))})`
         : sql``;
-    const lock = this.caps.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql``;
     return sql<Selectable<MessagesTable>>`
       WITH picked AS (
         SELECT id FROM messages ${this.indexedBy('messages_claim')}
         WHERE state = 'queued' AND due_at <= ${opts.now} ${exclude}
         ORDER BY priority DESC, due_at
-        LIMIT ${opts.limit} ${lock}
+        LIMIT ${opts.limit}
       )
       UPDATE messages
       SET state = 'sending', lease_owner = ${opts.owner}, lease_until = ${opts.now + opts.leaseMs}, updated_at = ${opts.now}
@@ -309,26 +316,41 @@ export class KyselyMessageRepo implements MessageRepo {
 
   /*
    * completeAndClaim — inputs: the worker's decisions and its next claim; output: how many
-   * decisions applied and the messages claimed. One transaction (docs/decisions/0029): on SQLite
-   * the completion steps and the claim go to the thread in ONE call, so the claim rides on the
-   * group commit of outcomes instead of paying a round trip and a transaction of its own. The
-   * claim runs after the completions, so it may take a message one of them just put back.
-   * Atomic: if any statement fails nothing is written and nothing is claimed.
+   * decisions applied and the messages claimed. All or nothing: if any part fails nothing is
+   * written and nothing is claimed.
+   * SQLite (docs/decisions/0029): the completion steps and the claim go to the thread in ONE call,
+   * so the claim rides on the group commit of outcomes; it runs after the completions and may take
+   * a message one of them just put back.
+   * PostgreSQL (docs/decisions/0034): ONE statement, one round trip that commits by itself. Its
+   * CTEs share one snapshot: the claim never takes a message this call settles (not even a retry
+   * due at once: the next claim does). A group over 1000 decisions settles the rest first.
    */
   async completeAndClaim(input: readonly Completion[], opts: ClaimOptions): Promise<CompleteAndClaimResult> {
-    if (this.caps.oneStatementWrites)
-      return this.inTx(async (db) => {
-        const applied = input.length > 0 ? await this.completeOn(db, input) : 0;
-        return { applied, claimed: claimedMessages((await this.claimQuery(opts).execute(db)).rows) };
+    const completions = input.map(storableCompletion);
+    if (this.caps.oneStatementWrites) {
+      const parts = chunk(completions, 1000);
+      const last = parts.pop() ?? [];
+      return this.inTxIf(parts.length > 0, async (db) => {
+        const before = parts.length > 0 ? await this.completeOn(db, parts.flat()) : 0;
+        const [r] = await runSteps(db, [postgresCompleteAndClaimStep(last, pgClaim(opts))]);
+        const rows = r!.rows as (Row & { applied: number })[];
+        const claimed = rows.filter((row) => row.id !== null);
+        return { applied: before + Number(rows[0]?.applied ?? 0), claimed: claimedMessages(claimed) };
       });
-    const c = sqliteCompletion(input.map(storableCompletion));
+    }
+    const c = sqliteCompletion(completions);
     const claim = this.claimQuery(opts).compile(this.db);
     const results = await runSteps(this.db, [...c.steps, { sql: claim.sql, params: claim.parameters }]);
     return { applied: c.applied(results), claimed: claimedMessages(results[results.length - 1]!.rows as Row[]) };
   }
 
-  extendLeases(ids: readonly string[], owner: string, until: number): Promise<void> {
-    return extendLeases(this.db, 'messages', ids, owner, until);
+  /** `fn` in a transaction when `needed` (or already in one), else on the store itself. */
+  private inTxIf<T>(needed: boolean, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return needed ? this.inTx(fn) : fn(this.db);
+  }
+
+  extendLeases(ids: readonly string[], owner: string, until: number, renewBefore?: number): Promise<void> {
+    return extendLeases(this.db, 'messages', ids, owner, until, renewBefore);
   }
 
   reapLeases(now: number): Promise<number> {
@@ -459,6 +481,17 @@ export class KyselyMessageRepo implements MessageRepo {
       .executeTakeFirst();
     return r && { id: r.id, state: r.state as MessageState };
   }
+}
+
+/** The PostgreSQL claim's bound values. */
+function pgClaim(opts: ClaimOptions): PgClaimValues {
+  return {
+    now: opts.now,
+    limit: opts.limit,
+    owner: opts.owner,
+    leaseUntil: opts.now + opts.leaseMs,
+    excludeLanes: opts.excludeLanes ?? [],
+  };
 }
 
 /** A campaign page as the messages insertMany takes (PostgreSQL). */

@@ -30,6 +30,7 @@ import { FaultLog } from './faults.ts';
 import { guardDialect } from './guarded-dialect.ts';
 import { checkWritable } from './health.ts';
 import { listenForWakeups } from './listen.ts';
+import { PG_PREPARED } from './message-writes.ts';
 import type { Database } from './schema.ts';
 import type { MigrationStatus, Store } from './store.ts';
 
@@ -198,6 +199,21 @@ const pgTypes = {
   },
 };
 
+/*
+ * A pg client that runs the hot constant statements of PG_PREPARED (message-writes.ts) as named
+ * prepared statements: parsed and planned once per connection, then only bound and executed. The
+ * rest of Herald (Kysely) sends text as before; pg keeps the names per connection, so a new
+ * connection (after a drop) prepares them again by itself.
+ */
+class PreparingClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    const [text, values, ...rest] = args;
+    const name = typeof text === 'string' ? PG_PREPARED.get(text) : undefined;
+    const call = super.query.bind(this) as (...a: unknown[]) => never;
+    return name && Array.isArray(values) ? call({ name, text, values }, ...rest) : call(...args);
+  }
+}
+
 async function openPostgresPool(opts: StoreOptions, client: pg.ClientConfig): Promise<pg.Pool> {
   const report = (err: Error) => opts.onConnectionError?.(err);
   if (opts.schema) {
@@ -211,7 +227,12 @@ async function openPostgresPool(opts: StoreOptions, client: pg.ClientConfig): Pr
       await admin.end();
     }
   }
-  const pool = new pg.Pool({ ...client, max: opts.poolSize ?? DEFAULT_POOL_SIZE, types: pgTypes });
+  const pool = new pg.Pool({
+    ...client,
+    max: opts.poolSize ?? DEFAULT_POOL_SIZE,
+    types: pgTypes,
+    Client: PreparingClient,
+  });
   // A client's 'error' event without a listener kills the process. pg-pool listens only while a
   // client is idle in the pool (pool 'error'); a checked-out client (an open transaction, the
   // scheduler's leader lock) has no listener of its own. Every client gets one for its whole life;

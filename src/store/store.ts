@@ -167,8 +167,11 @@ export interface MessageRepo {
    * group commit of outcomes (docs/decisions/0029). All or nothing: a fault claims nothing.
    */
   completeAndClaim(completions: readonly Completion[], claim: ClaimOptions): Promise<CompleteAndClaimResult>;
-  /** Extends the leases of messages still in hand. */
-  extendLeases(ids: readonly string[], owner: string, until: number): Promise<void>;
+  /**
+   * Extends to `until` the leases of messages still in hand; with `renewBefore`, only those ending
+   * before it (the rest have time left, and each renewal is a row write: docs/decisions/0034).
+   */
+  extendLeases(ids: readonly string[], owner: string, until: number, renewBefore?: number): Promise<void>;
   /** Puts messages whose lease ran out back in the queue. Returns how many. */
   reapLeases(now: number): Promise<number>;
   /** Ends queued messages whose not_after has passed as `expired`. Returns how many. */
