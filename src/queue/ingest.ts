@@ -20,6 +20,7 @@ export class Ingest {
   private readonly listeners: (() => void)[] = [];
   private readonly screen: ((messages: NewMessage[]) => Promise<void>) | undefined;
   private readonly routes: ChannelRoutes;
+  private readonly labels = new Map<string, Map<string, { channel: string; provider: string }>>();
 
   constructor(deps: {
     store: Store;
@@ -64,16 +65,25 @@ export class Ingest {
   async submit(messages: readonly NewMessage[]): Promise<InsertResult[]> {
     const results = await this.group.submit(messages);
     let created = 0;
-    results.forEach((r, i) => {
-      if (r.kind !== 'created') return;
+    for (let i = 0; i < results.length; i++) {
+      if (results[i]!.kind !== 'created') continue;
       created++;
       const m = messages[i]!;
       const provider = carrierOf(m.channel, m.provider, this.routes);
-      this.metrics.accepted.inc({ channel: m.channel, provider });
+      this.metrics.accepted.inc(this.acceptedLabels(m.channel, provider));
       this.stats?.accepted(m.channel, provider, 1, m.segments ?? 0);
-    });
+    }
     if (created > 0) this.notify();
     return results;
+  }
+
+  /** The label set of herald_messages_accepted_total for a channel and provider: made once, reused per message. */
+  private acceptedLabels(channel: string, provider: string): { channel: string; provider: string } {
+    let byProvider = this.labels.get(channel);
+    if (!byProvider) this.labels.set(channel, (byProvider = new Map()));
+    let labels = byProvider.get(provider);
+    if (!labels) byProvider.set(provider, (labels = { channel, provider }));
+    return labels;
   }
 
   /** Tells listeners that messages may be due (new ones, or re-queued ones). */
