@@ -10,7 +10,8 @@
  *   BENCH_DURATION=8 BENCH_DELIVERIES=20000              load seconds, messages per drain
  *
  * Runs: api-sqlite and api-postgres (`herald api` under wrk -t1 -c64, single messages),
- * worker-sqlite and worker-postgres (`herald worker` draining preloaded webhooks to a keep-alive sink).
+ * worker-sqlite and worker-postgres (`herald worker` draining preloaded webhooks to a keep-alive sink),
+ * events-sqlite (the same drain with the events section's dead and slow endpoints subscribed).
  * The .cpuprofile files stay in .bench-tmp/profiles/<run>/ (open them in Chrome DevTools → Performance).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { machineFacts } from './lib/machine.ts';
 import { wallMs } from './lib/proc.ts';
 import { readResults, writeResults, type ProfileRun } from './lib/results.ts';
 import { writeReport } from './lib/report.ts';
+import { badEndpoints, subscribe } from './sections/events.ts';
 import {
   IN_FLIGHT,
   KEY,
@@ -43,7 +45,7 @@ import {
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(ROOT, '.bench-tmp', 'profiles');
-const RUNS = ['api-sqlite', 'api-postgres', 'worker-sqlite', 'worker-postgres'] as const;
+const RUNS = ['api-sqlite', 'api-postgres', 'worker-sqlite', 'worker-postgres', 'events-sqlite'] as const;
 type RunName = (typeof RUNS)[number];
 
 const { values: args } = parseArgs({
@@ -112,12 +114,14 @@ async function profileApi(backend: Backend, dir: string): Promise<ProfileRun> {
   }
 }
 
-async function profileWorker(backend: Backend, dir: string): Promise<ProfileRun> {
+/** The drain of preloaded webhooks; with `endpoints`, those subscribed to every message event first. */
+async function profileWorker(run: RunName, backend: Backend, dir: string, endpoints?: string[]): Promise<ProfileRun> {
   const n = ctx.deliveries;
   const sink = await startServer('sink');
   try {
     const db = await preloadedDatabase(ctx, backend, sink.url, n);
     try {
+      if (endpoints) await subscribe(db.url, endpoints);
       await resetSink(sink.url);
       const w = await startHerald('worker', db.url, { nodeFlags: profileFlags(dir) });
       let s;
@@ -127,10 +131,11 @@ async function profileWorker(backend: Backend, dir: string): Promise<ProfileRun>
         await w.proc.stop();
       }
       const rate = s.count / ((s.lastAt - s.firstAt) / 1000);
-      const title = `\`herald worker\`, ${STORE_NAME[backend]}: draining ${fmt(n)} preloaded webhooks to a keep-alive sink, ${IN_FLIGHT} in flight`;
+      const with_ = endpoints ? ', a dead and a slow event endpoint subscribed to every message event' : '';
+      const title = `\`herald worker\`, ${STORE_NAME[backend]}: draining ${fmt(n)} preloaded webhooks to a keep-alive sink, ${IN_FLIGHT} in flight${with_}`;
       const window = { fromUs: wallToMonotonic(s.firstAt), toUs: wallToMonotonic(s.lastAt) };
       const done = s.complete ? '' : ` (INCOMPLETE: ${fmt(s.count)} of ${fmt(n)})`;
-      return readProfiles(dir, `worker-${backend}`, title, `${fmt(rate)} deliveries/s${done}`, window);
+      return readProfiles(dir, run, title, `${fmt(rate)} deliveries/s${done}`, window);
     } finally {
       await db.drop();
     }
@@ -147,8 +152,18 @@ try {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     console.error(`bench:profile: ${run} …`);
-    const [role, backend] = run.split('-') as ['api' | 'worker', Backend];
-    const r = role === 'api' ? await profileApi(backend, dir) : await profileWorker(backend, dir);
+    const [role, backend] = run.split('-') as ['api' | 'worker' | 'events', Backend];
+    let r: ProfileRun;
+    if (role === 'api') r = await profileApi(backend, dir);
+    else if (role === 'worker') r = await profileWorker(run, backend, dir);
+    else {
+      const bad = await badEndpoints();
+      try {
+        r = await profileWorker(run, backend, dir, bad.urls);
+      } finally {
+        await bad.close();
+      }
+    }
     runs.push(r);
     for (const t of r.threads) {
       console.log(

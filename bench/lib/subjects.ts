@@ -245,6 +245,23 @@ export async function drained(
   return { ...s, complete: s.count >= n };
 }
 
+/**
+ * Waits for a drain of `n` deliveries to `sink` (as drained) and adds the CPU `proc` spent per delivery
+ * meanwhile, from /proc (counted from this call: start the process first, then call).
+ */
+export async function drainedWithCpu(
+  proc: Proc,
+  sink: string,
+  n: number,
+  deadlineMs: number,
+): Promise<SinkStats & { complete: boolean; cpu?: CpuPerRequest }> {
+  const pid = proc.child.pid;
+  const before = pid ? threadCpu(pid) : undefined;
+  const s = await drained(sink, n, deadlineMs);
+  if (!pid || !before || before.size === 0) return s;
+  return { ...s, cpu: cpuPerRequest(before, threadCpu(pid), s.count) };
+}
+
 /** Baselines measured before and after a section further apart than this mean the machine moved under it. */
 const UNSTEADY = 1.5;
 
@@ -282,12 +299,12 @@ const THREAD_NAMES: Record<string, string> = {
 };
 
 /** "server CPU 382 µs/request (event loop 213, worker thread (Herald: SQLite) 90, V8 helpers (GC, JIT) 79)" */
-export function cpuNote(c: CpuPerRequest): string {
+export function cpuNote(c: CpuPerRequest, per = 'request'): string {
   const major = c.threads.filter((t) => t.us >= c.totalUs * MINOR_THREAD);
   const other = c.totalUs - major.reduce((n, t) => n + t.us, 0);
   const parts = [
     ...major.map((t) => `${THREAD_NAMES[t.name] ?? t.name} ${Math.round(t.us)}`),
     ...(other >= 1 ? [`other ${Math.round(other)}`] : []),
   ];
-  return `server CPU ${Math.round(c.totalUs)} µs/request (${parts.join(', ')})`;
+  return `server CPU ${Math.round(c.totalUs)} µs/${per} (${parts.join(', ')})`;
 }

@@ -8,7 +8,7 @@
 import { createSchema, dropSchema } from '../lib/pg.ts';
 import { runToEnd, wallMs } from '../lib/proc.ts';
 import type { Figure } from '../lib/results.ts';
-import type { LoadResult } from '../lib/load.ts';
+import type { CpuPerRequest, LoadResult } from '../lib/load.ts';
 import {
   BACKENDS,
   IN_FLIGHT,
@@ -19,7 +19,9 @@ import {
   bodyFile,
   bracketed,
   bullmqQueue,
+  cpuNote,
   drained,
+  drainedWithCpu,
   fmt,
   freshDatabase,
   latencyNote,
@@ -43,14 +45,14 @@ interface Drain {
   note: string;
 }
 
-/** Deliveries per second between the first and the last arrival at the sink. */
-function drainRate(s: SinkStats & { complete: boolean }, n: number): Drain {
+/** Deliveries per second between the first and the last arrival at the sink (+ the CPU per delivery, when measured). */
+function drainRate(s: SinkStats & { complete: boolean; cpu?: CpuPerRequest }, n: number): Drain {
   const seconds = (s.lastAt - s.firstAt) / 1000;
   const rate = seconds > 0 ? s.count / seconds : 0;
   const note = s.complete
     ? `${fmt(s.count)} delivered in ${seconds.toFixed(2)} s (first to last arrival)`
     : `INCOMPLETE: ${fmt(s.count)} of ${fmt(n)} within ${DRAIN_DEADLINE_MS / 1000} s`;
-  return { rate, note };
+  return { rate, note: s.cpu ? `${note}; ${cpuNote(s.cpu, 'delivery')}` : note };
 }
 
 async function bareLoop(sink: string, n: number): Promise<Drain> {
@@ -66,7 +68,7 @@ async function heraldDrain(ctx: Ctx, backend: Backend, sink: string, n: number):
     await resetSink(sink);
     const worker = await startHerald('worker', db.url);
     try {
-      return drainRate(await drained(sink, n, DRAIN_DEADLINE_MS), n);
+      return drainRate(await drainedWithCpu(worker.proc, sink, n, DRAIN_DEADLINE_MS), n);
     } finally {
       await worker.proc.stop();
     }
@@ -81,7 +83,7 @@ async function peerDrain(peer: 'bullmq' | 'pgboss', sink: string, n: number): Pr
     await resetSink(sink);
     const p = await startPeer(peer, 'deliver', [sink, schema ?? bullmqQueue(), String(n), String(IN_FLIGHT)], false);
     try {
-      return drainRate(await drained(sink, n, DRAIN_DEADLINE_MS), n);
+      return drainRate(await drainedWithCpu(p.proc, sink, n, DRAIN_DEADLINE_MS), n);
     } finally {
       await p.proc.stop();
     }

@@ -15,7 +15,8 @@ import {
   IN_FLIGHT,
   STORE_NAME,
   bracketed,
-  drained,
+  cpuNote,
+  drainedWithCpu,
   fmt,
   preloadedDatabase,
   resetSink,
@@ -52,24 +53,17 @@ async function drain(
   const n = ctx.deliveries;
   const db = await preloadedDatabase(ctx, backend, sink, n);
   try {
-    if (endpoints.length > 0) {
-      const store = await openStore({ url: db.url });
-      try {
-        const events = EVENT_TYPES.filter((t) => t.startsWith('message.'));
-        for (const url of endpoints) await store.endpoints.create({ url, events }, Date.now());
-      } finally {
-        await store.close();
-      }
-    }
+    await subscribe(db.url, endpoints);
     await resetSink(sink);
     const worker = await startHerald('worker', db.url);
     try {
-      const s = await drained(sink, n, DRAIN_DEADLINE_MS);
+      const s = await drainedWithCpu(worker.proc, sink, n, DRAIN_DEADLINE_MS);
       const seconds = (s.lastAt - s.firstAt) / 1000;
+      const cpu = s.cpu ? `; ${cpuNote(s.cpu, 'delivery')}` : '';
       return {
         rate: seconds > 0 ? s.count / seconds : 0,
         note: s.complete
-          ? `${fmt(s.count)} delivered in ${seconds.toFixed(2)} s`
+          ? `${fmt(s.count)} delivered in ${seconds.toFixed(2)} s${cpu}`
           : `INCOMPLETE: ${fmt(s.count)} of ${fmt(n)} within ${DRAIN_DEADLINE_MS / 1000} s`,
       };
     } finally {
@@ -80,14 +74,38 @@ async function drain(
   }
 }
 
-async function events(ctx: Ctx): Promise<Measured> {
-  const sink = await startServer('sink');
+/** The section's two bad endpoints: one whose port refuses connections, one that answers after SLOW_MS. */
+export async function badEndpoints(): Promise<{ urls: string[]; close(): Promise<void> }> {
   const slow = createServer((req, res) => {
     req.resume();
     req.on('end', () => setTimeout(() => res.writeHead(200).end('ok'), SLOW_MS).unref());
   });
   const slowUrl = `http://127.0.0.1:${await listen(slow)}/events`;
   const deadUrl = `http://127.0.0.1:${await deadPort()}/events`;
+  return {
+    urls: [deadUrl, slowUrl],
+    close: async () => {
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+    },
+  };
+}
+
+/** Subscribes each of `urls` to every `message.*` event in the database at `dbUrl`. */
+export async function subscribe(dbUrl: string, urls: readonly string[]): Promise<void> {
+  if (urls.length === 0) return;
+  const store = await openStore({ url: dbUrl });
+  try {
+    const events = EVENT_TYPES.filter((t) => t.startsWith('message.'));
+    for (const url of urls) await store.endpoints.create({ url, events }, Date.now());
+  } finally {
+    await store.close();
+  }
+}
+
+async function events(ctx: Ctx): Promise<Measured> {
+  const sink = await startServer('sink');
+  const bad = await badEndpoints();
   const n = ctx.deliveries;
   const figures: Figure[] = [];
   const checks: Measured['checks'] = [];
@@ -95,7 +113,7 @@ async function events(ctx: Ctx): Promise<Measured> {
   try {
     for (const b of BACKENDS) {
       const before = await drain(ctx, b, sink.url, []);
-      const bad = await drain(ctx, b, sink.url, [deadUrl, slowUrl]);
+      const withBad = await drain(ctx, b, sink.url, bad.urls);
       const after = await drain(ctx, b, sink.url, []);
       const base = bracketed(before.rate, after.rate);
       if (base.warning) warnings.push(`${STORE_NAME[b]}: ${base.warning}`);
@@ -117,9 +135,9 @@ async function events(ctx: Ctx): Promise<Measured> {
           scenario,
           system: 'herald',
           label: `herald worker, ${STORE_NAME[b]}, a dead and a slow (5 s) endpoint on every message event`,
-          value: bad.rate,
+          value: withBad.rate,
           unit: 'deliveries/s',
-          note: bad.note,
+          note: withBad.note,
           command,
         },
       );
@@ -127,8 +145,7 @@ async function events(ctx: Ctx): Promise<Measured> {
     }
   } finally {
     await sink.proc.stop();
-    slow.closeAllConnections();
-    await new Promise((r) => slow.close(r));
+    await bad.close();
   }
   return {
     ...(warnings.length ? { warning: warnings.join(' ') } : {}),

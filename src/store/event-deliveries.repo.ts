@@ -15,7 +15,7 @@ import { KyselyAuditRepo } from './audit.repo.ts';
 import { extendLeases, reapLeases } from './leases.ts';
 import type { Capabilities } from './capabilities.ts';
 import { signingSecrets } from './endpoints.repo.ts';
-import { runSteps } from './steps.ts';
+import { runSteps, stepCounts, type Step } from './steps.ts';
 import { chunk, storableText } from './rows.ts';
 import type { Database, EventAttemptsTable, EventDeliveriesTable } from './schema.ts';
 import type { ClaimOptions, Completion, Page } from './store.ts';
@@ -96,6 +96,42 @@ export interface CompleteOptions {
 
 const SYSTEM: Actor = { id: null, name: 'herald', address: null };
 
+/** An enabled endpoint as the dispatcher matches events against it. */
+type DispatchEndpoint = { id: string; url: string; events: string[]; filter: EndpointFilter | null };
+
+/** A delivery to queue, as one element of the dispatcher's JSON array: [id, event_id, type, message_id, endpoint_id, url, lane, body]. */
+type NewDelivery = [string, string, string, string | null, string | null, string, string, string];
+
+function newDelivery(
+  now: number,
+  eventId: string,
+  type: string,
+  messageId: string | null,
+  body: string,
+  target: { id: string | null; url: string },
+): NewDelivery {
+  const lane = target.id ? ENDPOINT_LANE_PREFIX + target.id : callbackLane(target.url);
+  return [uuidv7(now), eventId, type, messageId, target.id, target.url, lane, body];
+}
+
+/*
+ * Queues deliveries: parameters (1) max_attempts, (2) now, (3) a JSON array of NewDelivery. One
+ * statement, whatever their number. A delivery of a message that is gone (erased since the
+ * dispatcher read it) is left out; PostgreSQL waits for an erasure in progress (FOR KEY SHARE,
+ * which the worker's updates of a message do not block).
+ */
+function insertDeliveriesSql(pg: boolean): string {
+  const v = (i: number) => (pg ? `v->>${i}` : `v.value->>${i}`);
+  const [maxAttempts, now, rows] = pg
+    ? ['$1::int', '$2::bigint', 'json_array_elements($3::json)']
+    : ['?1', '?2', 'json_each(?3)'];
+  return `INSERT INTO event_deliveries
+  (id, event_id, type, message_id, endpoint_id, url, lane, body, state, attempts, max_attempts, due_at, created_at, updated_at)
+SELECT ${[0, 1, 2, 3, 4, 5, 6, 7].map(v).join(', ')}, 'queued', 0, ${maxAttempts}, ${now}, ${now}, ${now}
+FROM ${rows} AS v
+WHERE ${v(3)} IS NULL OR EXISTS (SELECT 1 FROM messages AS m WHERE m.id = ${v(3)}${pg ? ' FOR KEY SHARE' : ''})`;
+}
+
 function deliveryFromRow(r: Selectable<EventDeliveriesTable>, attempts: DeliveryAttempt[]): DeliveryRecord {
   return {
     id: r.id,
@@ -150,12 +186,15 @@ export class KyselyEventDeliveryRepo {
   }
 
   /*
-   * dispatch — the outbox's reader. In one transaction: reads up to `limit` rows of `events` past
-   * the cursor, queues one delivery per (event, matching endpoint or callback), and moves the
-   * cursor. A crash before the commit leaves both as they were; after it, both moved: no event is
-   * lost or made twice. The cursor row is locked (PostgreSQL FOR UPDATE; SQLite: one writer), so
-   * dispatchers in several processes take turns. Campaign starts and ends are marked on the
-   * campaign row (events_sent) in the same transaction.
+   * dispatch — the outbox's reader. Reads up to `limit` rows of `events` past the cursor, works out
+   * one delivery per (event, matching endpoint or callback), then writes them and moves the cursor
+   * in one atomic step list (../steps.ts) that applies only if the cursor is still where the pass
+   * read it: a compare-and-set, so dispatchers in several processes never queue an event twice,
+   * and a crash before the commit leaves both as they were. The reads run outside any transaction:
+   * on SQLite the single write connection is held only for the write itself, one thread call,
+   * not for the whole pass (message completions wait on that connection). A message erased since
+   * the pass read it gets no delivery (insertDeliveriesSql). Campaign starts and ends are
+   * dispatched after, in a transaction of their own (dispatchCampaigns).
    */
   async dispatch(
     now: number,
@@ -163,126 +202,107 @@ export class KyselyEventDeliveryRepo {
     maxAttempts: number,
     opts: { campaigns?: boolean } = {},
   ): Promise<DispatchResult> {
-    // Idle passes cost two small reads and no transaction.
-    if (!opts.campaigns && !this.db.isTransaction && !(await this.pending())) return { read: 0, queued: 0 };
-    return this.inTx(async (db) => {
-      const pg = this.caps.skipLocked;
-      const cursor = pg
-        ? (
-            await sql<{
-              last_id: number;
-              last_tx: number;
-            }>`SELECT last_id, last_tx FROM event_cursor WHERE name = 'events' FOR UPDATE`.execute(db)
-          ).rows[0]
-        : await db
-            .selectFrom('event_cursor')
-            .select(['last_id', 'last_tx'])
-            .where('name', '=', 'events')
-            .executeTakeFirst();
-      if (!cursor) throw new Error('event_cursor row missing (migration 0008)');
-      type Row = {
-        id: number;
-        tx: number;
-        message_id: string;
-        at: number;
-        type: string;
-        to_state: string | null;
-        detail: string | null;
-      };
-      const rows = pg
-        ? (
-            await sql<Row>`
-              SELECT id, txid::text::bigint AS tx, message_id, at, type, to_state, detail FROM events
-              WHERE (txid, id) > (${String(cursor.last_tx)}::xid8, ${cursor.last_id})
-                AND txid < pg_snapshot_xmin(pg_current_snapshot())
-              ORDER BY txid, id LIMIT ${limit}`.execute(db)
-          ).rows
-        : (
-            await sql<Row>`
-              SELECT id, 0 AS tx, message_id, at, type, to_state, detail FROM events
-              WHERE id > ${cursor.last_id} ORDER BY id LIMIT ${limit}`.execute(db)
-          ).rows;
-      const deliveries: Insertable<EventDeliveriesTable>[] = [];
-      const endpoints = (await db.selectFrom('endpoints').selectAll().where('enabled', '=', 1).execute()).map((e) => ({
-        id: e.id,
-        url: e.url,
-        events: JSON.parse(e.events) as string[],
-        filter: e.filter ? (JSON.parse(e.filter) as EndpointFilter) : null,
-      }));
-      const queue = (
-        eventId: string,
-        type: string,
-        messageId: string | null,
-        body: string,
-        target: { id: string | null; url: string },
-      ) =>
-        deliveries.push({
-          id: uuidv7(now),
-          event_id: eventId,
-          type,
-          message_id: messageId,
-          endpoint_id: target.id,
-          url: target.url,
-          lane: target.id ? ENDPOINT_LANE_PREFIX + target.id : callbackLane(target.url),
-          body,
-          state: 'queued',
-          reason: null,
-          attempts: 0,
-          max_attempts: maxAttempts,
-          due_at: now,
-          lease_owner: null,
-          lease_until: null,
-          status_code: null,
-          replay_of: null,
-          created_at: now,
-          updated_at: now,
-        });
-      const typed = rows.flatMap((r) => {
-        const type = eventTypeOf(r);
-        return type ? [{ ...r, type }] : [];
-      });
-      const { messages, callbacks } = await this.payloadSources(db, typed, endpoints);
-      for (const r of typed) {
-        const m = messages.get(r.message_id);
-        if (!m) continue;
-        const state = r.to_state ?? m.state;
-        const metadata = m.metadata ? (JSON.parse(m.metadata) as Record<string, unknown>) : null;
-        const view = { channel: m.channel, provider: m.provider, campaignId: m.campaign_id, metadata };
-        const cb = callbacks.get(m.id);
-        const targets = endpoints.filter((e) => endpointWants(e, r.type, view));
-        const cbWants = cb && (cb.events === null || cb.events.includes(r.type));
-        if (targets.length === 0 && !cbWants) continue;
-        const payload: EventPayload = {
-          type: r.type,
-          timestamp: new Date(Number(r.at)).toISOString(),
-          data: {
-            id: m.id,
-            channel: m.channel,
-            provider: m.provider,
-            recipient: m.recipient,
-            state,
-            reason: state === m.state ? m.reason : (r.detail ?? null),
-            metadata,
-            attempts: m.attempts,
-            campaignId: m.campaign_id,
-          },
-        };
-        const body = JSON.stringify(payload);
-        const eventId = `evt_${uuidv7(Number(r.at))}`;
-        for (const e of targets) queue(eventId, r.type, m.id, body, e);
-        if (cbWants) queue(eventId, r.type, m.id, body, { id: null, url: cb.url });
-      }
-      if (opts.campaigns !== false) await this.dispatchCampaigns(db, endpoints, now, queue);
-      for (const part of chunk(deliveries, 500)) await db.insertInto('event_deliveries').values(part).execute();
-      const last = rows[rows.length - 1];
-      if (last)
-        await db
-          .updateTable('event_cursor')
-          .set({ last_id: Number(last.id), last_tx: Number(last.tx) })
-          .where('name', '=', 'events')
-          .execute();
-      return { read: rows.length, queued: deliveries.length };
+    const pg = this.caps.skipLocked;
+    const cursor = await this.db
+      .selectFrom('event_cursor')
+      .select(['last_id', 'last_tx'])
+      .where('name', '=', 'events')
+      .executeTakeFirst();
+    if (!cursor) throw new Error('event_cursor row missing (migration 0008)');
+    type Row = {
+      id: number;
+      tx: number;
+      message_id: string;
+      at: number;
+      type: string;
+      to_state: string | null;
+      detail: string | null;
+    };
+    const rows = pg
+      ? (
+          await sql<Row>`
+            SELECT id, txid::text::bigint AS tx, message_id, at, type, to_state, detail FROM events
+            WHERE (txid, id) > (${String(cursor.last_tx)}::xid8, ${cursor.last_id})
+              AND txid < pg_snapshot_xmin(pg_current_snapshot())
+            ORDER BY txid, id LIMIT ${limit}`.execute(this.db)
+        ).rows
+      : (
+          await sql<Row>`
+            SELECT id, 0 AS tx, message_id, at, type, to_state, detail FROM events
+            WHERE id > ${cursor.last_id} ORDER BY id LIMIT ${limit}`.execute(this.db)
+        ).rows;
+    // Idle passes: two small reads, no write (campaigns are looked for only when asked).
+    if (rows.length === 0 && !opts.campaigns) return { read: 0, queued: 0 };
+    const endpoints = await this.enabledEndpoints();
+    const deliveries: NewDelivery[] = [];
+    const typed = rows.flatMap((r) => {
+      const type = eventTypeOf(r);
+      return type ? [{ ...r, type }] : [];
     });
+    const { messages, callbacks } = await this.payloadSources(this.db, typed, endpoints);
+    for (const r of typed) {
+      const m = messages.get(r.message_id);
+      if (!m) continue;
+      const state = r.to_state ?? m.state;
+      const metadata = m.metadata ? (JSON.parse(m.metadata) as Record<string, unknown>) : null;
+      const view = { channel: m.channel, provider: m.provider, campaignId: m.campaign_id, metadata };
+      const cb = callbacks.get(m.id);
+      const targets = endpoints.filter((e) => endpointWants(e, r.type, view));
+      const cbWants = cb && (cb.events === null || cb.events.includes(r.type));
+      if (targets.length === 0 && !cbWants) continue;
+      const payload: EventPayload = {
+        type: r.type,
+        timestamp: new Date(Number(r.at)).toISOString(),
+        data: {
+          id: m.id,
+          channel: m.channel,
+          provider: m.provider,
+          recipient: m.recipient,
+          state,
+          reason: state === m.state ? m.reason : (r.detail ?? null),
+          metadata,
+          attempts: m.attempts,
+          campaignId: m.campaign_id,
+        },
+      };
+      const body = JSON.stringify(payload);
+      const eventId = `evt_${uuidv7(Number(r.at))}`;
+      for (const e of targets) deliveries.push(newDelivery(now, eventId, r.type, m.id, body, e));
+      if (cbWants) deliveries.push(newDelivery(now, eventId, r.type, m.id, body, { id: null, url: cb.url }));
+    }
+    let result: DispatchResult = { read: 0, queued: 0 };
+    const last = rows[rows.length - 1];
+    if (last) {
+      const p = (i: number) => (pg ? `$${i}` : `?${i}`);
+      const steps: Step[] = [
+        {
+          sql: `UPDATE event_cursor SET last_id = ${p(1)}, last_tx = ${p(2)}
+            WHERE name = 'events' AND last_id = ${p(3)} AND last_tx = ${p(4)}`,
+          params: [Number(last.id), Number(last.tx), Number(cursor.last_id), Number(cursor.last_tx)],
+        },
+      ];
+      // One statement for them all (no parameter limit: one JSON array), run only if the cursor moved.
+      if (deliveries.length > 0)
+        steps.push({
+          sql: insertDeliveriesSql(pg),
+          params: [maxAttempts, now, JSON.stringify(deliveries)],
+          ifPrevious: true,
+        });
+      const [moved, inserted] = await runSteps(this.db, steps);
+      // Not moved: another dispatcher moved the cursor first and queued these events; nothing was written here.
+      if (stepCounts(moved!)) result = { read: rows.length, queued: Number(inserted?.changes ?? 0) };
+    }
+    if (opts.campaigns) result.queued += await this.dispatchCampaigns(endpoints, now, maxAttempts);
+    return result;
+  }
+
+  private async enabledEndpoints(): Promise<DispatchEndpoint[]> {
+    return (await this.db.selectFrom('endpoints').selectAll().where('enabled', '=', 1).execute()).map((e) => ({
+      id: e.id,
+      url: e.url,
+      events: JSON.parse(e.events) as string[],
+      filter: e.filter ? (JSON.parse(e.filter) as EndpointFilter) : null,
+    }));
   }
 
   /*
@@ -318,74 +338,72 @@ export class KyselyEventDeliveryRepo {
     return { messages, callbacks };
   }
 
-  /** Whether an event row waits past the cursor (a read outside any transaction). */
-  private async pending(): Promise<boolean> {
-    const c = await this.db
-      .selectFrom('event_cursor')
-      .select(['last_id', 'last_tx'])
-      .where('name', '=', 'events')
-      .executeTakeFirst();
-    if (!c) return false;
-    const { rows } = this.caps.skipLocked
-      ? await sql`SELECT 1 AS x FROM events WHERE (txid, id) > (${String(c.last_tx)}::xid8, ${c.last_id})
-          AND txid < pg_snapshot_xmin(pg_current_snapshot()) LIMIT 1`.execute(this.db)
-      : await sql`SELECT 1 AS x FROM events WHERE id > ${c.last_id} LIMIT 1`.execute(this.db);
-    return rows.length > 0;
-  }
-
-  /** campaign.started / campaign.finished: marked on the campaign row (events_sent 0 → 1 → 2). */
-  private async dispatchCampaigns(
-    db: Kysely<Database>,
-    endpoints: { id: string; url: string; events: string[]; filter: EndpointFilter | null }[],
-    now: number,
-    queue: (
-      eventId: string,
-      type: string,
-      messageId: string | null,
-      body: string,
-      target: { id: string | null; url: string },
-    ) => void,
-  ): Promise<void> {
-    const due = await db
-      .selectFrom('campaigns')
-      .select(['id', 'name', 'channel', 'provider', 'state', 'started_at', 'finished_at', 'events_sent', 'fanned_out'])
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('events_sent', '<', 1), eb('started_at', 'is not', null)]),
-          eb.and([eb('events_sent', '<', 2), eb('finished_at', 'is not', null)]),
-        ]),
-      )
-      .limit(100)
-      .execute();
-    for (const c of due) {
-      const types: [string, number][] = [];
-      if (c.events_sent < 1 && c.started_at != null) types.push(['campaign.started', Number(c.started_at)]);
-      if (c.finished_at != null) types.push(['campaign.finished', Number(c.finished_at)]);
-      for (const [type, at] of types) {
-        const view = { channel: c.channel, provider: c.provider, campaignId: c.id, metadata: null };
-        const targets = endpoints.filter((e) => endpointWants(e, type, view));
-        if (targets.length === 0) continue;
-        const body = JSON.stringify({
-          type,
-          timestamp: new Date(at).toISOString(),
-          data: {
-            id: c.id,
-            name: c.name,
-            channel: c.channel,
-            provider: c.provider,
-            state: c.state,
-            messages: Number(c.fanned_out),
-          },
-        } satisfies EventPayload);
-        const eventId = `evt_${uuidv7(at)}`;
-        for (const e of targets) queue(eventId, type, null, body, e);
+  /*
+   * campaign.started / campaign.finished, marked on the campaign row (events_sent 0 → 1 → 2) in the
+   * transaction that queues their deliveries. Looked for outside a transaction first: most passes
+   * find none and write nothing. PostgreSQL locks the rows found, so two dispatchers take turns.
+   */
+  private async dispatchCampaigns(endpoints: DispatchEndpoint[], now: number, maxAttempts: number): Promise<number> {
+    const pg = this.caps.skipLocked;
+    const due = (db: Kysely<Database>) => {
+      const q = db
+        .selectFrom('campaigns')
+        .select([
+          'id',
+          'name',
+          'channel',
+          'provider',
+          'state',
+          'started_at',
+          'finished_at',
+          'events_sent',
+          'fanned_out',
+        ])
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('events_sent', '<', 1), eb('started_at', 'is not', null)]),
+            eb.and([eb('events_sent', '<', 2), eb('finished_at', 'is not', null)]),
+          ]),
+        )
+        .limit(100);
+      return (pg ? q.forUpdate() : q).execute();
+    };
+    if ((await due(this.db)).length === 0) return 0;
+    return this.inTx(async (db) => {
+      const deliveries: NewDelivery[] = [];
+      for (const c of await due(db)) {
+        const types: [string, number][] = [];
+        if (c.events_sent < 1 && c.started_at != null) types.push(['campaign.started', Number(c.started_at)]);
+        if (c.finished_at != null) types.push(['campaign.finished', Number(c.finished_at)]);
+        for (const [type, at] of types) {
+          const view = { channel: c.channel, provider: c.provider, campaignId: c.id, metadata: null };
+          const targets = endpoints.filter((e) => endpointWants(e, type, view));
+          if (targets.length === 0) continue;
+          const body = JSON.stringify({
+            type,
+            timestamp: new Date(at).toISOString(),
+            data: {
+              id: c.id,
+              name: c.name,
+              channel: c.channel,
+              provider: c.provider,
+              state: c.state,
+              messages: Number(c.fanned_out),
+            },
+          } satisfies EventPayload);
+          const eventId = `evt_${uuidv7(at)}`;
+          for (const e of targets) deliveries.push(newDelivery(now, eventId, type, null, body, e));
+        }
+        await db
+          .updateTable('campaigns')
+          .set({ events_sent: c.finished_at != null ? 2 : 1 })
+          .where('id', '=', c.id)
+          .execute();
       }
-      await db
-        .updateTable('campaigns')
-        .set({ events_sent: c.finished_at != null ? 2 : 1 })
-        .where('id', '=', c.id)
-        .execute();
-    }
+      if (deliveries.length > 0)
+        await runSteps(db, [{ sql: insertDeliveriesSql(pg), params: [maxAttempts, now, JSON.stringify(deliveries)] }]);
+      return deliveries.length;
+    });
   }
 
   /** Queues a ping to one endpoint (its test button). */
@@ -427,21 +445,39 @@ export class KyselyEventDeliveryRepo {
   /*
    * claim — the message claim's twin: due queued deliveries of enabled endpoints (and callbacks),
    * oldest first, outside the excluded lanes, taken with a lease. Returned shaped as webhook messages.
+   *
+   * Lane by lane (migration 0014, decision 0036): `lanes` lists the lanes with queued deliveries,
+   * one index seek each (a skip-scan of event_deliveries_lane_due); each lane not excluded gives
+   * its oldest due ones, at most `limit`; the oldest `limit` of those are taken — the same rows as
+   * one walk in due order, without reading the queued rows of the lanes skipped (a dead endpoint's
+   * backlog, a busy one's), which that walk had to step over on every claim.
    */
   async claim(opts: ClaimOptions): Promise<Message[]> {
-    const exclude =
-      opts.excludeLanes && opts.excludeLanes.length > 0
-        ? sql`AND lane NOT IN (${sql.join(opts.excludeLanes.map((l) => sql`${l}`))})`
-        : sql``;
-    const lock = this.caps.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+    const pg = this.caps.skipLocked;
+    const excluded = opts.excludeLanes ?? [];
+    const open = excluded.length > 0 ? sql`AND lane NOT IN (${sql.join(excluded.map((l) => sql`${l}`))})` : sql``;
+    const due = sql`x.state = 'queued' AND x.lane = open_lanes.lane AND x.due_at <= ${opts.now}`;
+    // PostgreSQL: a lateral subquery, locked (SKIP LOCKED: other workers' claims pass by); SQLite has
+    // no LATERAL, a correlated IN does the same (one writer: nothing to lock).
+    const perLane = pg
+      ? sql`SELECT d.id, d.due_at FROM open_lanes CROSS JOIN LATERAL (
+            SELECT x.id, x.due_at, x.endpoint_id FROM event_deliveries AS x
+            WHERE ${due} ORDER BY x.due_at LIMIT ${opts.limit} FOR UPDATE SKIP LOCKED) AS d`
+      : sql`SELECT d.id, d.due_at FROM open_lanes JOIN event_deliveries AS d ON d.id IN (
+            SELECT x.id FROM event_deliveries AS x WHERE ${due} ORDER BY x.due_at LIMIT ${opts.limit})`;
     const { rows } = await sql<Selectable<EventDeliveriesTable>>`
-      WITH picked AS (
-        SELECT id FROM event_deliveries
-        WHERE state = 'queued' AND due_at <= ${opts.now} ${exclude}
-          AND (endpoint_id IS NULL OR endpoint_id NOT IN (SELECT id FROM endpoints WHERE enabled = 0))
-        ORDER BY due_at
-        LIMIT ${opts.limit} ${lock}
-      )
+      WITH RECURSIVE lanes(lane) AS (
+        SELECT (SELECT min(lane) FROM event_deliveries WHERE state = 'queued')
+        UNION ALL
+        SELECT (SELECT min(e.lane) FROM event_deliveries AS e WHERE e.state = 'queued' AND e.lane > lanes.lane)
+        FROM lanes WHERE lanes.lane IS NOT NULL
+      ),
+      open_lanes AS (
+        SELECT lane FROM lanes
+        WHERE lane IS NOT NULL ${open}
+          AND lane NOT IN (SELECT ${sql.lit(ENDPOINT_LANE_PREFIX)} || id FROM endpoints WHERE enabled = 0)
+      ),
+      picked AS (${perLane} ORDER BY d.due_at LIMIT ${opts.limit})
       UPDATE event_deliveries
       SET state = 'sending', lease_owner = ${opts.owner}, lease_until = ${opts.now + opts.leaseMs}, updated_at = ${opts.now}
       WHERE id IN (SELECT id FROM picked) AND state = 'queued'

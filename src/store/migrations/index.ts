@@ -11,6 +11,7 @@ import { migration as m0010 } from './0010-lean-indexes.ts';
 import { migration as m0011 } from './0011-health.ts';
 import { migration as m0012 } from './0012-retention.ts';
 import { migration as m0013 } from './0013-queue-depth.ts';
+import { migration as m0014 } from './0014-event-claim-by-lane.ts';
 
 /**
  * A forward-only schema change: one SQL script per dialect, run in one transaction and recorded in
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0011,
   m0012,
   m0013,
+  m0014,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
