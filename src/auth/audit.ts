@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Clock } from '../domain/clock.ts';
 import type { Store } from '../store/store.ts';
 import { actorOf } from '../api/plugins/auth.ts';
@@ -24,9 +24,17 @@ const ANSWER_FIELDS = ['state', 'count', 'imported', 'changed', 'cancelled'] as 
  * instead (`tx.audit.record`), as key changes do.
  */
 export function installAudit(app: FastifyInstance, deps: { store: Store; clock: Clock }): void {
-  app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    const action = req.routeOptions.config?.audit;
-    if (!action || reply.statusCode >= 300) return payload;
+  // Only the routes that declare an action get the hook: the others (ingest) run no onSend of it.
+  app.addHook('onRoute', (r: RouteOptions) => {
+    const action = r.config?.audit;
+    if (action) r.onSend = [...[r.onSend ?? []].flat(), auditHook(deps, action)];
+  });
+}
+
+/** The onSend hook of one audited route. */
+function auditHook(deps: { store: Store; clock: Clock }, action: string) {
+  return async (req: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
+    if (reply.statusCode >= 300) return payload;
     const answer = parseAnswer(payload);
     const params = (req.params ?? {}) as Record<string, unknown>;
     const body = req.body !== null && typeof req.body === 'object' && !Buffer.isBuffer(req.body) ? req.body : {};
@@ -48,7 +56,7 @@ export function installAudit(app: FastifyInstance, deps: { store: Store; clock: 
       deps.clock.now(),
     );
     return payload;
-  });
+  };
 }
 
 function parseAnswer(payload: unknown): Record<string, unknown> {

@@ -71,7 +71,8 @@ export function composeMessage(input: MessageInput, ctx: ComposeContext, at = ''
     if (!ch) bad('provider', `no provider named "${input.provider}" is configured`);
     else if (ch !== input.channel) bad('provider', `provider "${input.provider}" is for ${ch}, not ${input.channel}`);
   }
-  const common = {
+  // One object, completed per channel below (no spread copy per message: this runs on every ingest).
+  const msg: NewMessage = {
     channel: input.channel,
     priority: input.priority ?? 0,
     categories: input.categories ?? 0,
@@ -82,8 +83,9 @@ export function composeMessage(input: MessageInput, ctx: ComposeContext, at = ''
     notAfter,
     maxAttempts: input.maxAttempts ?? ctx.maxAttemptsFor(input.channel, input.provider),
     callback: callbackOf(input, bad),
+    recipient: '',
+    lane: '',
   };
-  let msg: NewMessage | undefined;
   switch (input.channel) {
     case 'email': {
       if (!input.to) bad('to', 'is required');
@@ -92,16 +94,13 @@ export function composeMessage(input: MessageInput, ctx: ComposeContext, at = ''
       else if (!EMAIL_RE.test(input.from)) bad('from', 'must be an e-mail address');
       if (!input.subject) bad('subject', 'is required for e-mail');
       if (!input.text && !input.html) bad('text', 'e-mail needs text or html');
-      msg = {
-        ...common,
-        recipient: input.to ?? '',
-        sender: input.from,
-        subject: input.subject,
-        text: input.text,
-        html: input.html,
-        email: emailExtras(input, bad),
-        lane: routedLane('email', input.provider),
-      };
+      msg.recipient = input.to ?? '';
+      msg.sender = input.from;
+      msg.subject = input.subject;
+      msg.text = input.text;
+      msg.html = input.html;
+      msg.email = emailExtras(input, bad);
+      msg.lane = routedLane('email', input.provider);
       break;
     }
     case 'sms': {
@@ -116,14 +115,11 @@ export function composeMessage(input: MessageInput, ctx: ComposeContext, at = ''
           `is ${parts.segments} SMS segments (${parts.encoding}, ${parts.units} units); ` +
             `the limit is ${ctx.smsMaxSegments} (HERALD_SMS_MAX_SEGMENTS)`,
         );
-      msg = {
-        ...common,
-        recipient: to ?? '',
-        sender: input.from,
-        text: input.text,
-        segments: parts.segments,
-        lane: routedLane('sms', input.provider),
-      };
+      msg.recipient = to ?? '';
+      msg.sender = input.from;
+      msg.text = input.text;
+      msg.segments = parts.segments;
+      msg.lane = routedLane('sms', input.provider);
       break;
     }
     case 'webhook': {
@@ -133,17 +129,16 @@ export function composeMessage(input: MessageInput, ctx: ComposeContext, at = ''
       if (input.body !== undefined) payload.body = input.body;
       if (input.secret !== undefined) payload.secret = input.secret;
       const url = checkUrl(input.url, 'url', bad);
-      msg = {
-        ...common,
-        provider: undefined,
-        recipient: input.url ?? '',
-        payload,
-        lane: url ? webhookLane(url) : 'webhook:',
-      };
+      msg.provider = undefined;
+      msg.recipient = input.url ?? '';
+      msg.payload = payload;
+      msg.lane = url ? webhookLane(url) : 'webhook:';
       break;
     }
+    default:
+      return problems;
   }
-  return problems.length > 0 || !msg ? problems : msg;
+  return problems.length > 0 ? problems : msg;
 }
 
 /** Seed 004: one webhook message per `data` object; the URL is a `{name}` template. */

@@ -20,6 +20,7 @@ export class Ingest {
   private readonly listeners: (() => void)[] = [];
   private readonly screen: ((messages: NewMessage[]) => Promise<void>) | undefined;
   private readonly routes: ChannelRoutes;
+  private readonly labels = new Map<string, Map<string, { channel: string; provider: string }>>();
 
   constructor(deps: {
     store: Store;
@@ -47,6 +48,7 @@ export class Ingest {
         // One screening lookup for the whole group: opted-out or suppressed recipients are stored as `suppressed`.
         if (this.screen) await this.screen(all);
         const flat = await this.store.messages.insertMany(all, this.clock.now());
+        this.committed(all, flat);
         const out: InsertResult[][] = [];
         let i = 0;
         for (const r of requests) {
@@ -61,19 +63,35 @@ export class Ingest {
   }
 
   /** Commits the messages of one request together; resolves after the commit. */
-  async submit(messages: readonly NewMessage[]): Promise<InsertResult[]> {
-    const results = await this.group.submit(messages);
-    let created = 0;
-    results.forEach((r, i) => {
-      if (r.kind !== 'created') return;
-      created++;
+  submit(messages: readonly NewMessage[]): Promise<InsertResult[]> {
+    return this.group.submit(messages);
+  }
+
+  /**
+   * After a group commits: its new messages counted (metrics, dashboard) once per group and label
+   * set rather than per request, and the listeners told once.
+   */
+  private committed(messages: readonly NewMessage[], results: readonly InsertResult[]): void {
+    const counts = new Map<{ channel: string; provider: string }, number>();
+    for (let i = 0; i < results.length; i++) {
+      if (results[i]!.kind !== 'created') continue;
       const m = messages[i]!;
       const provider = carrierOf(m.channel, m.provider, this.routes);
-      this.metrics.accepted.inc({ channel: m.channel, provider });
+      const labels = this.acceptedLabels(m.channel, provider);
+      counts.set(labels, (counts.get(labels) ?? 0) + 1);
       this.stats?.accepted(m.channel, provider, 1, m.segments ?? 0);
-    });
-    if (created > 0) this.notify();
-    return results;
+    }
+    for (const [labels, n] of counts) this.metrics.accepted.inc(labels, n);
+    if (counts.size > 0) this.notify();
+  }
+
+  /** The label set of herald_messages_accepted_total for a channel and provider: made once, reused. */
+  private acceptedLabels(channel: string, provider: string): { channel: string; provider: string } {
+    let byProvider = this.labels.get(channel);
+    if (!byProvider) this.labels.set(channel, (byProvider = new Map()));
+    let labels = byProvider.get(provider);
+    if (!labels) byProvider.set(provider, (labels = { channel, provider }));
+    return labels;
   }
 
   /** Tells listeners that messages may be due (new ones, or re-queued ones). */

@@ -83,13 +83,15 @@ const SQLITE_INSERTS = SQLITE_INSERT_CHUNKS.map(
 export function sqliteMessageInsertSteps(rows: readonly MessagesTable[]): Step[] {
   const steps: Step[] = [];
   let i = 0;
-  for (const [size, sql] of SQLITE_INSERTS) {
+  // Indexed loops: until this function is optimised, a for…of allocates an iterator result per column.
+  for (let s = 0; s < SQLITE_INSERTS.length; s++) {
+    const [size, sql] = SQLITE_INSERTS[s]!;
     for (; rows.length - i >= size; i += size) {
       // Filled by push, not preallocated: a holey array crosses to the thread as a sparse one (slower to clone).
       const params: unknown[] = [];
       for (let r = i; r < i + size; r++) {
         const row = rows[r]!;
-        for (const c of COLUMNS) params.push(row[c]);
+        for (let c = 0; c < COLUMNS.length; c++) params.push(row[COLUMNS[c]!]);
       }
       steps.push({ sql, params });
     }
@@ -115,7 +117,8 @@ export type EventCandidate = [string, string, string, string | null];
 
 export function eventCandidates(rows: readonly MessagesTable[]): EventCandidate[] {
   const out: EventCandidate[] = [];
-  for (const r of rows) {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
     out.push([r.id, 'accepted', 'queued', null]);
     if (r.state !== 'queued') out.push([r.id, r.state, r.state, r.reason]);
   }

@@ -73,28 +73,34 @@ export class Access {
     this.o = opts;
   }
 
-  /** The onRequest hook: the matched route's declared access. Unmatched URLs go on to the 404 handler. */
-  readonly hook = async (req: FastifyRequest): Promise<void> => {
-    if (req.is404) return;
-    await this.enforce(req, req.routeOptions.config.scope ?? 'admin');
+  /**
+   * The onRequest hook: the matched route's declared access. Unmatched URLs go on to the 404 handler.
+   * Callback style, so that a request whose key is cached passes without a promise (the ingest hot path).
+   */
+  readonly hook = (req: FastifyRequest, _reply: unknown, done: (err?: Error) => void): void => {
+    if (req.is404) return done();
+    const checked = this.enforce(req, req.routeOptions.config.scope ?? 'admin');
+    if (checked) checked.then(() => done(), done);
+    else done();
   };
 
-  /** Applies one access rule to a request (throws 401/403 as AppError). */
-  async enforce(req: FastifyRequest, access: RouteAccess): Promise<void> {
+  /**
+   * Applies one access rule to a request (throws 401/403 as AppError). Synchronous when no store
+   * look-up is needed (open routes, a cached key); a promise otherwise.
+   */
+  enforce(req: FastifyRequest, access: RouteAccess): Promise<void> | undefined {
     if (access === 'public' || access === 'receipt') return;
     if (access === 'compat' && (this.o.compatAllow?.check(req.ip) || !this.o.compatAuth)) return;
-    const key = await this.authenticate(req);
-    if (!grants(key.scopes, access)) {
-      throw new AppError(
-        'HERALD_FORBIDDEN',
-        `This API key lacks the scope "${access}" (it has: ${key.scopes.join(', ') || 'none'})`,
-        { required: access, granted: key.scopes },
-      );
-    }
+    const key = this.authenticate(req);
+    if (key instanceof Promise) return key.then((k) => checkGrant(k, access));
+    checkGrant(key, access);
   }
 
-  /** The bearer key of the request, or a 401. Sets `req.apiKey`. */
-  async authenticate(req: FastifyRequest): Promise<ApiKeyRecord> {
+  /**
+   * The bearer key of the request, or a 401. Sets `req.apiKey`. Synchronous for a cached key; a
+   * promise when the store must be asked.
+   */
+  authenticate(req: FastifyRequest): ApiKeyRecord | Promise<ApiKeyRecord> {
     const header = req.headers.authorization;
     const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!m) throw new AppError('HERALD_UNAUTHORIZED');
@@ -102,28 +108,48 @@ export class Access {
     const slot = fastKeyHash(secret);
     const now = this.o.clock.now();
     const hit = this.cache.get(slot);
-    let key = hit && hit.until > now && hit.secret === secret ? hit.key : undefined;
-    if (!key) {
-      this.lookups++;
-      key = await this.o.store.apiKeys.findByHash(hashKey(secret));
-      if (!key) throw new AppError('HERALD_UNAUTHORIZED');
-      if (this.cache.size >= CACHE_MAX) this.cache.clear();
-      this.cache.set(slot, { secret, key, until: now + CACHE_MS });
-      // Last use is written at most once per cache period per key and process.
-      await this.o.store.apiKeys.touch(key.id, now).catch((err: unknown) => {
-        req.log.warn({ err: coerceError(err) }, 'could not record the API key last use');
-      });
-    }
-    if (key.expiresAt !== null && key.expiresAt <= now)
-      throw new AppError('HERALD_UNAUTHORIZED', 'This API key has expired');
-    req.apiKey = key;
-    return key;
+    const key = hit && hit.until > now && hit.secret === secret ? hit.key : undefined;
+    if (!key) return this.lookUp(req, secret, slot, now);
+    return admit(req, key, now);
+  }
+
+  /** A cache miss: the key from the store (then cached), its last use recorded. */
+  private async lookUp(req: FastifyRequest, secret: string, slot: number, now: number): Promise<ApiKeyRecord> {
+    this.lookups++;
+    const key = await this.o.store.apiKeys.findByHash(hashKey(secret));
+    if (!key) throw new AppError('HERALD_UNAUTHORIZED');
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(slot, { secret, key, until: now + CACHE_MS });
+    // Last use is written at most once per cache period per key and process.
+    await this.o.store.apiKeys.touch(key.id, now).catch((err: unknown) => {
+      req.log.warn({ err: coerceError(err) }, 'could not record the API key last use');
+    });
+    return admit(req, key, now);
   }
 
   /** Forgets a cached key (after its revocation, so it takes effect at once here); no id: every key. */
   invalidate(keyId?: string): void {
     if (keyId === undefined) return this.cache.clear();
     for (const [slot, c] of this.cache) if (c.key.id === keyId) this.cache.delete(slot);
+  }
+}
+
+/** An unexpired key becomes the request's key; an expired one is a 401. */
+function admit(req: FastifyRequest, key: ApiKeyRecord, now: number): ApiKeyRecord {
+  if (key.expiresAt !== null && key.expiresAt <= now)
+    throw new AppError('HERALD_UNAUTHORIZED', 'This API key has expired');
+  req.apiKey = key;
+  return key;
+}
+
+/** A 403 unless the key grants `access`. */
+function checkGrant(key: ApiKeyRecord, access: Scope): void {
+  if (!grants(key.scopes, access)) {
+    throw new AppError(
+      'HERALD_FORBIDDEN',
+      `This API key lacks the scope "${access}" (it has: ${key.scopes.join(', ') || 'none'})`,
+      { required: access, granted: key.scopes },
+    );
   }
 }
 

@@ -34,13 +34,26 @@ class LazyChildLogger {
     this.log.level = level;
   }
 
-  fatal: FastifyBaseLogger['fatal'] = (...args: Parameters<FastifyBaseLogger['fatal']>) => this.at('fatal', args);
-  error: FastifyBaseLogger['error'] = (...args: Parameters<FastifyBaseLogger['error']>) => this.at('error', args);
-  warn: FastifyBaseLogger['warn'] = (...args: Parameters<FastifyBaseLogger['warn']>) => this.at('warn', args);
-  info: FastifyBaseLogger['info'] = (...args: Parameters<FastifyBaseLogger['info']>) => this.at('info', args);
-  debug: FastifyBaseLogger['debug'] = (...args: Parameters<FastifyBaseLogger['debug']>) => this.at('debug', args);
-  trace: FastifyBaseLogger['trace'] = (...args: Parameters<FastifyBaseLogger['trace']>) => this.at('trace', args);
-  silent: FastifyBaseLogger['silent'] = () => undefined;
+  // Methods on the prototype, not arrow fields: one object per request instead of seven closures.
+  fatal(...args: unknown[]): void {
+    this.at('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.at('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.at('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.at('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.at('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.at('trace', args);
+  }
+  silent(): void {}
 
   child(bindings: Bindings, opts?: ChildLoggerOptions): FastifyBaseLogger {
     return this.log.child(bindings, opts);

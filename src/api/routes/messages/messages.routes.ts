@@ -45,7 +45,9 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (req, reply) => {
-        const msgs = deps.messages.compose(await deps.templates!.applyToInputs([req.body]));
+        // Without a template the body is the message: no call (and no promise) through the template service.
+        const inputs = req.body.template === undefined ? [req.body] : await deps.templates!.applyToInputs([req.body]);
+        const msgs = deps.messages.compose(inputs);
         const key = req.headers['idempotency-key'];
         const [r] = await deps.messages.accept(msgs, key ? { key, body: req.body } : undefined);
         if (r!.kind === 'existing') reply.header('idempotent-replayed', 'true');
