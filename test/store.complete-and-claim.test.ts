@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BACKENDS, storesOf } from './helpers/stores.ts';
 import { webhookMessage } from './helpers/messages.ts';
 import { CompiledQuery } from 'kysely';
-import { postgresClaimStep } from '../src/store/message-writes.ts';
+import { postgresClaimStep } from '../src/store/postgres-writes.ts';
 import { databaseForTests } from '../src/store/open-store.ts';
 import type { Completion } from '../src/store/store.ts';
 

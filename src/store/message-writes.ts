@@ -1,5 +1,3 @@
-import type { Capabilities } from './capabilities.ts';
-import { WAKE_CHANNEL } from './listen.ts';
 import type { MessagesTable } from './schema.ts';
 import type { Step } from './steps.ts';
 import type { CampaignContent, CampaignPageRow, CampaignPageShared, Completion } from './store.ts';
@@ -14,8 +12,9 @@ import type { CampaignContent, CampaignPageRow, CampaignPageShared, Completion }
  * rows (docs/decisions/0030): extracting 33 columns from JSON cost more than binding them.
  *
  * PostgreSQL runs each operation as ONE statement (data-modifying CTEs), so a group commit is a
- * single round trip that commits by itself. SQLite has no data-modifying CTEs: it gets a short list
- * of steps that its thread runs in one call (steps.ts).
+ * single round trip that commits by itself: those statements are in postgres-writes.ts, with the
+ * values shared by both stores exported from here. SQLite has no data-modifying CTEs: it gets a
+ * short list of steps that its thread runs in one call (steps.ts).
  */
 
 /** The columns of a new message, in the order of the JSON arrays sent to SQLite. */
@@ -54,7 +53,7 @@ const COLUMNS: readonly (keyof MessagesTable)[] = [
   'delivered_at',
   'updated_at',
 ];
-const COLUMN_LIST = COLUMNS.join(', ');
+export const COLUMN_LIST = COLUMNS.join(', ');
 
 /*
  * SQLite: the messages of a group as multi-row INSERTs of plain values (docs/decisions/0030), in
@@ -162,52 +161,8 @@ export function sqliteInsertSteps(
   return steps;
 }
 
-/*
- * PostgreSQL: one statement. CTEs share one snapshot, so the event rows ask the callbacks of the
- * parameter ($2), not the table the `cb` CTE is writing. The foreign keys of `events` and
- * `message_callbacks` are checked at the end of the statement, after `ins` has written the messages.
- */
-const PG_INSERT = `WITH ins AS (
-  INSERT INTO messages (${COLUMN_LIST})
-  SELECT ${COLUMN_LIST} FROM json_populate_recordset(NULL::messages, $1::json)
-), cbs AS (
-  SELECT * FROM json_populate_recordset(NULL::message_callbacks, $2::json)
-), cb AS (
-  INSERT INTO message_callbacks (message_id, url, events) SELECT message_id, url, events FROM cbs
-), ev AS (
-  INSERT INTO events (message_id, at, type, from_state, to_state, source, detail)
-  SELECT v->>0, $3::bigint, v->>1, CASE WHEN v->>1 = 'accepted' THEN NULL ELSE 'queued' END, v->>2, 'api', v->>3
-  FROM json_array_elements($4::json) WITH ORDINALITY AS x(v, n)
-  WHERE EXISTS (SELECT 1 FROM endpoints e WHERE e.enabled = 1 AND e.events::jsonb ? ('message.' || (v->>1)))
-     OR EXISTS (SELECT 1 FROM cbs c WHERE c.message_id = v->>0
-       AND (c.events IS NULL OR c.events::jsonb ? ('message.' || (v->>1))))
-  ORDER BY n
-)
-SELECT CASE WHEN $5::boolean THEN pg_notify('${WAKE_CHANNEL}', current_schema()) END AS woke`;
-
-/** PostgreSQL: the one statement that inserts a group of new messages (see PG_INSERT). */
-export function postgresInsertStep(
-  rows: readonly MessagesTable[],
-  callbacks: readonly NewCallback[],
-  now: number,
-  caps: Capabilities,
-): Step {
-  return {
-    sql: PG_INSERT,
-    params: [
-      JSON.stringify(rows),
-      JSON.stringify(callbacks),
-      now,
-      JSON.stringify(eventCandidates(rows)),
-      // Wakes idle workers in other processes when the statement commits; the payload names the
-      // schema, so installs sharing the database do not wake each other.
-      rows.length > 0 && caps.listenNotify,
-    ],
-  };
-}
-
 /** A completion's values by name, as both stores' statements read them; `n` keeps the group's order. */
-function completionValues(c: Completion, n: number) {
+export function completionValues(c: Completion, n: number) {
   return {
     n,
     id: c.id,
@@ -226,7 +181,7 @@ function completionValues(c: Completion, n: number) {
 }
 
 /** The attempt rows of a group of completions (recorded even where the lease was lost: the provider was called). */
-function attemptRows(completions: readonly Completion[]) {
+export function attemptRows(completions: readonly Completion[]) {
   return completions.flatMap((c) =>
     c.attempt
       ? [
@@ -246,7 +201,8 @@ function attemptRows(completions: readonly Completion[]) {
   );
 }
 
-const ATTEMPT_COLUMNS = 'message_id, number, provider, started_at, duration_ms, outcome, status_code, response, error';
+export const ATTEMPT_COLUMNS =
+  'message_id, number, provider, started_at, duration_ms, outcome, status_code, response, error';
 
 /*
  * SQLite: three statements over the same JSON of completions, in one call to the thread. The event
@@ -293,119 +249,6 @@ export function sqliteCompleteSteps(completions: readonly Completion[]): Step[] 
   if (attempts.length > 0) steps.push({ sql: SQLITE_ATTEMPTS, params: [JSON.stringify(attempts)] });
   return steps;
 }
-
-/*
- * PostgreSQL: one statement for a group of completions — the guarded UPDATE, the attempt rows and
- * the event rows of the completions that applied, in the order given. $1: the completions (JSON),
- * $2: their attempt rows (JSON). The text is constant and the statement is prepared once per
- * connection (PG_PREPARED, open-store.ts): a group commit sends only Bind/Execute.
- */
-const PG_COMPLETION_CTES = `v AS (
-  SELECT * FROM json_to_recordset($1::json) AS v(
-    n int, id text, owner text, state text, reason text, inc int, due_at bigint, provider text, pmid text,
-    at bigint, type text, source text, detail text)
-), upd AS (
-  UPDATE messages SET
-    state = v.state, reason = v.reason, lease_owner = NULL, lease_until = NULL, updated_at = v.at,
-    attempts = messages.attempts + v.inc,
-    due_at = COALESCE(v.due_at, messages.due_at),
-    provider = COALESCE(v.provider, messages.provider),
-    provider_message_id = COALESCE(v.pmid, messages.provider_message_id),
-    sent_at = CASE WHEN v.state IN ('sent', 'delivered') THEN v.at ELSE messages.sent_at END,
-    delivered_at = CASE WHEN v.state = 'delivered' THEN v.at ELSE messages.delivered_at END
-  FROM v
-  WHERE messages.id = v.id AND messages.state = 'sending' AND messages.lease_owner = v.owner
-  RETURNING messages.id
-), att AS (
-  INSERT INTO attempts (${ATTEMPT_COLUMNS})
-  SELECT ${ATTEMPT_COLUMNS} FROM json_populate_recordset(NULL::attempts, $2::json)
-), ev AS (
-  INSERT INTO events (message_id, at, type, from_state, to_state, source, detail)
-  SELECT v.id, v.at, v.type, 'sending', v.state, v.source, v.detail FROM v JOIN upd ON upd.id = v.id ORDER BY v.n
-)`;
-
-const PG_COMPLETE = `WITH ${PG_COMPLETION_CTES}
-SELECT id FROM upd`;
-
-/** The parameters of PG_COMPLETION_CTES ($1, $2). */
-function completionParams(completions: readonly Completion[]): unknown[] {
-  return [JSON.stringify(completions.map(completionValues)), JSON.stringify(attemptRows(completions))];
-}
-
-/** PostgreSQL: the one statement that settles a group of completions (see PG_COMPLETE); returns the applied ids. */
-export function postgresCompleteStep(completions: readonly Completion[]): Step {
-  return { sql: PG_COMPLETE, params: completionParams(completions) };
-}
-
-/*
- * PostgreSQL claim — inputs: $n now, $n+1 limit, $n+2 owner, $n+3 lease end, $n+4 lanes to skip
- * (text[], may be empty); output: the claimed rows. Invariant: a row is taken by one claim only.
- * `picked` walks the partial index messages_claim in priority order and locks what it takes
- * (SKIP LOCKED: competing workers take other rows); the UPDATE finds them by primary key through
- * `= ANY(ARRAY(…))` and checks `state = 'queued'` again on the row it sees.
- * Two plan traps, measured at 20,000 queued rows (docs/decisions/0034):
- * - `WHERE id IN (SELECT id FROM picked)` was planned as a hash join over a sequential scan of the
- *   whole table (10–25 ms a claim); `= ANY(ARRAY(…))` is a primary-key lookup per row.
- * - With statistics that predate a backlog (a bulk load, a burst after a quiet spell: autovacuum
- *   analyzes only after 10 % of the table changed), the planner expects a handful of queued rows
- *   and reads ALL of them, sorting them under the row locks (26 ms a claim at 20,000, growing with
- *   the backlog). A limit the planner cannot read — `(SELECT $n+1)` — makes it assume a tenth of
- *   the rows is wanted, and an ordered walk of the index that stops early is then always cheaper.
- */
-const pgClaimCtes = (n: number) => `picked AS (
-  SELECT id FROM messages
-  WHERE state = 'queued' AND due_at <= $${n} AND lane <> ALL($${n + 4}::text[])
-  ORDER BY priority DESC, due_at
-  LIMIT (SELECT $${n + 1}::int) FOR UPDATE SKIP LOCKED
-), claimed AS (
-  UPDATE messages
-  SET state = 'sending', lease_owner = $${n + 2}, lease_until = $${n + 3}, updated_at = $${n}
-  WHERE id = ANY(ARRAY(SELECT id FROM picked)) AND state = 'queued'
-  RETURNING messages.*
-)`;
-
-const PG_CLAIM = `WITH ${pgClaimCtes(1)}
-SELECT * FROM claimed`;
-
-/*
- * PostgreSQL: a group of completions and the next claim in ONE statement (docs/decisions/0034):
- * one round trip and one commit instead of BEGIN, complete, claim, COMMIT. Every CTE sees the
- * snapshot taken when the statement starts, so the claim sees the messages being settled as
- * `sending` and never picks them, nor touches a row `upd` writes (a retry due at once is claimed
- * by the next claim, not this one). One row always comes back: `applied` (how many completions
- * held), and the claimed message's columns (all NULL when nothing was claimed).
- */
-const PG_COMPLETE_AND_CLAIM = `WITH ${PG_COMPLETION_CTES}, ${pgClaimCtes(3)}
-SELECT a.applied, c.* FROM (SELECT count(*) AS applied FROM upd) a LEFT JOIN claimed c ON true`;
-
-/** What the claim binds after its statement's other parameters. */
-export interface PgClaimValues {
-  now: number;
-  limit: number;
-  owner: string;
-  leaseUntil: number;
-  excludeLanes: readonly string[];
-}
-
-const claimParams = (c: PgClaimValues): unknown[] => [c.now, c.limit, c.owner, c.leaseUntil, [...c.excludeLanes]];
-
-/** PostgreSQL: the claim alone (see pgClaimCtes); its rows are the claimed messages. */
-export function postgresClaimStep(claim: PgClaimValues): Step {
-  return { sql: PG_CLAIM, params: claimParams(claim) };
-}
-
-/** PostgreSQL: completions and the next claim in one statement (see PG_COMPLETE_AND_CLAIM). */
-export function postgresCompleteAndClaimStep(completions: readonly Completion[], claim: PgClaimValues): Step {
-  return { sql: PG_COMPLETE_AND_CLAIM, params: [...completionParams(completions), ...claimParams(claim)] };
-}
-
-/*
- * The statements PostgreSQL connections prepare by name (text → name; open-store.ts): constant
- * text run on every group commit, whose plan does not depend on the values bound (the JSON of a
- * group). The claims stay unnamed: their plan depends on the limit and on how many rows are
- * queued, and a cached generic plan could walk the table instead of the claim index.
- */
-export const PG_PREPARED: ReadonlyMap<string, string> = new Map([[PG_COMPLETE, 'herald_complete']]);
 
 /*
  * Campaign fan-out pages (docs/decisions/0031) — inputs: what every message of the page shares

@@ -5,17 +5,19 @@ import { canTransition, RETRYABLE_STATES, type MessageState } from '../domain/st
 import { extendLeases, reapLeases } from './leases.ts';
 import type { Capabilities } from './capabilities.ts';
 import {
-  postgresClaimStep,
-  postgresCompleteAndClaimStep,
-  postgresCompleteStep,
-  postgresInsertStep,
   SQLITE_COMPLETE_UPDATE,
   sqliteCompleteSteps,
   sqliteCampaignSteps,
   sqliteInsertSteps,
   type NewCallback,
-  type PgClaimValues,
 } from './message-writes.ts';
+import {
+  postgresClaimStep,
+  postgresCompleteAndClaimStep,
+  postgresCompleteStep,
+  postgresInsertStep,
+  type PgClaimValues,
+} from './postgres-writes.ts';
 import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage, storableText } from './rows.ts';
 import { runSteps, type Step, type StepResult } from './steps.ts';
 import type { Database, MessagesTable } from './schema.ts';

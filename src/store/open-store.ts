@@ -30,7 +30,7 @@ import { FaultLog } from './faults.ts';
 import { guardDialect } from './guarded-dialect.ts';
 import { checkWritable } from './health.ts';
 import { listenForWakeups } from './listen.ts';
-import { PG_PREPARED } from './message-writes.ts';
+import { PG_PREPARED } from './postgres-writes.ts';
 import type { Database } from './schema.ts';
 import type { MigrationStatus, Store } from './store.ts';
 
