@@ -67,32 +67,56 @@ export function insertDeliveriesStep(
   };
 }
 
-/**
- * A completion of a delivery by name, as both stores' statements read it; `n` keeps the group's
- * order. The attempt's fields are left out (NULL in SQL) when there was no attempt: `outcome IS
- * NULL` then keeps the delivery's status code.
+/*
+ * A completion of a delivery as one JSON array, read by position (SQLite extracts array elements by
+ * index far cheaper than object members by name: 5 µs against 21 µs a row for the attempts' INSERT,
+ * scratch measurement, decision 0037). The attempt's fields are left off when there was none: they
+ * read as NULL, and `outcome IS NULL` keeps the delivery's status code.
  */
-function completionValues(c: Completion, n: number) {
-  const a = c.attempt;
+const C = {
+  id: 0,
+  owner: 1,
+  state: 2,
+  reason: 3,
+  inc: 4,
+  due_at: 5,
+  at: 6,
+  number: 7,
+  started: 8,
+  duration: 9,
+  outcome: 10,
+  code: 11,
+  response: 12,
+  error: 13,
+} as const;
+
+function completionValues(c: Completion): unknown[] {
   const to = c.to === 'queued' ? 'queued' : c.to === 'delivered' || c.to === 'sent' ? 'delivered' : 'failed';
-  return {
-    n,
-    id: c.id,
-    owner: c.owner,
-    state: to,
-    reason: storableText(c.reason ?? null),
-    inc: c.countsAttempt ? 1 : 0,
-    due_at: c.dueAt ?? null,
-    at: c.at,
-    number: a?.number,
-    started: a?.startedAt,
-    duration: a && Math.round(a.durationMs),
-    outcome: a?.outcome,
-    code: a && (a.statusCode ?? null),
-    response: a && storableText(a.response),
-    error: a && storableText(a.error),
-  };
+  const v: unknown[] = [
+    c.id,
+    c.owner,
+    to,
+    storableText(c.reason ?? null),
+    c.countsAttempt ? 1 : 0,
+    c.dueAt ?? null,
+    c.at,
+  ];
+  const a = c.attempt;
+  if (a)
+    v.push(
+      a.number,
+      a.startedAt,
+      Math.round(a.durationMs),
+      a.outcome,
+      a.statusCode ?? null,
+      storableText(a.response),
+      storableText(a.error),
+    );
+  return v;
 }
+
+/** Field `f` of the completion `v` (SQLite: a json_each row; PostgreSQL: a json_array_elements value). */
+const sq = (f: keyof typeof C) => `v.value->>${C[f]}`;
 
 /*
  * The guard of a completion (the delivery is `sending` under the completing lease owner), as SQLite's
@@ -100,22 +124,23 @@ function completionValues(c: Completion, n: number) {
  * step sees the same rows. `+column` keeps the planner off the partial state indexes: it walks the
  * JSON and finds each delivery by primary key.
  */
-const SQLITE_APPLIES = `d.id = v.value->>'id' AND +d.state = 'sending' AND +d.lease_owner = v.value->>'owner'`;
+const SQLITE_APPLIES = `d.id = ${sq('id')} AND +d.state = 'sending' AND +d.lease_owner = ${sq('owner')}`;
 
-/** SQLite ?1: the completions. The attempts of the completions that apply, in the order given. */
+/*
+ * SQLite ?1: the completions. The attempts of the completions that apply. In no particular order: a
+ * delivery has at most one attempt in a group, and its log is ordered by id within the delivery.
+ */
 const SQLITE_ATTEMPTS = `INSERT INTO event_attempts (delivery_id, number, started_at, duration_ms, outcome, status_code, response, error)
-SELECT d.id, v.value->>'number', v.value->>'started', v.value->>'duration', v.value->>'outcome', v.value->>'code',
-  v.value->>'response', v.value->>'error'
+SELECT d.id, ${(['number', 'started', 'duration', 'outcome', 'code', 'response', 'error'] as const).map(sq).join(', ')}
 FROM json_each(?1) AS v CROSS JOIN event_deliveries AS d
-WHERE ${SQLITE_APPLIES} AND v.value->>'outcome' IS NOT NULL
-ORDER BY v.key`;
+WHERE ${SQLITE_APPLIES} AND ${sq('outcome')} IS NOT NULL`;
 
 /*
  * Each endpoint's run of failures (failing_since), from the attempts of the completions that apply:
  * a success ends it (NULL), a failure starts it (the group's earliest failed attempt) unless it runs
  * already. Rows already so are not written. A failing endpoint that is enabled and has failed since
  * the threshold (SQLite ?2, PostgreSQL $2; NULL: no auto-disable) is touched too, and comes back
- * with `due`: the caller disables it (disableDue). The CASE guards are the same in both dialects.
+ * with `due`: the caller disables it. The CASE guards are the same in both dialects.
  */
 const MARK_WHERE = (e: string) => `CASE WHEN g.ok THEN ${e}.failing_since IS NOT NULL
     ELSE ${e}.failing_since IS NULL OR (${e}.enabled = 1 AND ${e}.failing_since <= THRESHOLD) END`;
@@ -126,10 +151,10 @@ const MARK_RETURNING = (e: string) =>
 
 const SQLITE_MARKS = `UPDATE endpoints SET ${MARK_SET('endpoints')}
 FROM (
-  SELECT d.endpoint_id AS ep, max(v.value->>'outcome' = 'ok') AS ok,
-    min(CASE WHEN v.value->>'outcome' <> 'ok' THEN v.value->>'started' END) AS since
+  SELECT d.endpoint_id AS ep, max(${sq('outcome')} = 'ok') AS ok,
+    min(CASE WHEN ${sq('outcome')} <> 'ok' THEN ${sq('started')} END) AS since
   FROM json_each(?1) AS v CROSS JOIN event_deliveries AS d
-  WHERE ${SQLITE_APPLIES} AND v.value->>'outcome' IS NOT NULL AND d.endpoint_id IS NOT NULL
+  WHERE ${SQLITE_APPLIES} AND ${sq('outcome')} IS NOT NULL AND d.endpoint_id IS NOT NULL
   GROUP BY d.endpoint_id
 ) AS g
 WHERE endpoints.id = g.ep AND ${MARK_WHERE('endpoints')}
@@ -137,13 +162,13 @@ RETURNING ${MARK_RETURNING('endpoints')}`.replaceAll('THRESHOLD', '?2');
 
 /** SQLite ?1: the completions. Settles those that apply; returns their ids. Runs last: the steps before see the guard unchanged. */
 const SQLITE_COMPLETE = `UPDATE event_deliveries SET
-  state = v.value->>'state', reason = v.value->>'reason', lease_owner = NULL, lease_until = NULL,
-  updated_at = v.value->>'at', attempts = attempts + (v.value->>'inc'),
-  due_at = COALESCE(v.value->>'due_at', due_at),
-  status_code = CASE WHEN v.value->>'outcome' IS NULL THEN status_code ELSE v.value->>'code' END
+  state = ${sq('state')}, reason = ${sq('reason')}, lease_owner = NULL, lease_until = NULL,
+  updated_at = ${sq('at')}, attempts = attempts + (${sq('inc')}),
+  due_at = COALESCE(${sq('due_at')}, due_at),
+  status_code = CASE WHEN ${sq('outcome')} IS NULL THEN status_code ELSE ${sq('code')} END
 FROM json_each(?1) AS v
-WHERE event_deliveries.id = v.value->>'id' AND +event_deliveries.state = 'sending'
-  AND +event_deliveries.lease_owner = v.value->>'owner'
+WHERE event_deliveries.id = ${sq('id')} AND +event_deliveries.state = 'sending'
+  AND +event_deliveries.lease_owner = ${sq('owner')}
 RETURNING event_deliveries.id`;
 
 /*
@@ -152,10 +177,25 @@ RETURNING event_deliveries.id`;
  * share one snapshot). One row always comes back: `applied`, and an endpoint due to be disabled
  * (NULL id when none), one row each.
  */
+const pgField = (f: keyof typeof C, type = '') => (type ? `(x->>${C[f]})::${type}` : `x->>${C[f]}`) + ` AS ${f}`;
 const PG_COMPLETE = `WITH v AS (
-  SELECT * FROM json_to_recordset($1::json) AS v(
-    n int, id text, owner text, state text, reason text, inc int, due_at bigint, at bigint,
-    number int, started bigint, duration int, outcome text, code int, response text, error text)
+  SELECT ${[
+    pgField('id'),
+    pgField('owner'),
+    pgField('state'),
+    pgField('reason'),
+    pgField('inc', 'int'),
+    pgField('due_at', 'bigint'),
+    pgField('at', 'bigint'),
+    pgField('number', 'int'),
+    pgField('started', 'bigint'),
+    pgField('duration', 'int'),
+    pgField('outcome'),
+    pgField('code', 'int'),
+    pgField('response'),
+    pgField('error'),
+  ].join(', ')}
+  FROM json_array_elements($1::json) AS x
 ), upd AS (
   UPDATE event_deliveries AS d SET
     state = v.state, reason = v.reason, lease_owner = NULL, lease_until = NULL, updated_at = v.at,
@@ -168,7 +208,7 @@ const PG_COMPLETE = `WITH v AS (
   SELECT v.*, upd.endpoint_id FROM v JOIN upd ON upd.id = v.id WHERE v.outcome IS NOT NULL
 ), att AS (
   INSERT INTO event_attempts (delivery_id, number, started_at, duration_ms, outcome, status_code, response, error)
-  SELECT id, number, started, duration, outcome, code, response, error FROM done ORDER BY n
+  SELECT id, number, started, duration, outcome, code, response, error FROM done
 ), g AS (
   SELECT endpoint_id AS ep, bool_or(outcome = 'ok') AS ok, min(started) FILTER (WHERE outcome <> 'ok') AS since
   FROM done WHERE endpoint_id IS NOT NULL GROUP BY endpoint_id
