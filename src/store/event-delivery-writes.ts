@@ -13,7 +13,7 @@ import type { Completion } from './store.ts';
  */
 
 /**
- * A delivery to queue, as one element of the JSON array insertDeliveriesSql reads:
+ * A delivery to queue, as one element of the JSON array insertDeliveries reads:
  * [id, event_id, type, message_id, endpoint_id, url, lane, body, replay_of?].
  */
 export type NewDelivery = [string, string, string, string | null, string | null, string, string, string, string?];
@@ -90,17 +90,18 @@ const C = {
   error: 13,
 } as const;
 
+/*
+ * Outside text as every store can hold it inside JSON: NUL becomes U+FFFD (PostgreSQL refuses
+ * `\u0000`), and so does a lone surrogate (PostgreSQL's JSON parser refuses `"\ud83d…"`, which an
+ * excerpt cut inside a surrogate pair gives; the whole group would fail).
+ */
+function storable(s: string | null | undefined): string | null {
+  return s == null ? null : storableText(s).toWellFormed();
+}
+
 function completionValues(c: Completion): unknown[] {
   const to = c.to === 'queued' ? 'queued' : c.to === 'delivered' || c.to === 'sent' ? 'delivered' : 'failed';
-  const v: unknown[] = [
-    c.id,
-    c.owner,
-    to,
-    storableText(c.reason ?? null),
-    c.countsAttempt ? 1 : 0,
-    c.dueAt ?? null,
-    c.at,
-  ];
+  const v: unknown[] = [c.id, c.owner, to, storable(c.reason), c.countsAttempt ? 1 : 0, c.dueAt ?? null, c.at];
   const a = c.attempt;
   if (a)
     v.push(
@@ -109,8 +110,8 @@ function completionValues(c: Completion): unknown[] {
       Math.round(a.durationMs),
       a.outcome,
       a.statusCode ?? null,
-      storableText(a.response),
-      storableText(a.error),
+      storable(a.response),
+      storable(a.error),
     );
   return v;
 }
@@ -249,7 +250,7 @@ export function completeDeliveriesSteps(
     };
   }
   const steps: Step[] = [];
-  // Without an attempt in the group (breaker releases, lost leases' returns) there is nothing to record or mark.
+  // Without an attempt in the group (breaker releases) there is nothing to record or mark.
   if (completions.some((c) => c.attempt))
     steps.push({ sql: SQLITE_ATTEMPTS, params: [values] }, { sql: SQLITE_MARKS, params: [values, disableBefore] });
   steps.push({ sql: SQLITE_COMPLETE, params: [values] });

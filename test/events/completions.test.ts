@@ -156,6 +156,22 @@ for (const backend of BACKENDS) {
       assert.deepEqual(audit[0]!.detail, { reason: after.disabledReason, url: e.url });
     });
 
+    test('outside text the store cannot hold in JSON is kept as U+FFFD, not a failed group', async () => {
+      const s = await fresh();
+      const e = await endpoint(s, 'https://a.example/e');
+      const id = await s.eventDeliveries.ping(e.id, e.url, 0);
+      await claimAll(s, 0);
+      // An excerpt cut inside a surrogate pair ends in a lone high surrogate.
+      const cut = '\u{1F600}'.slice(0, 1);
+      const a = { ...attempt(0, 500, 'transient'), response: `x${cut}…`, error: 'a\u0000b' };
+      assert.equal(await s.eventDeliveries.complete([completion(id, 'failed', { reason: `r${cut}`, attempt: a })]), 1);
+      const d = (await s.eventDeliveries.get(id))!;
+      assert.deepEqual(
+        [d.reason, d.attemptLog[0]?.response, d.attemptLog[0]?.error],
+        ['r\uFFFD', 'x\uFFFD…', 'a\uFFFDb'],
+      );
+    });
+
     test('without the disable option nothing is disabled', async () => {
       const s = await fresh();
       const e = await endpoint(s, 'https://a.example/e');
