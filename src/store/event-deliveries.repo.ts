@@ -274,6 +274,17 @@ export class KyselyEventDeliveryRepo {
     }));
   }
 
+  /**
+   * `IN` a list of ids bound as ONE parameter: constant SQL text (prepared once, whatever the count;
+   * no parameter limit) instead of a placeholder per id. PostgreSQL: `= ANY(text[])`, a primary-key
+   * lookup per id; SQLite: `IN (json_each)`, the same.
+   */
+  private oneOf(ids: readonly string[]) {
+    return this.caps.skipLocked
+      ? sql`= ANY(${[...ids]}::text[])`
+      : sql`IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+  }
+
   /*
    * payloadSources — inputs: the events read, the enabled endpoints; output: the callbacks of their
    * messages, and the PAYLOAD_COLUMNS of the messages some endpoint or callback may want an event of.
@@ -287,13 +298,11 @@ export class KyselyEventDeliveryRepo {
     const messages = new Map<string, PayloadRow>();
     const callbacks = new Map<string, { url: string; events: string[] | null }>();
     const ids = [...new Set(typed.map((r) => r.message_id))];
-    for (const part of chunk(ids, 500))
-      for (const c of await this.db
-        .selectFrom('message_callbacks')
-        .selectAll()
-        .where('message_id', 'in', part)
-        .execute())
-        callbacks.set(c.message_id, { url: c.url, events: c.events ? (JSON.parse(c.events) as string[]) : null });
+    if (ids.length === 0) return { messages, callbacks };
+    const cbs = await sql<Selectable<Database['message_callbacks']>>`
+      SELECT message_id, url, events FROM message_callbacks WHERE message_id ${this.oneOf(ids)}`.execute(this.db);
+    for (const c of cbs.rows)
+      callbacks.set(c.message_id, { url: c.url, events: c.events ? (JSON.parse(c.events) as string[]) : null });
     const wanted = new Set<string>();
     for (const r of typed) {
       if (wanted.has(r.message_id)) continue;
@@ -304,9 +313,10 @@ export class KyselyEventDeliveryRepo {
       )
         wanted.add(r.message_id);
     }
-    for (const part of chunk([...wanted], 500))
-      for (const m of await this.db.selectFrom('messages').select(PAYLOAD_COLUMNS).where('id', 'in', part).execute())
-        messages.set(m.id, m);
+    if (wanted.size === 0) return { messages, callbacks };
+    const rows = await sql<PayloadRow>`
+      SELECT ${sql.raw(PAYLOAD_COLUMNS.join(', '))} FROM messages WHERE id ${this.oneOf([...wanted])}`.execute(this.db);
+    for (const m of rows.rows) messages.set(m.id, m);
     return { messages, callbacks };
   }
 
