@@ -188,4 +188,29 @@ describe('the PostgreSQL claim plan', () => {
       assert.doesNotMatch(plan, /Sort|Seq Scan/, plan);
     }
   });
+
+  test('the UPDATE finds the picked rows by primary key, also when statistics say few are queued', async () => {
+    const s = await fresh();
+    const db = databaseForTests(s);
+    await s.messages.insertMany(
+      Array.from({ length: 3000 }, (_, i) => webhookMessage(`http://e.com/${i}`)),
+      1,
+    );
+    // Most messages settled, then analyzed: the planner expects a handful of queued rows, and the
+    // re-check `state = 'queued'` would make it walk messages_claim and test each row against the
+    // whole id array (decision 0038).
+    await db.executeQuery(
+      CompiledQuery.raw(
+        `UPDATE messages SET state = 'delivered' WHERE id NOT IN (SELECT id FROM messages ORDER BY id LIMIT 30)`,
+      ),
+    );
+    await db.executeQuery(CompiledQuery.raw('ANALYZE messages'));
+    const step = postgresClaimStep({ now: 5, limit: 500, owner: 'w', leaseUntil: 10, excludeLanes: [] });
+    const { rows } = await db.executeQuery<{ 'QUERY PLAN': string }>(
+      CompiledQuery.raw(`EXPLAIN ${step.sql}`, [...step.params]),
+    );
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    const update = plan.slice(plan.indexOf('Update on messages'));
+    assert.match(update, /Index Scan using messages_pkey on messages[^\n]*\n\s*Index Cond: \(id = ANY/, plan);
+  });
 });
