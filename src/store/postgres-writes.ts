@@ -68,6 +68,10 @@ export function postgresInsertStep(
  * the event rows of the completions that applied, in the order given. $1: the completions (JSON),
  * $2: their attempt rows (JSON). The text is constant and the statement is prepared once per
  * connection (PG_PREPARED, open-store.ts): a group commit sends only Bind/Execute.
+ * The UPDATE finds its rows by primary key (`id = ANY(ARRAY(…))`) and re-checks the state as
+ * `(state = 'sending') IS NOT FALSE`, which matches no partial index's predicate: written
+ * `state = 'sending'`, the planner (which guesses 100 rows for the JSON) hashed EVERY message in hand
+ * out of messages_leases — all 1000 of them to settle a group of 16 (docs/decisions/0038).
  */
 const PG_COMPLETION_CTES = `v AS (
   SELECT * FROM json_to_recordset($1::json) AS v(
@@ -83,7 +87,8 @@ const PG_COMPLETION_CTES = `v AS (
     sent_at = CASE WHEN v.state IN ('sent', 'delivered') THEN v.at ELSE messages.sent_at END,
     delivered_at = CASE WHEN v.state = 'delivered' THEN v.at ELSE messages.delivered_at END
   FROM v
-  WHERE messages.id = v.id AND messages.state = 'sending' AND messages.lease_owner = v.owner
+  WHERE messages.id = ANY(ARRAY(SELECT id FROM v)) AND messages.id = v.id
+    AND (messages.state = 'sending') IS NOT FALSE AND messages.lease_owner = v.owner
   RETURNING messages.id
 ), att AS (
   INSERT INTO attempts (${ATTEMPT_COLUMNS})
