@@ -176,7 +176,10 @@ RETURNING event_deliveries.id`;
  * PostgreSQL: the same in ONE statement. $1: the completions (JSON), $2: the disable threshold.
  * `upd` settles those that apply; the attempts and the failure marks read its RETURNING (all CTEs
  * share one snapshot). One row always comes back: `applied`, and an endpoint due to be disabled
- * (NULL id when none), one row each.
+ * (NULL id when none), one row each. The UPDATE finds its rows by primary key (`id = ANY(ARRAY(…))`)
+ * and checks the state as `(state = 'sending') IS NOT FALSE` (state is NOT NULL: the same test), which
+ * matches no partial index's predicate: written `state = 'sending'`, the planner hashed every delivery
+ * in hand out of event_deliveries_lease — 1,000 rows to settle 16 (as decision 0038 found for messages).
  */
 const pgField = (f: keyof typeof C, type = '') => (type ? `(x->>${C[f]})::${type}` : `x->>${C[f]}`) + ` AS ${f}`;
 const PG_COMPLETE = `WITH v AS (
@@ -203,7 +206,8 @@ const PG_COMPLETE = `WITH v AS (
     attempts = d.attempts + v.inc, due_at = COALESCE(v.due_at, d.due_at),
     status_code = CASE WHEN v.outcome IS NULL THEN d.status_code ELSE v.code END
   FROM v
-  WHERE d.id = v.id AND d.state = 'sending' AND d.lease_owner = v.owner
+  WHERE d.id = ANY(ARRAY(SELECT id FROM v)) AND d.id = v.id
+    AND (d.state = 'sending') IS NOT FALSE AND d.lease_owner = v.owner
   RETURNING d.id, d.endpoint_id
 ), done AS (
   SELECT v.*, upd.endpoint_id FROM v JOIN upd ON upd.id = v.id WHERE v.outcome IS NOT NULL

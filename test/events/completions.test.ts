@@ -1,6 +1,8 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openStore } from '../../src/store/open-store.ts';
+import { CompiledQuery } from 'kysely';
+import { completeDeliveriesSteps } from '../../src/store/event-delivery-writes.ts';
+import { databaseForTests, openStore } from '../../src/store/open-store.ts';
 import type { Completion, Store } from '../../src/store/store.ts';
 import { BACKENDS, freshUrl } from '../helpers/stores.ts';
 
@@ -214,3 +216,43 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('the PostgreSQL plan of event-delivery completions', () => {
+  test('a small group looks its deliveries up by key, not through every delivery in hand', async () => {
+    const s = await openStore(freshUrl('postgres'));
+    try {
+      await s.migrate();
+      const db = databaseForTests(s);
+      const { endpoint } = await s.endpoints.create({ url: 'https://a.example/e', events: ['message.failed'] }, 0);
+      await db.executeQuery(
+        CompiledQuery.raw(
+          `INSERT INTO event_deliveries (id, event_id, type, endpoint_id, url, lane, body, state, attempts,
+             max_attempts, due_at, created_at, updated_at)
+           SELECT 'd' || lpad(g::text, 6, '0'), 'e', 't', $1, 'u', 'event:' || $1, '{}', 'queued', 0, 8, 0, 0, 0
+           FROM generate_series(1, 3000) AS g`,
+          [endpoint.id],
+        ),
+      );
+      const held = await s.eventDeliveries.claim({ owner: 'w', limit: 1000, now: 5, leaseMs: 1000 });
+      assert.equal(held.length, 1000);
+      await db.executeQuery(CompiledQuery.raw('ANALYZE event_deliveries'));
+      // 16 outcomes while 1000 are in hand: a hash join over the sending rows' partial index
+      // (event_deliveries_lease) would read all 1000 for 16 updates.
+      const group = held.slice(0, 16).map((m) => completion(m.id, 'delivered', { attempt: attempt(5, 200, 'ok') }));
+      const [step] = completeDeliveriesSteps(true, group, 0).steps;
+      const { rows } = await db.executeQuery<{ 'QUERY PLAN': string }>(
+        CompiledQuery.raw(`EXPLAIN ${step!.sql}`, [...step!.params]),
+      );
+      const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+      const update = plan.slice(plan.indexOf('Update on event_deliveries'), plan.indexOf('CTE done'));
+      assert.match(
+        update,
+        /(Index Scan using event_deliveries_pkey on event_deliveries|Bitmap Index Scan on event_deliveries_pkey)[^\n]*\n\s*Index Cond: \(id = ANY/,
+        plan,
+      );
+      assert.doesNotMatch(update, /Seq Scan|event_deliveries_lease/, plan);
+    } finally {
+      await s.close();
+    }
+  });
+});
