@@ -155,18 +155,23 @@ export class KyselyMessageRepo implements MessageRepo {
     if (rows.length === 0) return results;
     // Bounded groups (a campaign page, a batch request): one statement's JSON stays a few MB.
     const parts = chunk(rows, INSERT_GROUP);
+    const callbacksOf = (part: readonly MessagesTable[]) => {
+      if (callbacks.length === 0) return callbacks;
+      const ids = new Set(part.map((r) => r.id));
+      return callbacks.filter((c) => ids.has(c.message_id));
+    };
+    if (!this.caps.oneStatementWrites) {
+      // SQLite: every part's steps in ONE call, so the thread runs the whole group (its BEGIN and COMMIT
+      // included) without waiting for the event loop between parts (docs/decisions/0039).
+      await runSteps(
+        db,
+        parts.flatMap((part) => sqliteInsertSteps(part, callbacksOf(part), now)),
+      );
+      return results;
+    }
     const inOneGo = parts.length === 1 ? (f: (d: Kysely<Database>) => Promise<void>) => f(db) : this.inTxOn(db);
     await inOneGo(async (d) => {
-      for (const part of parts) {
-        const ids = new Set(part.map((r) => r.id));
-        const cbs = callbacks.filter((c) => ids.has(c.message_id));
-        await runSteps(
-          d,
-          this.caps.oneStatementWrites
-            ? [postgresInsertStep(part, cbs, now, this.caps)]
-            : sqliteInsertSteps(part, cbs, now),
-        );
-      }
+      for (const part of parts) await runSteps(d, [postgresInsertStep(part, callbacksOf(part), now, this.caps)]);
     });
     return results;
   }
