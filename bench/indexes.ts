@@ -280,6 +280,8 @@ function queries(s: Store): [string, () => Promise<unknown>][] {
     ['campaigns.queuedPage', () => s.campaigns.queuedPage('camp-7', null, 500)],
     ['recipients.lastByUniqueId', () => s.recipients.lastByUniqueId(`user${100}@mail${100}.example.com`, 'u2')],
     ['messages.findByProviderMessageId', () => s.messages.findByProviderMessageId(`pm-${mid + 100}`)],
+    // The lease reaper with every lease still running: the walk over the messages being sent (0015).
+    ['messages.reapLeases (none expired)', () => s.messages.reapLeases(Date.now())],
     ['bulk.count state failed', () => s.bulk.count({ state: 'failed' }, ['failed'], 'ffffffff')],
     [
       'queue depth as COUNT(*) per open state (before 0013)',

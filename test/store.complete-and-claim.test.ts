@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BACKENDS, storesOf } from './helpers/stores.ts';
 import { webhookMessage } from './helpers/messages.ts';
 import { CompiledQuery } from 'kysely';
-import { postgresClaimStep } from '../src/store/postgres-writes.ts';
+import { postgresClaimStep, postgresCompleteStep } from '../src/store/postgres-writes.ts';
 import { databaseForTests } from '../src/store/open-store.ts';
 import type { Completion } from '../src/store/store.ts';
 
@@ -187,5 +187,51 @@ describe('the PostgreSQL claim plan', () => {
       assert.match(plan, /Index Scan using messages_claim/, plan);
       assert.doesNotMatch(plan, /Sort|Seq Scan/, plan);
     }
+  });
+
+  test('the UPDATE finds the picked rows by primary key, also when statistics say few are queued', async () => {
+    const s = await fresh();
+    const db = databaseForTests(s);
+    await s.messages.insertMany(
+      Array.from({ length: 3000 }, (_, i) => webhookMessage(`http://e.com/${i}`)),
+      1,
+    );
+    // Most messages settled, then analyzed: the planner expects a handful of queued rows, and the
+    // re-check `state = 'queued'` would make it walk messages_claim and test each row against the
+    // whole id array (decision 0038).
+    await db.executeQuery(
+      CompiledQuery.raw(
+        `UPDATE messages SET state = 'delivered' WHERE id NOT IN (SELECT id FROM messages ORDER BY id LIMIT 30)`,
+      ),
+    );
+    await db.executeQuery(CompiledQuery.raw('ANALYZE messages'));
+    const step = postgresClaimStep({ now: 5, limit: 500, owner: 'w', leaseUntil: 10, excludeLanes: [] });
+    const { rows } = await db.executeQuery<{ 'QUERY PLAN': string }>(
+      CompiledQuery.raw(`EXPLAIN ${step.sql}`, [...step.params]),
+    );
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    const update = plan.slice(plan.indexOf('Update on messages'));
+    assert.match(update, /Index Scan using messages_pkey on messages[^\n]*\n\s*Index Cond: \(id = ANY/, plan);
+  });
+
+  test('a small group of completions looks its messages up by key, not through every message in hand', async () => {
+    const s = await fresh();
+    const db = databaseForTests(s);
+    await s.messages.insertMany(
+      Array.from({ length: 2000 }, (_, i) => webhookMessage(`http://e.com/${i}`)),
+      1,
+    );
+    const held = await s.messages.claim({ owner: 'w', limit: 1000, now: 5, leaseMs: 1000 });
+    await db.executeQuery(CompiledQuery.raw('ANALYZE messages'));
+    // 16 outcomes while 1000 are in hand (decision 0038): a hash join over the sending rows' partial
+    // index would read all 1000 for 16 updates.
+    const step = postgresCompleteStep(held.slice(0, 16).map((m) => done(m.id, 'w')));
+    const { rows } = await db.executeQuery<{ 'QUERY PLAN': string }>(
+      CompiledQuery.raw(`EXPLAIN ${step.sql}`, [...step.params]),
+    );
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    const update = plan.slice(plan.indexOf('Update on messages'), plan.indexOf('Insert on'));
+    assert.match(update, /Index Scan using messages_pkey on messages[^\n]*\n\s*Index Cond: \(id = ANY/, plan);
+    assert.doesNotMatch(update, /Seq Scan|messages_leases/, plan);
   });
 });

@@ -68,6 +68,10 @@ export function postgresInsertStep(
  * the event rows of the completions that applied, in the order given. $1: the completions (JSON),
  * $2: their attempt rows (JSON). The text is constant and the statement is prepared once per
  * connection (PG_PREPARED, open-store.ts): a group commit sends only Bind/Execute.
+ * The UPDATE finds its rows by primary key (`id = ANY(ARRAY(…))`) and re-checks the state as
+ * `(state = 'sending') IS NOT FALSE`, which matches no partial index's predicate: written
+ * `state = 'sending'`, the planner (which guesses 100 rows for the JSON) hashed EVERY message in hand
+ * out of messages_leases — all 1000 of them to settle a group of 16 (docs/decisions/0038).
  */
 const PG_COMPLETION_CTES = `v AS (
   SELECT * FROM json_to_recordset($1::json) AS v(
@@ -83,7 +87,8 @@ const PG_COMPLETION_CTES = `v AS (
     sent_at = CASE WHEN v.state IN ('sent', 'delivered') THEN v.at ELSE messages.sent_at END,
     delivered_at = CASE WHEN v.state = 'delivered' THEN v.at ELSE messages.delivered_at END
   FROM v
-  WHERE messages.id = v.id AND messages.state = 'sending' AND messages.lease_owner = v.owner
+  WHERE messages.id = ANY(ARRAY(SELECT id FROM v)) AND messages.id = v.id
+    AND (messages.state = 'sending') IS NOT FALSE AND messages.lease_owner = v.owner
   RETURNING messages.id
 ), att AS (
   INSERT INTO attempts (${ATTEMPT_COLUMNS})
@@ -111,8 +116,8 @@ export function postgresCompleteStep(completions: readonly Completion[]): Step {
  * (text[], may be empty); output: the claimed rows. Invariant: a row is taken by one claim only.
  * `picked` walks the partial index messages_claim in priority order and locks what it takes
  * (SKIP LOCKED: competing workers take other rows); the UPDATE finds them by primary key through
- * `= ANY(ARRAY(…))` and checks `state = 'queued'` again on the row it sees.
- * Two plan traps, measured at 20,000 queued rows (docs/decisions/0034):
+ * `= ANY(ARRAY(…))` and checks the state again on the row it sees.
+ * Three plan traps, measured at 20,000 queued rows (docs/decisions/0034, 0038):
  * - `WHERE id IN (SELECT id FROM picked)` was planned as a hash join over a sequential scan of the
  *   whole table (10–25 ms a claim); `= ANY(ARRAY(…))` is a primary-key lookup per row.
  * - With statistics that predate a backlog (a bulk load, a burst after a quiet spell: autovacuum
@@ -120,6 +125,11 @@ export function postgresCompleteStep(completions: readonly Completion[]): Step {
  *   and reads ALL of them, sorting them under the row locks (26 ms a claim at 20,000, growing with
  *   the backlog). A limit the planner cannot read — `(SELECT $n+1)` — makes it assume a tenth of
  *   the rows is wanted, and an ordered walk of the index that stops early is then always cheaper.
+ * - The re-check written `state = 'queued'` matches the predicate of messages_claim, and with few
+ *   queued rows in the statistics the UPDATE walked that index and tested every row against the
+ *   whole id array (n² comparisons: 8 of the 47 ms of a claim of 1000). Written `(state = 'queued')
+ *   IS NOT FALSE` (the same test: `state` is NOT NULL) it proves no partial index's predicate, so the
+ *   UPDATE looks its rows up by primary key (2 ms).
  */
 const pgClaimCtes = (n: number) => `picked AS (
   SELECT id FROM messages
@@ -129,7 +139,7 @@ const pgClaimCtes = (n: number) => `picked AS (
 ), claimed AS (
   UPDATE messages
   SET state = 'sending', lease_owner = $${n + 2}, lease_until = $${n + 3}, updated_at = $${n}
-  WHERE id = ANY(ARRAY(SELECT id FROM picked)) AND state = 'queued'
+  WHERE id = ANY(ARRAY(SELECT id FROM picked)) AND (state = 'queued') IS NOT FALSE
   RETURNING messages.*
 )`;
 

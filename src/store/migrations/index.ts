@@ -12,6 +12,7 @@ import { migration as m0011 } from './0011-health.ts';
 import { migration as m0012 } from './0012-retention.ts';
 import { migration as m0013 } from './0013-queue-depth.ts';
 import { migration as m0014 } from './0014-event-claim-by-lane.ts';
+import { migration as m0015 } from './0015-leases-by-id.ts';
 
 /**
  * A forward-only schema change: one SQL script per dialect, run in one transaction and recorded in
@@ -40,6 +41,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0012,
   m0013,
   m0014,
+  m0015,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
