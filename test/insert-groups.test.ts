@@ -158,6 +158,42 @@ for (const backend of backends) {
       await ingest.drain();
     });
 
+    test('a group larger than one call to the SQLite thread is one transaction: stored whole or not at all', async () => {
+      // 10,000 messages per call (messages.repo.ts, docs/decisions/0039): 10,050 make two calls.
+      const s = await fresh();
+      const small = (i: number, tag: string): NewMessage => ({
+        channel: 'webhook',
+        recipient: `http://e.com/${tag}/${i}`,
+        payload: { method: 'POST', url: `http://e.com/${tag}/${i}`, body: { i } },
+        priority: 0,
+        categories: 0,
+        lane: 'webhook',
+        dueAt: NOW,
+        maxAttempts: 3,
+      });
+      const bad = Array.from({ length: 10_050 }, (_, i) =>
+        i === 10_030 ? { ...small(i, 'x'), recipient: null as unknown as string } : small(i, 'x'),
+      );
+      await assert.rejects(s.messages.insertMany(bad, NOW));
+      const db = databaseForTests(s);
+      const count = async () =>
+        Number(
+          (
+            await db
+              .selectFrom('messages')
+              .select((e) => e.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      assert.equal(await count(), 0, 'the first call was rolled back with the second');
+      assert.equal((await s.stats.queueDepth()).queued ?? 0, 0);
+      const good = Array.from({ length: 10_050 }, (_, i) => small(i, 'y'));
+      const results = await s.messages.insertMany(good, NOW);
+      assert.equal(new Set(results.map((r) => r.id)).size, 10_050);
+      assert.equal(await count(), 10_050);
+      assert.equal((await s.stats.queueDepth()).queued, 10_050);
+    });
+
     test("a bad message in a caller's transaction leaves nothing of the group", async () => {
       const s = await fresh();
       const group = Array.from({ length: 250 }, (_, i) =>

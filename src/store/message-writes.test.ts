@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSqlite } from './node-sqlite-driver.ts';
 import { migrateSqlite } from './migrator.ts';
+import { rowFromNewMessage } from './rows.ts';
 import {
+  INSERT_BOUND,
+  INSERT_CONSTANTS,
   SQLITE_COMPLETE,
   SQLITE_COMPLETION_EVENTS,
   SQLITE_INSERT_CHUNKS,
@@ -48,13 +51,13 @@ test('SQLite inserts a group as multi-row VALUES of 100, 10 and 1 rows: three co
     const rows = Array.from({ length: n }, (_, i) => row(i));
     const steps = sqliteMessageInsertSteps(rows);
     assert.deepEqual(
-      steps.map((s) => s.params.length / 33),
+      steps.map((s) => s.params.length / INSERT_BOUND.length),
       shape,
       `${n} rows`,
     );
     // Every row once, in order: the id is the first column of each row's values.
     assert.deepEqual(
-      steps.flatMap((s) => s.params.filter((_, k) => k % 33 === 0)),
+      steps.flatMap((s) => s.params.filter((_, k) => k % INSERT_BOUND.length === 0)),
       rows.map((r) => r.id),
     );
     for (const s of steps) {
@@ -66,7 +69,34 @@ test('SQLite inserts a group as multi-row VALUES of 100, 10 and 1 rows: three co
     }
   }
   assert.equal(texts.size, SQLITE_INSERT_CHUNKS.length);
-  assert.ok(Math.max(...SQLITE_INSERT_CHUNKS) * 33 <= 32_766, 'under SQLITE_MAX_VARIABLE_NUMBER');
+  assert.ok(Math.max(...SQLITE_INSERT_CHUNKS) * INSERT_BOUND.length <= 32_766, 'under SQLITE_MAX_VARIABLE_NUMBER');
+});
+
+test('the columns written as literals are those every new message is born with', () => {
+  const row = rowFromNewMessage(
+    {
+      channel: 'webhook',
+      lane: 'webhook',
+      recipient: 'http://e/x',
+      priority: 3,
+      categories: 1,
+      maxAttempts: 5,
+      dueAt: 7,
+      payload: { method: 'POST', url: 'http://e/x', headers: {} },
+    } as unknown as Parameters<typeof rowFromNewMessage>[0],
+    'm1',
+    5,
+  );
+  for (const [col, value] of Object.entries(INSERT_CONSTANTS)) assert.equal(row[col as keyof typeof row], value, col);
+  assert.equal(INSERT_BOUND.length + Object.keys(INSERT_CONSTANTS).length, Object.keys(row).length);
+  assert.ok(INSERT_BOUND.every((c) => !Object.hasOwn(INSERT_CONSTANTS, c)));
+  // A constant column would be dropped from the bound values: what a row holds there never reaches the table.
+  const [step] = sqliteMessageInsertSteps([row]);
+  assert.equal(step!.params.length, INSERT_BOUND.length);
+  assert.deepEqual(
+    step!.params,
+    INSERT_BOUND.map((c) => row[c]),
+  );
 });
 
 test('the insert steps keep the events and callbacks after the messages, in one list', () => {

@@ -41,6 +41,12 @@ import type { Message } from '../domain/message.ts';
 
 /** New messages per statement: one JSON parameter of a few MB at most. */
 const INSERT_GROUP = 1000;
+/**
+ * SQLite: parts (of INSERT_GROUP) per call to the thread. A group of a few batch requests is one
+ * call; a larger one (up to 200 requests of 1000) goes in calls of 10,000 messages inside one
+ * transaction, so the values cloned to the thread at once stay ~10 MB.
+ */
+const SQLITE_PARTS_PER_CALL = 10;
 type Row = Selectable<MessagesTable>;
 
 /** A completion whose outside text (provider responses, errors) every store can hold. */
@@ -155,18 +161,22 @@ export class KyselyMessageRepo implements MessageRepo {
     if (rows.length === 0) return results;
     // Bounded groups (a campaign page, a batch request): one statement's JSON stays a few MB.
     const parts = chunk(rows, INSERT_GROUP);
-    const inOneGo = parts.length === 1 ? (f: (d: Kysely<Database>) => Promise<void>) => f(db) : this.inTxOn(db);
+    const callbacksOf = (part: readonly MessagesTable[]) => {
+      if (callbacks.length === 0) return callbacks;
+      const ids = new Set(part.map((r) => r.id));
+      return callbacks.filter((c) => ids.has(c.message_id));
+    };
+    const pg = this.caps.oneStatementWrites;
+    const stepsOf = (ps: readonly MessagesTable[][]) =>
+      ps.flatMap((p) =>
+        pg ? [postgresInsertStep(p, callbacksOf(p), now, this.caps)] : sqliteInsertSteps(p, callbacksOf(p), now),
+      );
+    // SQLite: up to SQLITE_PARTS_PER_CALL parts in one call, so the thread runs a usual group (BEGIN and
+    // COMMIT included) without waiting for the event loop between parts (docs/decisions/0039).
+    const calls = chunk(parts, pg ? 1 : SQLITE_PARTS_PER_CALL);
+    const inOneGo = calls.length === 1 ? (f: (d: Kysely<Database>) => Promise<void>) => f(db) : this.inTxOn(db);
     await inOneGo(async (d) => {
-      for (const part of parts) {
-        const ids = new Set(part.map((r) => r.id));
-        const cbs = callbacks.filter((c) => ids.has(c.message_id));
-        await runSteps(
-          d,
-          this.caps.oneStatementWrites
-            ? [postgresInsertStep(part, cbs, now, this.caps)]
-            : sqliteInsertSteps(part, cbs, now),
-        );
-      }
+      for (const c of calls) await runSteps(d, stepsOf(c));
     });
     return results;
   }
