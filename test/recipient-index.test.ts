@@ -126,7 +126,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual(counted, { matched: 2, eligible: 2 });
     });
 
-    test('the exact filter walks the recipient index in id order, no sort', async () => {
+    test('the exact filter walks the recipient index in id order, no sort, case checked in the index', async () => {
       const s = await filled();
       const db = databaseForTests(s);
       const [q] = await statementsOf(db, (spy) =>
@@ -135,6 +135,8 @@ for (const backend of BACKENDS) {
       const plan = await planOf(s, q!);
       if (backend === 'postgres') {
         assert.match(plan, /Index Scan Backward using messages_recipient_lower on messages/, plan);
+        // Both equalities in the index condition: a case-only mismatch reads no rows.
+        assert.match(plan, /Index Cond: \(\(lower\(recipient\) = [^\n]* AND \(recipient = /, plan);
         assert.doesNotMatch(plan, /Sort|Seq Scan|Bitmap/, plan);
       } else {
         assert.match(plan, /SEARCH messages USING INDEX messages_recipient_nocase \(recipient=\?/, plan);
