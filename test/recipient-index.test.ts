@@ -129,9 +129,7 @@ for (const backend of BACKENDS) {
     test('the exact filter walks the recipient index in id order, no sort, case checked in the index', async () => {
       const s = await filled();
       const db = databaseForTests(s);
-      const [q] = await statementsOf(db, (spy) =>
-        new KyselyMessageRepo(spy, caps).list({ recipient: TARGET }, 10),
-      );
+      const [q] = await statementsOf(db, (spy) => new KyselyMessageRepo(spy, caps).list({ recipient: TARGET }, 10));
       const plan = await planOf(s, q!);
       if (backend === 'postgres') {
         assert.match(plan, /Index Scan Backward using messages_recipient_lower on messages/, plan);
