@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CompiledQuery, sql, type Kysely, type KyselyPlugin } from 'kysely';
 import { BACKENDS, storesOf } from './helpers/stores.ts';
-import type { NewMessage } from '../src/domain/message.ts';
+import { webhookMessage } from './helpers/messages.ts';
 import { CAPABILITIES } from '../src/store/capabilities.ts';
 import { KyselyErasureRepo } from '../src/store/erasure.repo.ts';
 import { KyselyMessageBulkRepo } from '../src/store/message-bulk.repo.ts';
@@ -16,23 +16,6 @@ import type { Store } from '../src/store/store.ts';
  * One recipient index per store (migration 0017, docs/decisions/0041): every query that filters
  * messages by recipient still walks an index, and the exact filter keeps its exact meaning.
  */
-function email(recipient: string, over: Partial<NewMessage> = {}): NewMessage {
-  return {
-    channel: 'email',
-    recipient,
-    sender: 'shop@example.com',
-    subject: 'Hi',
-    text: 'Hello',
-    priority: 0,
-    categories: 0,
-    lane: 'p1',
-    provider: 'p1',
-    dueAt: 0,
-    maxAttempts: 3,
-    ...over,
-  };
-}
-
 /** The statements `run` sends through repositories built on `db`, compiled. */
 async function statementsOf(
   db: Kysely<Database>,
@@ -73,7 +56,9 @@ async function indexNames(s: Store): Promise<string[]> {
   return (await q.execute(databaseForTests(s))).rows.map((r) => r.name).sort();
 }
 
-const TARGET = 'ann@example.com';
+const TARGET = 'https://example.com/ann';
+/** The same address but for case (a URL's path is case-sensitive). */
+const OTHER_CASE = 'https://example.com/Ann';
 
 for (const backend of BACKENDS) {
   void describe(`recipient index: ${backend}`, () => {
@@ -81,16 +66,19 @@ for (const backend of BACKENDS) {
     const caps = CAPABILITIES[backend];
     const INDEX = backend === 'postgres' ? 'messages_recipient_lower' : 'messages_recipient_nocase';
 
-    /** 20,000 messages to 5000 people, 40 to TARGET spread among them, 3 to `Ann@Example.com`; analyzed. */
+    /** 20,000 messages to 5000 hooks, 40 to TARGET spread among them, 2 to OTHER_CASE, 1 to upper case; analyzed. */
     const filled = async () => {
       const s = await fresh();
       const many = Array.from({ length: 20_000 }, (_, i) =>
-        email(i % 500 === 0 ? TARGET : `user${i % 5000}@mail${i % 50}.example.com`, {
+        webhookMessage(i % 500 === 0 ? TARGET : `https://mail${i % 50}.example.com/user${i % 5000}`, {
           uniqueId: i % 10 === 0 ? `u${i % 3}` : undefined,
         }),
       );
       await s.messages.insertMany(many, 1);
-      await s.messages.insertMany([email('Ann@Example.com'), email('ANN@example.com'), email('Ann@Example.com')], 2);
+      await s.messages.insertMany(
+        [webhookMessage(OTHER_CASE), webhookMessage('https://example.com/ANN'), webhookMessage(OTHER_CASE)],
+        2,
+      );
       await sql.raw('ANALYZE messages').execute(databaseForTests(s));
       return s;
     };
@@ -115,14 +103,14 @@ for (const backend of BACKENDS) {
       }
       assert.equal(seen.length, 40);
       assert.deepEqual(seen, [...seen].sort().reverse());
-      const mixed = await s.messages.list({ recipient: 'Ann@Example.com' }, 50);
+      const mixed = await s.messages.list({ recipient: OTHER_CASE }, 50);
       assert.deepEqual(
         mixed.items.map((m) => m.recipient),
-        ['Ann@Example.com', 'Ann@Example.com'],
+        [OTHER_CASE, OTHER_CASE],
       );
-      assert.equal((await s.messages.list({ recipient: 'nobody@example.com' }, 50)).items.length, 0);
+      assert.equal((await s.messages.list({ recipient: 'https://example.com/nobody' }, 50)).items.length, 0);
       // The bulk filter (POST /v1/messages/cancel and /retry) counts the same messages.
-      const counted = await s.bulk.count({ recipient: 'Ann@Example.com' }, ['queued'], 'ffffffff');
+      const counted = await s.bulk.count({ recipient: OTHER_CASE }, ['queued'], 'ffffffff');
       assert.deepEqual(counted, { matched: 2, eligible: 2 });
     });
 
@@ -145,7 +133,7 @@ for (const backend of BACKENDS) {
     test('a prefix is a range on the recipient index', async () => {
       const s = await filled();
       const [q] = await statementsOf(databaseForTests(s), (spy) =>
-        new KyselyMessageRepo(spy, caps).list({ recipientPrefix: 'Ann@' }, 10),
+        new KyselyMessageRepo(spy, caps).list({ recipientPrefix: 'https://example.com/A' }, 10),
       );
       const plan = await planOf(s, q!);
       if (backend === 'postgres') assert.match(plan, /messages_recipient_lower/, plan);
@@ -164,7 +152,7 @@ for (const backend of BACKENDS) {
       // Last: it erases TARGET's messages (the plans below use the statistics taken before).
       const erase = await statementsOf(db, (spy) =>
         new KyselyErasureRepo(spy, caps).eraseMessages(
-          { key: TARGET, hash: 'h', forms: [TARGET, 'nobody@example.com'] },
+          { key: TARGET, hash: 'h', forms: [TARGET, 'https://example.com/nobody'] },
           'ffffffff',
           500,
         ),
