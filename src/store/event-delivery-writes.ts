@@ -90,13 +90,9 @@ const C = {
   error: 13,
 } as const;
 
-/*
- * Outside text as every store can hold it inside JSON: NUL becomes U+FFFD (PostgreSQL refuses
- * `\u0000`), and so does a lone surrogate (PostgreSQL's JSON parser refuses `"\ud83d…"`, which an
- * excerpt cut inside a surrogate pair gives; the whole group would fail).
- */
+/** Outside text as every store can hold it inside JSON (see storableText). */
 function storable(s: string | null | undefined): string | null {
-  return s == null ? null : storableText(s).toWellFormed();
+  return storableText(s) ?? null;
 }
 
 function completionValues(c: Completion): unknown[] {
