@@ -6,7 +6,7 @@
  *
  *   node bench/indexes.ts                              (N = 1,000,000, both stores)
  *   BENCH_INDEX_ROWS=100000 BENCH_INDEX_BACKENDS=sqlite node bench/indexes.ts
- *   BENCH_INDEX_STEPS=0017 node bench/indexes.ts        (only the recipient indexes before/after migration 0017)
+ *   BENCH_INDEX_STEPS=0016 node bench/indexes.ts        (only the recipient indexes before/after migration 0016)
  *
  * Steps per store: migrate to the latest schema; take the depth triggers (0013) and every
  * secondary index of `messages` off and fill N rows in set-based statements; add back the index set
@@ -369,7 +369,7 @@ async function bench(name: string): Promise<Result> {
     const defs = new Map(shipped);
     defs.delete('messages_state_listed');
     defs.set('messages_state', OLD_STATE_INDEX);
-    // The recipient indexes as 0009 left them (migration 0017 changed them: BENCH_INDEX_STEPS=0017).
+    // The recipient indexes as 0009 left them (migration 0016 changed them: BENCH_INDEX_STEPS=0016).
     defs.set('messages_recipient', 'CREATE INDEX messages_recipient ON messages (recipient, id)');
     if (b.pg)
       defs.set(
@@ -409,8 +409,8 @@ async function bench(name: string): Promise<Result> {
   }
 }
 
-/** The recipient indexes before migration 0017 (as 0001 and 0009 made them). */
-const BEFORE_0017 = {
+/** The recipient indexes before migration 0016 (as 0001 and 0009 made them). */
+const BEFORE_0016 = {
   sqlite: ['CREATE INDEX messages_recipient ON messages (recipient, id)'],
   postgres: [
     'DROP STATISTICS IF EXISTS messages_recipient_lower_dep',
@@ -421,10 +421,10 @@ const BEFORE_0017 = {
 };
 
 /*
- * BENCH_INDEX_STEPS=0017: the shipped index set (no depth triggers) with the recipient indexes
- * as before migration 0017, writes and queries; then 0017's script, writes and queries again.
+ * BENCH_INDEX_STEPS=0016: the shipped index set (no depth triggers) with the recipient indexes
+ * as before migration 0016, writes and queries; then 0016's script, writes and queries again.
  */
-async function bench0017(name: string): Promise<Result> {
+async function bench0016(name: string): Promise<Result> {
   const b = await open(name);
   try {
     for (const n of (await triggerDefs(b)).keys()) await run(b.db, `DROP TRIGGER ${n}${b.pg ? ' ON messages' : ''}`);
@@ -432,19 +432,19 @@ async function bench0017(name: string): Promise<Result> {
     for (const n of shipped.keys()) await run(b.db, `DROP INDEX ${n}`);
     const fillS = (await fill(b)) / 1000;
     for (const def of shipped.values()) await run(b.db, def);
-    for (const st of BEFORE_0017[b.pg ? 'postgres' : 'sqlite']) await run(b.db, st);
+    for (const st of BEFORE_0016[b.pg ? 'postgres' : 'sqlite']) await run(b.db, st);
     await analyze(b);
     const res: Result = { fillS, writes: [], queryCols: [], queries: [], depth: [] };
-    res.writes.push(['before 0017', await writes(b, true)]);
-    res.queryCols.push('before 0017');
+    res.writes.push(['before 0016', await writes(b, true)]);
+    res.queryCols.push('before 0016');
     res.queries.push(await timeQueries(b.store));
-    const m0017 = MIGRATIONS.find((m) => m.version === 17)!;
+    const m0016 = MIGRATIONS.find((m) => m.version === 16)!;
     // PostgreSQL: one script (its DO block holds semicolons); SQLite: one statement at a time.
-    if (b.pg) await run(b.db, m0017.postgres);
-    else for (const st of m0017.sqlite.split(';').filter((x) => x.trim())) await run(b.db, st);
+    if (b.pg) await run(b.db, m0016.postgres);
+    else for (const st of m0016.sqlite.split(';').filter((x) => x.trim())) await run(b.db, st);
     await analyze(b);
-    res.writes.push(['after 0017', await writes(b, true)]);
-    res.queryCols.push('after 0017');
+    res.writes.push(['after 0016', await writes(b, true)]);
+    res.queryCols.push('after 0016');
     res.queries.push(await timeQueries(b.store));
     return res;
   } finally {
@@ -494,7 +494,7 @@ if (import.meta.main) await main();
 
 async function main(): Promise<void> {
   const results = new Map<string, Result>();
-  const steps = process.env.BENCH_INDEX_STEPS === '0017' ? bench0017 : bench;
+  const steps = process.env.BENCH_INDEX_STEPS === '0016' ? bench0016 : bench;
   for (const name of BACKENDS) results.set(name, await steps(name));
   console.log(
     `\nN = ${N.toLocaleString('en')} messages; ${ROUNDS} rounds of ${BATCH}; took ${Math.round((performance.now() - started) / 1000)} s\n`,

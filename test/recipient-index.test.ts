@@ -13,7 +13,7 @@ import type { Database } from '../src/store/schema.ts';
 import type { Store } from '../src/store/store.ts';
 
 /**
- * One recipient index per store (migration 0017, docs/decisions/0041): every query that filters
+ * One recipient index per store (migration 0016, docs/decisions/0041): every query that filters
  * messages by recipient still walks an index, and the exact filter keeps its exact meaning.
  */
 /** The statements `run` sends through repositories built on `db`, compiled. */

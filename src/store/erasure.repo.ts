@@ -38,7 +38,7 @@ export class KyselyErasureRepo {
   /*
    * eraseMessages — input: the address forms, the id bound of the request's start, a page size;
    * output: rows deleted. Each store's one recipient index finds the messages (equality on its
-   * case-folded key, id order within it; migrations 0009 and 0017): PostgreSQL's
+   * case-folded key, id order within it; migrations 0009 and 0016): PostgreSQL's
    * `messages_recipient_lower` (lower(recipient), id), SQLite's `messages_recipient_nocase`.
    */
   async eraseMessages(t: ErasureTarget, below: string, pageSize: number): Promise<PurgeCounts> {

@@ -6,7 +6,7 @@ import type { Database } from './schema.ts';
 
 /*
  * recipientIs — input: an address exactly as stored; output: the WHERE term for messages to it.
- * Each store keeps one recipient index (migration 0017), case-folded for search: SQLite's
+ * Each store keeps one recipient index (migration 0016), case-folded for search: SQLite's
  * `messages_recipient_nocase (recipient COLLATE NOCASE, id)`, PostgreSQL's
  * `messages_recipient_lower (lower(recipient) text_pattern_ops, recipient, id)`. The folded equality
  * walks it (newest first along id, no sort); the exact one drops the rows that differ only in case,

@@ -48,4 +48,4 @@ $$;
 ANALYZE messages;
 `;
 
-export const migration: Migration = { version: 17, name: 'one-recipient-index', sqlite: SQLITE, postgres: PG };
+export const migration: Migration = { version: 16, name: 'one-recipient-index', sqlite: SQLITE, postgres: PG };
