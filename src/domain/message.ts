@@ -127,7 +127,12 @@ export interface MessageEvent {
 
 /** Caps what we keep of a provider's answer or a receipt's raw payload. */
 export const EXCERPT_LIMIT = 2048;
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+
 export function excerpt(s: string | null | undefined, limit = EXCERPT_LIMIT): string | null {
   if (s == null) return null;
-  return s.length > limit ? s.slice(0, limit) + '…' : s;
+  if (s.length <= limit) return s;
+  // Never cut a surrogate pair in two: a lone half is not Unicode, and PostgreSQL's JSON refuses it.
+  const end = isHighSurrogate(s.charCodeAt(limit - 1)) ? limit - 1 : limit;
+  return s.slice(0, end) + '…';
 }

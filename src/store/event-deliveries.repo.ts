@@ -1,8 +1,7 @@
-import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { uuidv7 } from '../domain/ids.ts';
 import type { Message } from '../domain/message.ts';
 import {
-  callbackLane,
   ENDPOINT_LANE_PREFIX,
   endpointWants,
   eventTypeOf,
@@ -16,7 +15,14 @@ import { extendLeases, reapLeases } from './leases.ts';
 import type { Capabilities } from './capabilities.ts';
 import { signingSecrets } from './endpoints.repo.ts';
 import { runSteps, stepCounts, type Step } from './steps.ts';
-import { chunk, storableText } from './rows.ts';
+import {
+  completeDeliveriesSteps,
+  insertDeliveriesStep,
+  newDelivery,
+  type DueEndpoint,
+  type NewDelivery,
+} from './event-delivery-writes.ts';
+import { chunk } from './rows.ts';
 import type { Database, EventAttemptsTable, EventDeliveriesTable } from './schema.ts';
 import type { ClaimOptions, Completion, Page } from './store.ts';
 
@@ -99,39 +105,6 @@ const SYSTEM: Actor = { id: null, name: 'herald', address: null };
 /** An enabled endpoint as the dispatcher matches events against it. */
 type DispatchEndpoint = { id: string; url: string; events: string[]; filter: EndpointFilter | null };
 
-/** A delivery to queue, as one element of the dispatcher's JSON array: [id, event_id, type, message_id, endpoint_id, url, lane, body]. */
-type NewDelivery = [string, string, string, string | null, string | null, string, string, string];
-
-function newDelivery(
-  now: number,
-  eventId: string,
-  type: string,
-  messageId: string | null,
-  body: string,
-  target: { id: string | null; url: string },
-): NewDelivery {
-  const lane = target.id ? ENDPOINT_LANE_PREFIX + target.id : callbackLane(target.url);
-  return [uuidv7(now), eventId, type, messageId, target.id, target.url, lane, body];
-}
-
-/*
- * Queues deliveries: parameters (1) max_attempts, (2) now, (3) a JSON array of NewDelivery. One
- * statement, whatever their number. A delivery of a message that is gone (erased since the
- * dispatcher read it) is left out; PostgreSQL waits for an erasure in progress (FOR KEY SHARE,
- * which the worker's updates of a message do not block).
- */
-function insertDeliveriesSql(pg: boolean): string {
-  const v = (i: number) => (pg ? `v->>${i}` : `v.value->>${i}`);
-  const [maxAttempts, now, rows] = pg
-    ? ['$1::int', '$2::bigint', 'json_array_elements($3::json)']
-    : ['?1', '?2', 'json_each(?3)'];
-  return `INSERT INTO event_deliveries
-  (id, event_id, type, message_id, endpoint_id, url, lane, body, state, attempts, max_attempts, due_at, created_at, updated_at)
-SELECT ${[0, 1, 2, 3, 4, 5, 6, 7].map(v).join(', ')}, 'queued', 0, ${maxAttempts}, ${now}, ${now}, ${now}
-FROM ${rows} AS v
-WHERE ${v(3)} IS NULL OR EXISTS (SELECT 1 FROM messages AS m WHERE m.id = ${v(3)}${pg ? ' FOR KEY SHARE' : ''})`;
-}
-
 function deliveryFromRow(r: Selectable<EventDeliveriesTable>, attempts: DeliveryAttempt[]): DeliveryRecord {
   return {
     id: r.id,
@@ -193,7 +166,7 @@ export class KyselyEventDeliveryRepo {
    * and a crash before the commit leaves both as they were. The reads run outside any transaction:
    * on SQLite the single write connection is held only for the write itself, one thread call,
    * not for the whole pass (message completions wait on that connection). A message erased since
-   * the pass read it gets no delivery (insertDeliveriesSql). Campaign starts and ends are
+   * the pass read it gets no delivery (event-delivery-writes.ts). Campaign starts and ends are
    * dispatched after, in a transaction of their own (dispatchCampaigns).
    */
   async dispatch(
@@ -239,7 +212,7 @@ export class KyselyEventDeliveryRepo {
       const type = eventTypeOf(r);
       return type ? [{ ...r, type }] : [];
     });
-    const { messages, callbacks } = await this.payloadSources(this.db, typed, endpoints);
+    const { messages, callbacks } = await this.payloadSources(typed, endpoints);
     for (const r of typed) {
       const m = messages.get(r.message_id);
       if (!m) continue;
@@ -283,11 +256,7 @@ export class KyselyEventDeliveryRepo {
       ];
       // One statement for them all (no parameter limit: one JSON array), run only if the cursor moved.
       if (deliveries.length > 0)
-        steps.push({
-          sql: insertDeliveriesSql(pg),
-          params: [maxAttempts, now, JSON.stringify(deliveries)],
-          ifPrevious: true,
-        });
+        steps.push({ ...insertDeliveriesStep(pg, deliveries, maxAttempts, now), ifPrevious: true });
       const [moved, inserted] = await runSteps(this.db, steps);
       // Not moved: another dispatcher moved the cursor first and queued these events; nothing was written here.
       if (stepCounts(moved!)) result = { read: rows.length, queued: Number(inserted?.changes ?? 0) };
@@ -305,6 +274,17 @@ export class KyselyEventDeliveryRepo {
     }));
   }
 
+  /**
+   * `IN` a list of ids bound as ONE parameter: constant SQL text (prepared once, whatever the count;
+   * no parameter limit) instead of a placeholder per id. PostgreSQL: `= ANY(text[])`, a primary-key
+   * lookup per id; SQLite: `IN (json_each)`, the same.
+   */
+  private oneOf(ids: readonly string[]) {
+    return this.caps.skipLocked
+      ? sql`= ANY(${[...ids]}::text[])`
+      : sql`IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+  }
+
   /*
    * payloadSources — inputs: the events read, the enabled endpoints; output: the callbacks of their
    * messages, and the PAYLOAD_COLUMNS of the messages some endpoint or callback may want an event of.
@@ -312,16 +292,17 @@ export class KyselyEventDeliveryRepo {
    * of the time), and no message row is read whole: bodies and payloads stay on disk.
    */
   private async payloadSources(
-    db: Kysely<Database>,
     typed: readonly { message_id: string; type: string }[],
     endpoints: readonly { events: string[] }[],
   ): Promise<{ messages: Map<string, PayloadRow>; callbacks: Map<string, { url: string; events: string[] | null }> }> {
     const messages = new Map<string, PayloadRow>();
     const callbacks = new Map<string, { url: string; events: string[] | null }>();
     const ids = [...new Set(typed.map((r) => r.message_id))];
-    for (const part of chunk(ids, 500))
-      for (const c of await db.selectFrom('message_callbacks').selectAll().where('message_id', 'in', part).execute())
-        callbacks.set(c.message_id, { url: c.url, events: c.events ? (JSON.parse(c.events) as string[]) : null });
+    if (ids.length === 0) return { messages, callbacks };
+    const cbs = await sql<Selectable<Database['message_callbacks']>>`
+      SELECT message_id, url, events FROM message_callbacks WHERE message_id ${this.oneOf(ids)}`.execute(this.db);
+    for (const c of cbs.rows)
+      callbacks.set(c.message_id, { url: c.url, events: c.events ? (JSON.parse(c.events) as string[]) : null });
     const wanted = new Set<string>();
     for (const r of typed) {
       if (wanted.has(r.message_id)) continue;
@@ -332,9 +313,10 @@ export class KyselyEventDeliveryRepo {
       )
         wanted.add(r.message_id);
     }
-    for (const part of chunk([...wanted], 500))
-      for (const m of await db.selectFrom('messages').select(PAYLOAD_COLUMNS).where('id', 'in', part).execute())
-        messages.set(m.id, m);
+    if (wanted.size === 0) return { messages, callbacks };
+    const rows = await sql<PayloadRow>`
+      SELECT ${sql.raw(PAYLOAD_COLUMNS.join(', '))} FROM messages WHERE id ${this.oneOf([...wanted])}`.execute(this.db);
+    for (const m of rows.rows) messages.set(m.id, m);
     return { messages, callbacks };
   }
 
@@ -400,46 +382,21 @@ export class KyselyEventDeliveryRepo {
           .where('id', '=', c.id)
           .execute();
       }
-      if (deliveries.length > 0)
-        await runSteps(db, [{ sql: insertDeliveriesSql(pg), params: [maxAttempts, now, JSON.stringify(deliveries)] }]);
+      if (deliveries.length > 0) await runSteps(db, [insertDeliveriesStep(pg, deliveries, maxAttempts, now)]);
       return deliveries.length;
     });
   }
 
-  /** Queues a ping to one endpoint (its test button). */
+  /** Queues a ping to one endpoint (its test button): one attempt, no retry. */
   async ping(endpointId: string, url: string, now: number): Promise<string> {
-    const eventId = `evt_${uuidv7(now)}`;
     const body = JSON.stringify({
       type: PING_TYPE,
       timestamp: new Date(now).toISOString(),
       data: { endpointId },
     } satisfies EventPayload);
-    const id = uuidv7(now);
-    await this.db
-      .insertInto('event_deliveries')
-      .values({
-        id,
-        event_id: eventId,
-        type: PING_TYPE,
-        message_id: null,
-        endpoint_id: endpointId,
-        url,
-        lane: ENDPOINT_LANE_PREFIX + endpointId,
-        body,
-        state: 'queued',
-        reason: null,
-        attempts: 0,
-        max_attempts: 1,
-        due_at: now,
-        lease_owner: null,
-        lease_until: null,
-        status_code: null,
-        replay_of: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-    return id;
+    const d = newDelivery(now, `evt_${uuidv7(now)}`, PING_TYPE, null, body, { id: endpointId, url });
+    await runSteps(this.db, [insertDeliveriesStep(this.caps.skipLocked, [d], 1, now)]);
+    return d[0];
   }
 
   /*
@@ -539,108 +496,52 @@ export class KyselyEventDeliveryRepo {
 
   /*
    * complete — applies the worker's decisions (guarded by state `sending` and the lease owner),
-   * records attempts, and keeps each endpoint's failure run: a success clears `failing_since`, a
-   * failed attempt starts it; an endpoint failing for `disableAfterMs` is disabled, audited.
+   * records the attempts of those that apply, and keeps each endpoint's failure run: a success
+   * clears `failing_since`, a failed attempt starts it. One step list (event-delivery-writes.ts):
+   * one statement on PostgreSQL, one call to the SQLite thread, atomic. An endpoint failing for
+   * `disableAfterMs` comes back from it and is disabled, audited, right after (disableDue).
    */
   async complete(input: readonly Completion[], opts?: CompleteOptions): Promise<number> {
     if (input.length === 0) return 0;
-    return this.inTx(async (db) => {
-      let applied = 0;
-      const ok = new Set<string>();
-      const failedAt = new Map<string, number>();
-      const attempts: Insertable<EventAttemptsTable>[] = [];
-      // Each guarded UPDATE by primary key; all of them in one call on the SQLite thread (steps.ts).
-      const updates = input.map((c) => {
-        const to = c.to === 'queued' ? 'queued' : c.to === 'delivered' || c.to === 'sent' ? 'delivered' : 'failed';
-        const q = db
-          .updateTable('event_deliveries')
-          .set({
-            state: to,
-            reason: storableText(c.reason ?? null),
-            lease_owner: null,
-            lease_until: null,
-            updated_at: c.at,
-            attempts: sql<number>`attempts + ${c.countsAttempt ? 1 : 0}`,
-            due_at: c.dueAt ?? sql<number>`due_at`,
-            status_code: c.attempt ? (c.attempt.statusCode ?? null) : sql<number | null>`status_code`,
-          })
-          .where('id', '=', c.id)
-          .where('state', '=', 'sending')
-          .where('lease_owner', '=', c.owner)
-          .returning(['endpoint_id'])
-          .compile();
-        return { sql: q.sql, params: q.parameters };
-      });
-      const results = await runSteps(db, updates);
-      for (const [i, c] of input.entries()) {
-        const r = results[i]!.rows[0] as { endpoint_id: string | null } | undefined;
-        if (!r) continue;
-        applied++;
-        if (!c.attempt) continue;
-        attempts.push({
-          delivery_id: c.id,
-          number: c.attempt.number,
-          started_at: c.attempt.startedAt,
-          duration_ms: Math.round(c.attempt.durationMs),
-          outcome: c.attempt.outcome,
-          status_code: c.attempt.statusCode,
-          response: storableText(c.attempt.response),
-          error: storableText(c.attempt.error),
-        });
-        if (!r.endpoint_id) continue;
-        if (c.attempt.outcome === 'ok') ok.add(r.endpoint_id);
-        else if (!failedAt.has(r.endpoint_id)) failedAt.set(r.endpoint_id, c.attempt.startedAt);
-      }
-      for (const part of chunk(attempts, 500)) await db.insertInto('event_attempts').values(part).execute();
-      if (ok.size > 0)
-        await db
-          .updateTable('endpoints')
-          .set({ failing_since: null })
-          .where('id', 'in', [...ok])
-          .where('failing_since', 'is not', null)
-          .execute();
-      for (const [id, at] of failedAt) {
-        if (ok.has(id)) continue;
-        await db
-          .updateTable('endpoints')
-          .set({ failing_since: at })
-          .where('id', '=', id)
-          .where('failing_since', 'is', null)
-          .execute();
-      }
-      if (opts && failedAt.size > 0)
-        await this.disableFailing(db, [...failedAt.keys()], input[0]!.at, opts.disableAfterMs);
-      return applied;
-    });
+    const at = input[0]!.at;
+    const c = completeDeliveriesSteps(this.caps.oneStatementWrites, input, opts ? at - opts.disableAfterMs : null);
+    const results = await runSteps(this.db, c.steps);
+    const due = c.due(results);
+    if (due.length > 0) await this.disableDue(due, at);
+    return c.applied(results);
   }
 
-  private async disableFailing(db: Kysely<Database>, ids: string[], now: number, afterMs: number): Promise<void> {
-    const failing = await db
-      .selectFrom('endpoints')
-      .select(['id', 'url', 'failing_since'])
-      .where('id', 'in', ids)
-      .where('enabled', '=', 1)
-      .where('failing_since', '<=', now - afterMs)
-      .execute();
-    for (const e of failing) {
-      const days = Math.round((now - Number(e.failing_since)) / 86_400_000);
-      const reason = `disabled by Herald: every delivery failed for ${days} day${days === 1 ? '' : 's'} (since ${new Date(Number(e.failing_since)).toISOString()})`;
-      await db
-        .updateTable('endpoints')
-        .set({ enabled: 0, disabled_reason: reason, disabled_at: now, updated_at: now })
-        .where('id', '=', e.id)
-        .execute();
-      await new KyselyAuditRepo(db).record(
-        {
-          actor: SYSTEM,
-          action: 'endpoint.disable',
-          objectType: 'endpoint',
-          objectId: e.id,
-          detail: { reason, url: e.url },
-        },
-        now,
-      );
-    }
+  /*
+   * Disables endpoints that have failed for the whole disable period, each with an audit entry, in
+   * one transaction. A compare-and-set on `failing_since`: an endpoint that succeeded since (or was
+   * disabled by another process) is left alone and not audited. Should the process stop between the
+   * completion and this, the endpoint's next failed attempt finds it due again.
+   */
+  private async disableDue(due: readonly DueEndpoint[], now: number): Promise<void> {
+    await this.inTx(async (db) => {
+      for (const e of due) {
+        const days = Math.round((now - e.failingSince) / 86_400_000);
+        const reason = `disabled by Herald: every delivery failed for ${days} day${days === 1 ? '' : 's'} (since ${new Date(e.failingSince).toISOString()})`;
+        const r = await db
+          .updateTable('endpoints')
+          .set({ enabled: 0, disabled_reason: reason, disabled_at: now, updated_at: now })
+          .where('id', '=', e.id)
+          .where('enabled', '=', 1)
+          .where('failing_since', '=', e.failingSince)
+          .executeTakeFirst();
+        if (Number(r.numUpdatedRows) === 0) continue;
+        await new KyselyAuditRepo(db).record(
+          {
+            actor: SYSTEM,
+            action: 'endpoint.disable',
+            objectType: 'endpoint',
+            objectId: e.id,
+            detail: { reason, url: e.url },
+          },
+          now,
+        );
+      }
+    });
   }
 
   extendLeases(ids: readonly string[], owner: string, until: number): Promise<void> {
@@ -716,31 +617,22 @@ export class KyselyEventDeliveryRepo {
     now: number,
     maxAttempts: number,
   ): Promise<number> {
-    return this.inTx(async (db) => {
-      let q = db.selectFrom('event_deliveries').selectAll().where('endpoint_id', '=', endpointId);
-      q = 'eventId' in what ? q.where('event_id', '=', what.eventId) : q.where('created_at', '>=', what.failedSince);
-      const rows = await q.orderBy('id', 'desc').limit(50_000).execute();
-      const latest = new Map<string, Selectable<EventDeliveriesTable>>();
-      for (const r of rows) if (!latest.has(r.event_id)) latest.set(r.event_id, r);
-      const pick = [...latest.values()].filter((r) => 'eventId' in what || r.state === 'failed');
-      const fresh = pick.reverse().map((r) => ({
-        ...r,
-        id: uuidv7(now),
-        state: 'queued',
-        reason: null,
-        attempts: 0,
-        max_attempts: maxAttempts,
-        due_at: now,
-        lease_owner: null,
-        lease_until: null,
-        status_code: null,
-        replay_of: r.id,
-        created_at: now,
-        updated_at: now,
-      }));
-      for (const part of chunk(fresh, 500)) await db.insertInto('event_deliveries').values(part).execute();
-      return fresh.length;
-    });
+    let q = this.db
+      .selectFrom('event_deliveries')
+      .select(['id', 'event_id', 'type', 'message_id', 'url', 'body', 'state'])
+      .where('endpoint_id', '=', endpointId);
+    q = 'eventId' in what ? q.where('event_id', '=', what.eventId) : q.where('created_at', '>=', what.failedSince);
+    const rows = await q.orderBy('id', 'desc').limit(50_000).execute();
+    const latest = new Map<string, (typeof rows)[number]>();
+    for (const r of rows) if (!latest.has(r.event_id)) latest.set(r.event_id, r);
+    const pick = [...latest.values()].filter((r) => 'eventId' in what || r.state === 'failed').reverse();
+    if (pick.length === 0) return 0;
+    const fresh = pick.map((r) =>
+      newDelivery(now, r.event_id, r.type, r.message_id, r.body, { id: endpointId, url: r.url }, r.id),
+    );
+    // One statement (no parameter limit: one JSON array); a delivery of a message erased meanwhile is left out.
+    const [inserted] = await runSteps(this.db, [insertDeliveriesStep(this.caps.skipLocked, fresh, maxAttempts, now)]);
+    return Number(inserted?.changes ?? 0);
   }
 
   /**

@@ -111,12 +111,15 @@ export function eventFromRow(r: Selectable<EventsTable>): MessageEvent {
 }
 
 /**
- * Text from outside (a provider's response, an error message) as a text column can hold it:
- * PostgreSQL refuses U+0000 in text (SQLSTATE 22021), which would fail a whole group of
- * completions; it becomes U+FFFD, as a decoder does with bytes it cannot map.
+ * Text from outside (a provider's response, an error message) as every store can hold it, in a
+ * column or inside a JSON parameter: PostgreSQL refuses U+0000 in text (SQLSTATE 22021) and a lone
+ * surrogate in JSON (`"\ud83d…"`), either of which would fail a whole group of completions. Both
+ * become U+FFFD, as a decoder does with bytes it cannot map.
  */
 export function storableText<T extends string | null | undefined>(s: T): T {
-  return (typeof s === 'string' && s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s) as T;
+  if (typeof s !== 'string') return s;
+  const text = s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s;
+  return text.toWellFormed() as T;
 }
 
 /** Splits rows so that one INSERT stays under the dialect's bound-parameter limit. */

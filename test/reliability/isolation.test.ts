@@ -4,6 +4,7 @@ import { BACKENDS } from '../helpers/stores.ts';
 import { eventually, startHerald } from '../helpers/herald.ts';
 import { startSink } from '../helpers/http-sink.ts';
 import { webhookMessage } from '../helpers/messages.ts';
+import { EXCERPT_LIMIT } from '../../src/domain/message.ts';
 
 /**
  * One bad request never fails its neighbours (issue 9, item 2): requests that share a group
@@ -100,5 +101,38 @@ for (const backend of BACKENDS) {
     );
     const detail = await h.rt.store.messages.detail(ids[0]!);
     assert.equal(detail?.attemptLog[0]?.response, 'ok\uFFFDthen');
+  });
+}
+
+for (const backend of BACKENDS) {
+  // A long answer is cut to an excerpt; a cut inside a surrogate pair would leave half an emoji,
+  // which PostgreSQL's JSON parser refuses, failing the whole group of outcomes it lands in.
+  test(`${backend}: an answer cut at the excerpt limit inside an emoji is recorded, and its neighbours' outcomes with it`, async (t) => {
+    const long = 'a'.repeat(EXCERPT_LIMIT - 1) + '😀 and more';
+    const sink = await startSink((r) => ({ status: 200, body: r.url === '/long' ? long : 'ok' }));
+    t.after(() => sink.close());
+    const h = await startHerald({ backend });
+    t.after(() => h.stop());
+    const ids = await Promise.all(
+      ['/long', '/a', '/b'].map(async (path) => {
+        const r = await h.inject({
+          method: 'POST',
+          url: '/v1/messages',
+          headers: h.auth,
+          payload: { channel: 'webhook', url: `${sink.url}${path}` },
+        });
+        assert.equal(r.statusCode, 202, r.body);
+        return r.json<{ id: string }>().id;
+      }),
+    );
+    await eventually(
+      async () => ((await h.rt.store.messages.countByState()).delivered === 3 ? true : undefined),
+      10_000,
+      'all three delivered',
+    );
+    const detail = await h.rt.store.messages.detail(ids[0]!);
+    const response = detail?.attemptLog[0]?.response ?? '';
+    assert.ok(response.isWellFormed(), 'the excerpt is well-formed Unicode');
+    assert.equal(response, 'a'.repeat(EXCERPT_LIMIT - 1) + '…');
   });
 }
