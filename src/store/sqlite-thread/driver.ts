@@ -11,7 +11,7 @@ import {
   type QueryResult,
 } from 'kysely';
 import type { SqliteThread } from './client.ts';
-import type { Statement, StatementResult } from './protocol.ts';
+import { rowsAsObjects, type Statement, type StatementResult } from './protocol.ts';
 import { stepsOf } from '../steps.ts';
 
 /*
@@ -121,8 +121,8 @@ export class ThreadDriver implements Driver {
    * Runs the statements in one transaction on the write connection, in one round trip: BEGIN,
    * each statement, COMMIT (ROLLBACK on any error). Statements cannot use each other's results.
    */
-  batch(statements: readonly Statement[]): Promise<StatementResult[]> {
-    return this.exclusive(() => this.writer.call<StatementResult[]>({ op: 'batch', statements }));
+  async batch(statements: readonly Statement[]): Promise<StatementResult[]> {
+    return allAsObjects(await this.exclusive(() => this.writer.call<StatementResult[]>({ op: 'batch', statements })));
   }
 }
 
@@ -130,7 +130,14 @@ function quoteName(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** Each result's rows as objects (protocol.ts rowsAsObjects). */
+function allAsObjects<T extends StatementResult>(results: T[]): T[] {
+  for (const r of results) rowsAsObjects(r);
+  return results;
+}
+
 function toQueryResult<R>(r: StatementResult): QueryResult<R> {
+  rowsAsObjects(r);
   if (r.changes === undefined) return { rows: r.rows as R[] };
   return {
     rows: r.rows as R[],
@@ -185,7 +192,12 @@ class ThreadConnection implements DatabaseConnection {
     if (this.tx !== undefined) {
       const begin = this.pendingBegin ? 'BEGIN' : undefined;
       this.pendingBegin = false;
-      if (steps) return { rows: await this.d.writer.call<R[]>({ op: 'steps', steps, begin }, this.tx) };
+      if (steps)
+        return {
+          rows: allAsObjects(
+            await this.d.writer.call<StatementResult[]>({ op: 'steps', steps, begin }, this.tx),
+          ) as R[],
+        };
       const r = await this.d.writer.call<StatementResult>({ op: 'query', sql, params: parameters, begin }, this.tx);
       return toQueryResult<R>(r);
     }
@@ -195,7 +207,10 @@ class ThreadConnection implements DatabaseConnection {
     }
     try {
       // Steps outside a transaction are still one unit: the thread wraps them in BEGIN … COMMIT.
-      if (steps) return { rows: await this.d.writer.call<R[]>({ op: 'batch', statements: steps }) };
+      if (steps)
+        return {
+          rows: allAsObjects(await this.d.writer.call<StatementResult[]>({ op: 'batch', statements: steps })) as R[],
+        };
       return toQueryResult<R>(await this.d.writer.call<StatementResult>({ op: 'query', sql, params: parameters }));
     } finally {
       // One statement outside a transaction: give the write connection back at once.

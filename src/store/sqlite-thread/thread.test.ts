@@ -48,6 +48,38 @@ describe('the SQLite thread', () => {
     await db.destroy();
   });
 
+  test('rows cross as arrays and arrive as objects: columns by name, after a schema change too', async () => {
+    const { db, writer } = await open();
+    await sql`INSERT INTO t (id, v) VALUES (1, 'a'), (2, 'b')`.execute(db);
+    const selectAll = sql<Record<string, unknown>>`SELECT * FROM t ORDER BY id`;
+    assert.deepEqual((await selectAll.execute(db)).rows, [
+      { id: 1, v: 'a' },
+      { id: 2, v: 'b' },
+    ]);
+    // What the thread posts: arrays of values with the column names beside them.
+    const raw = await writer.call<{ rows: unknown[]; columns?: string[] }>({
+      op: 'query',
+      sql: 'SELECT id, v FROM t ORDER BY id',
+      params: [],
+    });
+    assert.deepEqual(raw, {
+      rows: [
+        [1, 'a'],
+        [2, 'b'],
+      ],
+      columns: ['id', 'v'],
+    });
+    // The cached SELECT * sees a column added since.
+    await sql`ALTER TABLE t ADD COLUMN w text`.execute(db);
+    assert.deepEqual((await selectAll.execute(db)).rows[0], { id: 1, v: 'a', w: null });
+    // Duplicate names keep the last value (as node:sqlite's objects do); __proto__ is a plain column.
+    const odd = await sql<Record<string, unknown>>`SELECT 1 AS x, 2 AS x, 3 AS "__proto__"`.execute(db);
+    assert.equal(odd.rows[0]!.x, 2);
+    assert.equal(Object.getPrototypeOf(odd.rows[0]), Object.prototype);
+    assert.equal(Object.getOwnPropertyDescriptor(odd.rows[0], '__proto__')?.value, 3);
+    await db.destroy();
+  });
+
   test('keeps node:sqlite error codes across the thread', async () => {
     const { db } = await open();
     const err = await sql`INSERT INTO t (id, v) VALUES (1, NULL)`.execute(db).then(

@@ -16,7 +16,8 @@ import { errorData, type Reply, type Request, type StatementResult, type ThreadO
 const opts = workerData as ThreadOptions;
 const port = parentPort!;
 
-type Prepared = { stmt: StatementSync; reader: boolean };
+/** A prepared statement; a reader returns its rows as arrays of values in `columns` order (protocol.ts). */
+type Prepared = { stmt: StatementSync; reader: boolean; columns: string[] | undefined };
 const cache = new Map<string, Prepared>();
 const cacheSize = opts.cacheSize ?? 256;
 
@@ -55,7 +56,11 @@ function prepare(sql: string): Prepared {
     return p;
   }
   const stmt = db.prepare(sql);
-  p = { stmt, reader: stmt.columns().length > 0 };
+  const names = stmt.columns().map((c) => c.name);
+  // setReturnArrays came with Node 24 (and 22.16): without it rows stay objects.
+  const arrays = names.length > 0 && typeof stmt.setReturnArrays === 'function';
+  if (arrays) stmt.setReturnArrays(true);
+  p = { stmt, reader: names.length > 0, columns: arrays ? names : undefined };
   if (cache.size >= cacheSize) {
     cache.delete(cache.keys().next().value!);
     if (++evictions % GC_EVERY === 0) collect();
@@ -64,11 +69,28 @@ function prepare(sql: string): Prepared {
   return p;
 }
 
+const DDL = /^\s*(ALTER|DROP|CREATE)\b/i;
+
+/** Forgets the cached readers (their column names may have changed). */
+function dropReaders(): void {
+  for (const [sql, p] of cache) if (p.reader) cache.delete(sql);
+}
+
 /** One statement; named like node:sqlite's method (see exec). */
 function run(sql: string, params: readonly unknown[]): StatementResult {
-  const { stmt, reader } = prepare(sql);
+  const p = prepare(sql);
+  const { stmt, reader } = p;
   const bound = bindParams(params);
-  if (reader) return { rows: stmt.all(...bound) };
+  if (reader) {
+    const rows = stmt.all(...bound);
+    if (!p.columns) return { rows };
+    // A schema change re-prepares a statement by itself (SELECT * after ADD COLUMN): re-read its columns.
+    const first = rows[0] as unknown[] | undefined;
+    if (first && first.length !== p.columns.length) p.columns = stmt.columns().map((c) => c.name);
+    return { rows, columns: p.columns };
+  }
+  // DDL may change what cached readers return: they are prepared afresh.
+  if (DDL.test(sql)) dropReaders();
   const r = stmt.run(...bound);
   return { rows: [], changes: r.changes, lastInsertRowid: r.lastInsertRowid };
 }
@@ -116,6 +138,7 @@ function handle(req: Request): unknown {
       if (db.isTransaction) exec('ROLLBACK');
       return undefined;
     case 'migrate':
+      dropReaders();
       return loaded().migrateSqlite(db, () => req.now);
     case 'status':
       return loaded().sqliteMigrationStatus(db);
