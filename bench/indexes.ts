@@ -6,6 +6,7 @@
  *
  *   node bench/indexes.ts                              (N = 1,000,000, both stores)
  *   BENCH_INDEX_ROWS=100000 BENCH_INDEX_BACKENDS=sqlite node bench/indexes.ts
+ *   BENCH_INDEX_STEPS=0017 node bench/indexes.ts        (only the recipient indexes before/after migration 0017)
  *
  * Steps per store: migrate to the latest schema; take the depth triggers (0013) and every
  * secondary index of `messages` off and fill N rows in set-based statements; add back the index set
@@ -50,7 +51,8 @@ const run = (db: Db, text: string) => sql.raw(text).execute(db);
  * channel email 70 %, sms ≈ 30 %, webhook 0.1 %; provider ses / twilio, `smtp` 0.1 %; states by
  * i % 1000: queued 2 % (due tomorrow: never claimed here), sending 0.2 %, sent 3 %, failed 1 %,
  * bounced 0.1 %, cancelled 0.5 %, expired 0.1 %, delivered the rest, suppressed none; 30 % in 100
- * campaigns; 5 messages per recipient; unique ids on 2 %, idempotency keys on 5 %.
+ * campaigns; 5 messages per recipient, but `hot@example.com` has 1 % of all (spread over the 30 days)
+ * and `early@example.com` 0.5 % (all in the first 1 %: the oldest); unique ids on 2 %, idempotency keys on 5 %.
  */
 function columns(pg: boolean, t: string, mode: 'fill' | 'new'): Record<string, string> {
   const hex = (v: string, w: number) => (pg ? `lpad(to_hex(${v}), ${w}, '0')` : `printf('%0${w}x', ${v})`);
@@ -70,6 +72,8 @@ function columns(pg: boolean, t: string, mode: 'fill' | 'new'): Record<string, s
     provider: `CASE WHEN i % 1009 = 0 THEN NULL WHEN i % 997 = 1 THEN 'smtp' WHEN i % 10 < 7 THEN 'ses' ELSE 'twilio' END`,
     lane: channel,
     recipient: `CASE WHEN i % 1009 = 0 THEN 'https://hooks.example.com/h/' || (i % 10)
+      WHEN i % 97 = 5 THEN 'hot@example.com'
+      WHEN i < ${Math.floor(N / 100)} AND i % 2 = 0 THEN 'early@example.com'
       WHEN i % 10 < 7 THEN 'user' || (i % 200000) || '@mail' || (i % 1000) || '.example.com'
       ELSE '+7900' || ${pad7('i % 200000')} END`,
     subject: `CASE WHEN i % 10 < 7 THEN 'Order ' || i || ' shipped' END`,
@@ -267,6 +271,19 @@ function queries(s: Store): [string, () => Promise<unknown>][] {
     ['list: provider absent', l({ provider: 'nobody' })],
     ['list: state failed + channel sms', l({ state: 'failed', channel: 'sms' })],
     ['list: recipient (exact)', l({ recipient: `user${mid % 200000}@mail${mid % 1000}.example.com` })],
+    ['list: recipient hot (1 %, spread)', l({ recipient: 'hot@example.com' })],
+    ['list: recipient early (0.5 %, oldest)', l({ recipient: 'early@example.com' })],
+    ['list: recipient Hot@Example.com (none: case)', l({ recipient: 'Hot@Example.com' })],
+    ['list: recipient absent', l({ recipient: 'nobody@example.com' })],
+    ['list: recipient webhook (≈ 100)', l({ recipient: 'https://hooks.example.com/h/3' })],
+    [
+      'list: recipient hot, 20 pages (total)',
+      async () => {
+        let cursor: string | undefined;
+        for (let p = 0; p < 20; p++)
+          cursor = (await s.messages.list({ recipient: 'hot@example.com' }, 50, cursor)).nextCursor ?? undefined;
+      },
+    ],
     ['list: recipientPrefix "user12"', l({ recipientPrefix: 'user12' })],
     ['list: recipientContains "mail7.ex"', l({ recipientContains: 'mail7.ex' })],
     ['list: providerMessageId', l({ providerMessageId: `pm-${mid + 100}` })],
@@ -352,6 +369,13 @@ async function bench(name: string): Promise<Result> {
     const defs = new Map(shipped);
     defs.delete('messages_state_listed');
     defs.set('messages_state', OLD_STATE_INDEX);
+    // The recipient indexes as 0009 left them (migration 0017 changed them: BENCH_INDEX_STEPS=0017).
+    defs.set('messages_recipient', 'CREATE INDEX messages_recipient ON messages (recipient, id)');
+    if (b.pg)
+      defs.set(
+        'messages_recipient_lower',
+        'CREATE INDEX messages_recipient_lower ON messages (lower(recipient) text_pattern_ops)',
+      );
     const fillS = (await fill(b)) / 1000;
     await analyze(b);
     const res: Result = { fillS, writes: [], queryCols: [], queries: [], depth: [] };
@@ -379,6 +403,49 @@ async function bench(name: string): Promise<Result> {
     res.queryCols.push('after 0010');
     res.queries.push(await timeQueries(b.store));
     await depthSteps(b, triggers, res);
+    return res;
+  } finally {
+    await b.close();
+  }
+}
+
+/** The recipient indexes before migration 0017 (as 0001 and 0009 made them). */
+const BEFORE_0017 = {
+  sqlite: ['CREATE INDEX messages_recipient ON messages (recipient, id)'],
+  postgres: [
+    'DROP STATISTICS IF EXISTS messages_recipient_lower_dep',
+    'DROP INDEX messages_recipient_lower',
+    'CREATE INDEX messages_recipient_lower ON messages (lower(recipient) text_pattern_ops)',
+    'CREATE INDEX messages_recipient ON messages (recipient, id)',
+  ],
+};
+
+/*
+ * BENCH_INDEX_STEPS=0017: the shipped index set (no depth triggers) with the recipient indexes
+ * as before migration 0017, writes and queries; then 0017's script, writes and queries again.
+ */
+async function bench0017(name: string): Promise<Result> {
+  const b = await open(name);
+  try {
+    for (const n of (await triggerDefs(b)).keys()) await run(b.db, `DROP TRIGGER ${n}${b.pg ? ' ON messages' : ''}`);
+    const shipped = await indexDefs(b);
+    for (const n of shipped.keys()) await run(b.db, `DROP INDEX ${n}`);
+    const fillS = (await fill(b)) / 1000;
+    for (const def of shipped.values()) await run(b.db, def);
+    for (const st of BEFORE_0017[b.pg ? 'postgres' : 'sqlite']) await run(b.db, st);
+    await analyze(b);
+    const res: Result = { fillS, writes: [], queryCols: [], queries: [], depth: [] };
+    res.writes.push(['before 0017', await writes(b, true)]);
+    res.queryCols.push('before 0017');
+    res.queries.push(await timeQueries(b.store));
+    const m0017 = MIGRATIONS.find((m) => m.version === 17)!;
+    // PostgreSQL: one script (its DO block holds semicolons); SQLite: one statement at a time.
+    if (b.pg) await run(b.db, m0017.postgres);
+    else for (const st of m0017.sqlite.split(';').filter((x) => x.trim())) await run(b.db, st);
+    await analyze(b);
+    res.writes.push(['after 0017', await writes(b, true)]);
+    res.queryCols.push('after 0017');
+    res.queries.push(await timeQueries(b.store));
     return res;
   } finally {
     await b.close();
@@ -427,7 +494,8 @@ if (import.meta.main) await main();
 
 async function main(): Promise<void> {
   const results = new Map<string, Result>();
-  for (const name of BACKENDS) results.set(name, await bench(name));
+  const steps = process.env.BENCH_INDEX_STEPS === '0017' ? bench0017 : bench;
+  for (const name of BACKENDS) results.set(name, await steps(name));
   console.log(
     `\nN = ${N.toLocaleString('en')} messages; ${ROUNDS} rounds of ${BATCH}; took ${Math.round((performance.now() - started) / 1000)} s\n`,
   );

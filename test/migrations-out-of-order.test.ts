@@ -77,8 +77,11 @@ for (const backend of BACKENDS) {
       );
       const names = await indexes(s);
       assert.ok(!names.includes('messages_state'), 'messages_state dropped');
-      for (const keep of ['messages_state_listed', 'messages_claim', 'messages_leases', 'messages_recipient'])
+      // Migration 0017 left one recipient index per store (decision 0041).
+      const recipientIndex = backend === 'postgres' ? 'messages_recipient_lower' : 'messages_recipient_nocase';
+      for (const keep of ['messages_state_listed', 'messages_claim', 'messages_leases', recipientIndex])
         assert.ok(names.includes(keep), `${keep} present`);
+      assert.ok(!names.includes('messages_recipient'), 'messages_recipient dropped (0017)');
       assert.deepEqual(await s.stats.queueDepth(), { queued: 3, sending: 2, sent: 1 });
       // The counters follow changes made after the migration.
       await s.messages.claim({ owner: 'w', limit: 10, now: 30, leaseMs: 100 });

@@ -37,8 +37,9 @@ export class KyselyErasureRepo {
 
   /*
    * eraseMessages — input: the address forms, the id bound of the request's start, a page size;
-   * output: rows deleted. The search indexes of migration 0009 find the messages: PostgreSQL's
-   * `messages_recipient_lower` (lower(recipient)), SQLite's `messages_recipient_nocase`.
+   * output: rows deleted. Each store's one recipient index finds the messages (equality on its
+   * case-folded key, id order within it; migrations 0009 and 0017): PostgreSQL's
+   * `messages_recipient_lower` (lower(recipient), id), SQLite's `messages_recipient_nocase`.
    */
   async eraseMessages(t: ErasureTarget, below: string, pageSize: number): Promise<PurgeCounts> {
     let total = NO_ROWS;

@@ -4,6 +4,7 @@ import type { MessageState } from '../domain/states.ts';
 import type { Capabilities } from './capabilities.ts';
 import { idFloor } from './messages.repo.ts';
 import { writeFirst } from './purge.ts';
+import { recipientIs } from './recipients.repo.ts';
 import { stateTerm } from './state-filter.ts';
 import type { Database } from './schema.ts';
 import type { MessageFilter } from './store.ts';
@@ -51,7 +52,7 @@ export class KyselyMessageBulkRepo {
     below: string,
   ): Promise<{ matched: number; eligible: number }> {
     const inStates = sql<number>`SUM(CASE WHEN state IN (${sql.join(states.map((s) => sql`${s}`))}) THEN 1 ELSE 0 END)`;
-    const r = await whereFilter(this.db.selectFrom('messages'), filter)
+    const r = await whereFilter(this.db.selectFrom('messages'), filter, this.caps)
       .where('id', '<', below)
       .select([(eb) => eb.fn.countAll<number>().as('matched'), inStates.as('eligible')])
       .executeTakeFirstOrThrow();
@@ -67,7 +68,7 @@ export class KyselyMessageBulkRepo {
   async page(filter: MessageFilter, action: BulkAction, opts: BulkPageOptions): Promise<BulkPage> {
     const run = async (db: Kysely<Database>): Promise<BulkPage> => {
       await writeFirst(db, this.caps);
-      let q = whereFilter(db.selectFrom('messages'), filter)
+      let q = whereFilter(db.selectFrom('messages'), filter, this.caps)
         .select(['id', 'state', 'channel', 'provider'])
         .where('state', 'in', [...opts.states])
         .where('id', '<', opts.below)
@@ -142,11 +143,12 @@ export class KyselyMessageBulkRepo {
 export function whereFilter<O>(
   q: SelectQueryBuilder<Database, 'messages', O>,
   f: MessageFilter,
+  caps: Capabilities,
 ): SelectQueryBuilder<Database, 'messages', O> {
   if (f.state) q = q.where(stateTerm(f.state));
   if (f.channel) q = q.where('channel', '=', f.channel);
   if (f.provider) q = q.where('provider', '=', f.provider);
-  if (f.recipient) q = q.where('recipient', '=', f.recipient);
+  if (f.recipient) q = q.where(recipientIs(f.recipient, caps));
   if (f.campaignId) q = q.where('campaign_id', '=', f.campaignId);
   if (f.since != null) q = q.where('id', '>=', idFloor(f.since));
   if (f.until != null) q = q.where('id', '<', idFloor(f.until));

@@ -19,6 +19,7 @@ import {
   type PgClaimValues,
 } from './postgres-writes.ts';
 import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage, storableText } from './rows.ts';
+import { recipientIs } from './recipients.repo.ts';
 import { runSteps, type Step, type StepResult } from './steps.ts';
 import type { Database, MessagesTable } from './schema.ts';
 import { escapeLike, likeIgnoringCase, prefixUpperBound } from './search.ts';
@@ -225,7 +226,7 @@ export class KyselyMessageRepo implements MessageRepo {
     if (filter.state) q = q.where(stateTerm(filter.state));
     if (filter.channel) q = q.where('channel', '=', filter.channel);
     if (filter.provider) q = q.where('provider', '=', filter.provider);
-    if (filter.recipient) q = q.where('recipient', '=', filter.recipient);
+    if (filter.recipient) q = q.where(recipientIs(filter.recipient, this.caps));
     if (filter.recipientPrefix) q = this.wherePrefix(q, filter.recipientPrefix);
     if (filter.recipientContains)
       q = q.where(likeIgnoringCase(sql`recipient`, `%${escapeLike(filter.recipientContains)}%`, this.caps));

@@ -13,6 +13,7 @@ import { migration as m0012 } from './0012-retention.ts';
 import { migration as m0013 } from './0013-queue-depth.ts';
 import { migration as m0014 } from './0014-event-claim-by-lane.ts';
 import { migration as m0015 } from './0015-leases-by-id.ts';
+import { migration as m0017 } from './0017-one-recipient-index.ts';
 
 /**
  * A forward-only schema change: one SQL script per dialect, run in one transaction and recorded in
@@ -42,6 +43,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0013,
   m0014,
   m0015,
+  m0017,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
