@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/store/open-store.ts';
@@ -42,6 +42,11 @@ test('SIGTERM finishes or hands back in-flight work; a restart delivers the rest
     serve.kill('SIGTERM');
     const code = await new Promise((r) => serve.once('exit', r));
     assert.equal(code, 0, 'a clean exit');
+    assert.equal(
+      existsSync(`${url.slice('sqlite:'.length)}-wal`),
+      false,
+      'a clean database: the WAL folded in and removed',
+    );
     const store = await openStore({ url });
     const states = await store.messages.countByState();
     assert.equal(states.sending ?? 0, 0, 'nothing left leased');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqlite, SQLITE_CACHE_KIB } from './node-sqlite-driver.ts';
+import { openSqlite, SQLITE_CACHE_KIB, WAL_AUTOCHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES } from './node-sqlite-driver.ts';
 
 test("a database file opens with Herald's pragmas: WAL, synchronous=FULL, foreign keys, 16 MiB page cache", () => {
   const dir = mkdtempSync(join(tmpdir(), 'herald-pragmas-'));
@@ -16,6 +16,11 @@ test("a database file opens with Herald's pragmas: WAL, synchronous=FULL, foreig
     assert.equal(pragma('busy_timeout'), 10_000);
     assert.equal(pragma('cache_size'), -SQLITE_CACHE_KIB);
     assert.equal(SQLITE_CACHE_KIB, 16 * 1024);
+    // Checkpoints every 10,000 WAL pages, the WAL file trimmed to 64 MiB after one (decision 0042).
+    assert.equal(pragma('wal_autocheckpoint'), WAL_AUTOCHECKPOINT_PAGES);
+    assert.equal(WAL_AUTOCHECKPOINT_PAGES, 10_000);
+    assert.equal(pragma('journal_size_limit'), WAL_SIZE_LIMIT_BYTES);
+    assert.equal(pragma('page_size'), 4096);
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });

@@ -45,6 +45,8 @@ export interface StoreOptions {
   applicationName?: string | undefined;
   /** Connection errors the store recovers from by itself (a dropped connection, a server restart): for the log. */
   onConnectionError?: ((err: Error) => void) | undefined;
+  /** SQLite file only: WAL pages after which a commit checkpoints (default WAL_AUTOCHECKPOINT_PAGES; tests use fewer). */
+  walAutocheckpoint?: number | undefined;
 }
 
 /** PostgreSQL connections per process: two commit pipelines of 5, claims, API reads, the scheduler, statistics. */
@@ -143,7 +145,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       });
     }
     // A database file lives on a thread of its own (docs/decisions/0022): the event loop posts and awaits.
-    const writer = await SqliteThread.start({ path });
+    const writer = await SqliteThread.start({ path, walAutocheckpoint: opts.walAutocheckpoint });
     const threads = new ThreadDialect(writer);
     const db = new Kysely<Database>({ dialect: guardDialect(threads, faults) });
     return buildStore('sqlite', db, {

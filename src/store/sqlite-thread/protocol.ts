@@ -106,6 +106,8 @@ export interface ThreadOptions {
   path: string;
   /** Prepared statements kept, by SQL text. */
   cacheSize?: number | undefined;
+  /** WAL pages after which a commit checkpoints (default WAL_AUTOCHECKPOINT_PAGES; tests use fewer). */
+  walAutocheckpoint?: number | undefined;
 }
 
 export function errorData(err: unknown): ErrorData {

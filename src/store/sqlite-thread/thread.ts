@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { bindParams, openSqlite } from '../node-sqlite-driver.ts';
+import { bindParams, checkpointWhenIdle, openSqlite } from '../node-sqlite-driver.ts';
 import { stepCounts, type Step, type StepResult } from '../steps.ts';
 import { errorData, type Reply, type Request, type StatementResult, type ThreadOptions } from './protocol.ts';
 
@@ -36,8 +36,11 @@ const collect = (() => {
 })();
 
 let db: DatabaseSync;
+let idle: ReturnType<typeof checkpointWhenIdle>;
 try {
-  db = openSqlite(opts.path);
+  db = openSqlite(opts.path, opts.walAutocheckpoint);
+  // Checkpoints between bursts, off the commit path (docs/decisions/0042).
+  idle = checkpointWhenIdle(db);
   port.postMessage({ id: 0, ready: true } satisfies Reply);
 } catch (err) {
   port.postMessage({ id: 0, ready: true, error: errorData(err) } satisfies Reply);
@@ -140,6 +143,7 @@ function handle(req: Request): unknown {
     case 'status':
       return loaded().sqliteMigrationStatus(db);
     case 'close':
+      idle.stop();
       cache.clear();
       db.close();
       return undefined;
@@ -168,6 +172,7 @@ function loaded(): typeof import('../migrator.ts') {
 let held: Request[] | undefined;
 
 port.on('message', (req: Request) => {
+  idle.busy();
   if (held) {
     held.push(req);
     return;
