@@ -227,8 +227,8 @@ export const ATTEMPT_COLUMNS =
   'message_id, number, provider, started_at, duration_ms, outcome, status_code, response, error';
 
 /*
- * SQLite completions — input: a group of completions; output: steps whose UPDATEs return the ids
- * that applied (sqliteCompletion). Three statements per chunk of the group: the event rows, for
+ * SQLite completions — input: a group of completions; output: steps whose UPDATEs' change counts
+ * say how many applied (sqliteCompletion; no RETURNING: nothing but the count is read). Three statements per chunk of the group: the event rows, for
  * exactly the completions whose guard holds (state `sending`, same lease owner); the UPDATE under
  * the same guard (one writer, one transaction: both see the same rows); the attempt rows (recorded
  * even where the lease was lost: the provider was called). `+column` keeps the planner off the
@@ -268,8 +268,7 @@ const sqliteCompletionUpdate = (rows: number) => `UPDATE messages SET
   sent_at = CASE WHEN v.column3 IN ('sent', 'delivered') THEN v.column9 ELSE sent_at END,
   delivered_at = CASE WHEN v.column3 = 'delivered' THEN v.column9 ELSE delivered_at END
 FROM (VALUES ${valueRows(rows, UPDATE_WIDTH)}) AS v
-WHERE messages.id = v.column1 AND +messages.state = 'sending' AND +messages.lease_owner = v.column2
-RETURNING messages.id`;
+WHERE messages.id = v.column1 AND +messages.state = 'sending' AND +messages.lease_owner = v.column2`;
 
 /** Per attempt, in ATTEMPT_COLUMNS order (padding rows have a NULL message id and are left out). */
 const ATTEMPT_WIDTH = 9;
@@ -333,7 +332,7 @@ function chunkSteps(completions: readonly Completion[], from: number, size: numb
 
 /**
  * SQLite: the steps that settle a group of completions (all chunks, in one call and one transaction),
- * and, from their results, how many applied (the rows the UPDATEs returned).
+ * and, from their results, how many applied (the UPDATEs' change counts: triggers' changes are not in them).
  */
 export function sqliteCompletion(completions: readonly Completion[]): {
   steps: Step[];
@@ -351,7 +350,7 @@ export function sqliteCompletion(completions: readonly Completion[]): {
     steps,
     applied: (results) => {
       let n = 0;
-      for (const k of updates) n += results[k]!.rows.length;
+      for (const k of updates) n += Number(results[k]!.changes ?? 0);
       return n;
     },
   };
