@@ -107,9 +107,15 @@ test('SQLite completions write event and attempt rows in the group order, none f
   const { steps, applied } = sqliteCompletion(ids.map(delivered));
   const results = await runStepsOn(db, steps);
   assert.equal(applied(results), 44);
-  const events = db.prepare('SELECT message_id FROM events ORDER BY id').all().map((r) => r.message_id);
+  const events = db
+    .prepare('SELECT message_id FROM events ORDER BY id')
+    .all()
+    .map((r) => r.message_id);
   assert.deepEqual(events, ids.slice(0, 44));
-  const attempts = db.prepare('SELECT message_id FROM attempts ORDER BY id').all().map((r) => r.message_id);
+  const attempts = db
+    .prepare('SELECT message_id FROM attempts ORDER BY id')
+    .all()
+    .map((r) => r.message_id);
   assert.deepEqual(attempts, ids);
   const row = db.prepare("SELECT * FROM messages WHERE id = 'm10'").get()!;
   assert.equal(row.state, 'delivered');

@@ -8,8 +8,9 @@ import type { CampaignContent, CampaignPageRow, CampaignPageShared, Completion }
  * SQLite reads it with json_each (jsonb_each is missing from the SQLite of Node 22.16), PostgreSQL with json_populate_recordset / json_to_recordset.
  * Constant text is prepared once (the SQLite thread keeps it; no statement per row count), and one
  * string crosses to the SQLite thread or the PostgreSQL socket instead of 33 values per row.
- * One exception: the SQLite messages INSERT binds plain values in multi-row VALUES of 100, 10 and 1
- * rows (docs/decisions/0030): extracting 33 columns from JSON cost more than binding them.
+ * Two exceptions on SQLite, where extracting values from JSON cost more than binding them: the
+ * messages INSERT binds plain values in multi-row VALUES of 100, 10 and 1 rows (docs/decisions/0030),
+ * and the completions bind theirs in VALUES of 128, 32 and 8 rows (docs/decisions/0044).
  *
  * PostgreSQL runs each operation as ONE statement (data-modifying CTEs), so a group commit is a
  * single round trip that commits by itself: those statements are in postgres-writes.ts, with the
@@ -251,7 +252,9 @@ const valueRows = (rows: number, width: number) =>
 
 /** Per completion: id, owner, at, type, to_state, source, detail. */
 const EVENT_WIDTH = 7;
-const sqliteCompletionEvents = (rows: number) => `INSERT INTO events (message_id, at, type, from_state, to_state, source, detail)
+const sqliteCompletionEvents = (
+  rows: number,
+) => `INSERT INTO events (message_id, at, type, from_state, to_state, source, detail)
 SELECT m.id, v.column3, v.column4, 'sending', v.column5, v.column6, v.column7
 FROM (VALUES ${valueRows(rows, EVENT_WIDTH)}) AS v CROSS JOIN messages AS m
 WHERE m.id = v.column1 AND +m.state = 'sending' AND +m.lease_owner = v.column2`;

@@ -4,12 +4,7 @@ import type { NewMessage } from '../domain/message.ts';
 import { canTransition, RETRYABLE_STATES, type MessageState } from '../domain/states.ts';
 import { extendLeases, reapLeases } from './leases.ts';
 import type { Capabilities } from './capabilities.ts';
-import {
-  sqliteCompletion,
-  sqliteCampaignSteps,
-  sqliteInsertSteps,
-  type NewCallback,
-} from './message-writes.ts';
+import { sqliteCompletion, sqliteCampaignSteps, sqliteInsertSteps, type NewCallback } from './message-writes.ts';
 import {
   postgresClaimStep,
   postgresCompleteAndClaimStep,
