@@ -78,17 +78,15 @@ export class MessageService {
    * Accepts messages in one transaction. With an idempotency key (one message only), a repeat of
    * the same request returns the first message; the key with another request is a 409.
    */
-  async accept(messages: NewMessage[], idempotency?: { key: string; body: unknown }): Promise<InsertResult[]> {
+  accept(messages: NewMessage[], idempotency?: { key: string; body: unknown }): Promise<InsertResult[]> {
     if (idempotency) {
       if (messages.length !== 1)
-        throw new AppError('HERALD_VALIDATION', 'Idempotency-Key applies to single-message requests');
+        return Promise.reject(new AppError('HERALD_VALIDATION', 'Idempotency-Key applies to single-message requests'));
       messages[0]!.idempotencyKey = idempotency.key;
       messages[0]!.requestHash = requestHash(idempotency.body);
     }
-    const results = await this.ingest.submit(messages);
-    for (const r of results)
-      if (r.kind === 'conflict') throw new AppError('HERALD_IDEMPOTENCY_CONFLICT', undefined, { id: r.id });
-    return results;
+    // Not an async function: one promise (the group commit's) and one reaction per request, no async frame.
+    return this.ingest.submit(messages).then(noConflict);
   }
 
   /** Seed 004 postbacks: one webhook message per data object, one transaction. */
@@ -132,6 +130,13 @@ export class MessageService {
     this.ingest.notify();
     return r;
   }
+}
+
+/** The results, or HERALD_IDEMPOTENCY_CONFLICT when a key was reused with another request. */
+function noConflict(results: InsertResult[]): InsertResult[] {
+  for (const r of results)
+    if (r.kind === 'conflict') throw new AppError('HERALD_IDEMPOTENCY_CONFLICT', undefined, { id: r.id });
+  return results;
 }
 
 function notCancellable(state: string): AppError {
