@@ -285,6 +285,14 @@ function queries(s: Store): [string, () => Promise<unknown>][] {
       },
     ],
     ['list: recipientPrefix "user12"', l({ recipientPrefix: 'user12' })],
+    // Common among the newest rows, rare (≈ 550), and all in the oldest 1 % (decision 0045).
+    ['list: recipientPrefix "user" (70 %)', l({ recipientPrefix: 'user' })],
+    ['list: recipientPrefix "user1234" (rare)', l({ recipientPrefix: 'user1234' })],
+    ['list: recipientPrefix "early" (0.5 %, oldest)', l({ recipientPrefix: 'early' })],
+    [
+      'list: recipientPrefix "user12", since..until 10 days',
+      l({ recipientPrefix: 'user12', since: Date.now() - 20 * DAY, until: Date.now() - 10 * DAY }),
+    ],
     ['list: recipientContains "mail7.ex"', l({ recipientContains: 'mail7.ex' })],
     ['list: providerMessageId', l({ providerMessageId: `pm-${mid + 100}` })],
     ['list: campaignId (3,000)', l({ campaignId: 'camp-7' })],
