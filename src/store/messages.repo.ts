@@ -274,8 +274,8 @@ export class KyselyMessageRepo implements MessageRepo {
    *   planner cannot walk that instead; the same order for ids), then those rows by key;
    * - but first, when the prefix is common enough that an even spread would fill the page from the
    *   newest rows sooner than from all its matches (the planner's estimates, one EXPLAIN), those
-   *   newest rows — at most twice what an even spread needs, so a skewed prefix costs that plus
-   *   its matches, never a walk of the table.
+   *   newest rows, a bounded number (recentWindow): a skewed prefix costs that plus its matches,
+   *   never a walk of the whole table.
    */
   private async prefixPage(prefix: string, bounds: readonly RawBuilder<boolean>[], n: number): Promise<Row[]> {
     const pattern = `${escapeLike(prefix)}%`.toLowerCase();
@@ -296,9 +296,12 @@ export class KyselyMessageRepo implements MessageRepo {
   }
 
   /**
-   * How many of the newest rows to read for a prefix page before its index (0: none), from the
-   * planner's estimates of the matches (m) and the rows within the bounds (t): an even spread fills
-   * n from n·t/m newest rows; worth trying first when that is fewer than the m index entries.
+   * How many of the newest rows to read for a prefix page before its index, from the planner's
+   * estimates of the matches (m) and of the rows within the bounds (t). An even spread fills n from
+   * n·t/m newest rows; when that is more than the m index entries, none (0). Otherwise up to the
+   * larger of twice that and PREFIX_WINDOW_SHARE·m: a prefix common but not among the newest rows
+   * then costs at most that walk plus its index entries, and one common lately (the walk fills the
+   * page early) never reads its hundreds of thousands of index entries.
    */
   private async recentWindow(matches: RawBuilder<unknown>, within: RawBuilder<unknown>, n: number): Promise<number> {
     const { rows } = await sql<{ 'QUERY PLAN': [{ Plan: { Plans?: { 'Plan Rows': number }[] } }] }>`
@@ -308,7 +311,7 @@ export class KyselyMessageRepo implements MessageRepo {
     const [m, t] = (rows[0]?.['QUERY PLAN'][0]?.Plan.Plans ?? []).map((p) => Math.max(1, p['Plan Rows']));
     if (m === undefined || t === undefined) return PREFIX_WINDOW;
     const even = (n * t) / m;
-    return even < m ? Math.ceil(2 * even) : 0;
+    return even < m ? Math.ceil(Math.max(2 * even, PREFIX_WINDOW_SHARE * m)) : 0;
   }
 
   /*
@@ -548,6 +551,12 @@ export class KyselyMessageRepo implements MessageRepo {
 
 /** PostgreSQL prefix pages: the newest rows read first when the planner's estimates cannot be read (prefixPage). */
 const PREFIX_WINDOW = 2000;
+/**
+ * …and at least this share of the estimated matches: a row read from the table costs about twice
+ * an index-only entry (bench/indexes.ts, decision 0045), so the walk that found nothing costs about
+ * half of what the index read that follows it costs.
+ */
+const PREFIX_WINDOW_SHARE = 0.25;
 
 /** The filter fields prefixPage handles; any other (one added later too) takes list's general query. */
 const PREFIX_PAGE_FIELDS: ReadonlySet<string> = new Set(['recipientPrefix', 'since', 'until']);
