@@ -191,6 +191,40 @@ for (const backend of BACKENDS) {
         assert.match(plans.at(-1)!, /Sort Key: [^\n]*COLLATE "C" DESC/, all);
       });
 
+    test('a substring search finds the messages being sent too, through the trigram index', async () => {
+      const s = await fresh();
+      await s.messages.insertMany(
+        Array.from({ length: 3000 }, (_, i) => webhookMessage(`https://hooks${i % 300}.example.com/x`)),
+        1,
+      );
+      await s.messages.insertMany([webhookMessage('https://Needle.example.com/a', { priority: 9 })], 2);
+      // The needle is claimed (being sent): PostgreSQL's trigram index leaves it out (migration 0017).
+      const [held] = await s.messages.claim({ owner: 'w', limit: 1, now: 5, leaseMs: 60_000 });
+      assert.equal(held?.recipient, 'https://Needle.example.com/a');
+      await s.messages.insertMany([webhookMessage('https://needle.example.com/b')], 3);
+      const db = databaseForTests(s);
+      await sql.raw(backend === 'postgres' ? 'VACUUM ANALYZE messages' : 'ANALYZE').execute(db);
+      const found = await s.messages.list({ recipientContains: 'NEEDLE.ex' }, 10);
+      assert.deepEqual(
+        found.items.map((m) => [m.recipient, m.state]),
+        [
+          ['https://needle.example.com/b', 'queued'],
+          ['https://Needle.example.com/a', 'sending'],
+        ],
+      );
+      if (backend !== 'postgres') return;
+      const [q] = await statementsOf(db, (spy) =>
+        new KyselyMessageRepo(spy, caps).list({ recipientContains: 'needle.ex' }, 10),
+      );
+      const plan = await planOf(s, q!);
+      assert.match(plan, /Bitmap Index Scan on messages_recipient_trgm/, plan);
+      assert.match(plan, /Bitmap Index Scan on messages_leases/, plan);
+      assert.doesNotMatch(plan, /Seq Scan|Index Scan Backward using messages_pkey/, plan);
+      const { rows } = await sql<{ def: string }>`SELECT indexdef AS def FROM pg_indexes
+        WHERE schemaname = current_schema() AND indexname = 'messages_recipient_trgm'`.execute(db);
+      assert.match(rows[0]?.def ?? '', /WHERE \(state <> 'sending'::text\)/);
+    });
+
     test('the bulk filter, erasure and lastByUniqueId walk an index', async () => {
       const s = await filled();
       const db = databaseForTests(s);

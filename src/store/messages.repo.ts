@@ -22,7 +22,7 @@ import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage,
 import { recipientIs } from './recipients.repo.ts';
 import { runSteps, type Step, type StepResult } from './steps.ts';
 import type { Database, MessagesTable } from './schema.ts';
-import { escapeLike, likeIgnoringCase, prefixUpperBound } from './search.ts';
+import { escapeLike, likeIgnoringCase, prefixUpperBound, recipientContainsTerm } from './search.ts';
 import { openStateIndex, stateTerm, withIndex } from './state-filter.ts';
 import type {
   CampaignPageRow,
@@ -234,8 +234,7 @@ export class KyselyMessageRepo implements MessageRepo {
     if (filter.provider) q = q.where('provider', '=', filter.provider);
     if (filter.recipient) q = q.where(recipientIs(filter.recipient, this.caps));
     if (filter.recipientPrefix) q = this.wherePrefix(q, filter.recipientPrefix);
-    if (filter.recipientContains)
-      q = q.where(likeIgnoringCase(sql`recipient`, `%${escapeLike(filter.recipientContains)}%`, this.caps));
+    if (filter.recipientContains) q = q.where(recipientContainsTerm(filter.recipientContains, this.caps));
     if (filter.providerMessageId) q = q.where('provider_message_id', '=', filter.providerMessageId);
     if (filter.campaignId) q = q.where('campaign_id', '=', filter.campaignId);
     for (const term of idBounds(filter, cursor)) q = q.where(term);
