@@ -248,7 +248,8 @@ export class KyselyMessageRepo implements MessageRepo {
 
   /*
    * A case-insensitive recipient prefix. PostgreSQL: `lower(recipient) LIKE 'p%'` on a btree
-   * (migration 0009), with other filters (alone: prefixPage); SQLite: a range on the NOCASE index with LIKE re-checking the rows in it.
+   * (migration 0009), when other filters come with it (alone: prefixPage); SQLite: a range on the
+   * NOCASE index with LIKE re-checking the rows in it.
    */
   private wherePrefix<Q extends SelectQueryBuilder<Database, 'messages', object>>(q: Q, prefix: string): Q {
     const pattern = `${escapeLike(prefix)}%`;
