@@ -172,12 +172,6 @@ export function postgresCompleteStep(completions: readonly Completion[]): Step {
  *   IS NOT FALSE` (the same test: `state` is NOT NULL) it proves no partial index's predicate, so the
  *   UPDATE looks its rows up by primary key (2 ms).
  */
-/** What a claim returns: the columns messageFromRow reads (not the request hash nor the lease just set). */
-const CLAIM_RETURNING = COLUMN_LIST.split(', ')
-  .filter((c) => !['request_hash', 'lease_owner', 'lease_until'].includes(c))
-  .map((c) => `messages.${c}`)
-  .join(', ');
-
 const pgClaimCtes = (n: number) => `picked AS (
   SELECT id FROM messages
   WHERE state = 'queued' AND due_at <= $${n} AND lane <> ALL($${n + 4}::text[])
@@ -187,7 +181,7 @@ const pgClaimCtes = (n: number) => `picked AS (
   UPDATE messages
   SET state = 'sending', lease_owner = $${n + 2}, lease_until = $${n + 3}, updated_at = $${n}
   WHERE id = ANY(ARRAY(SELECT id FROM picked)) AND (state = 'queued') IS NOT FALSE
-  RETURNING ${CLAIM_RETURNING}
+  RETURNING messages.*
 )`;
 
 const PG_CLAIM = `WITH ${pgClaimCtes(1)}
@@ -229,8 +223,6 @@ export function postgresCompleteAndClaimStep(completions: readonly Completion[],
  * The statements PostgreSQL connections prepare by name (text → name; open-store.ts): constant
  * text run on every group commit, whose plan does not depend on the values bound (the JSON of a
  * group). The claims stay unnamed: their plan depends on the limit and on how many rows are
- * queued, and a cached generic plan could walk the table instead of the claim index (measured in
- * decision 0045: on a never-analyzed table the generic claim plan is a bitmap scan of every queued
- * row and a sort, the trap decision 0034 avoids).
+ * queued, and a cached generic plan could walk the table instead of the claim index.
  */
 export const PG_PREPARED: ReadonlyMap<string, string> = new Map([[PG_COMPLETE, 'herald_complete']]);
