@@ -53,6 +53,8 @@ const run = (db: Db, text: string) => sql.raw(text).execute(db);
  * bounced 0.1 %, cancelled 0.5 %, expired 0.1 %, delivered the rest, suppressed none; 30 % in 100
  * campaigns; 5 messages per recipient, but `hot@example.com` has 1 % of all (spread over the 30 days)
  * and `early@example.com` 0.5 % (all in the first 1 %: the oldest); unique ids on 2 %, idempotency keys on 5 %.
+ * The write rounds' new rows address `new<n>@…` instead of `user<n>@…`, so that the prefix queries
+ * ("user12": 4 %, none among the newest 70,000 rows) read the same rows however many writes ran before them.
  */
 function columns(pg: boolean, t: string, mode: 'fill' | 'new'): Record<string, string> {
   const hex = (v: string, w: number) => (pg ? `lpad(to_hex(${v}), ${w}, '0')` : `printf('%0${w}x', ${v})`);
@@ -74,7 +76,7 @@ function columns(pg: boolean, t: string, mode: 'fill' | 'new'): Record<string, s
     recipient: `CASE WHEN i % 1009 = 0 THEN 'https://hooks.example.com/h/' || (i % 10)
       WHEN i % 97 = 5 THEN 'hot@example.com'
       WHEN i < ${Math.floor(N / 100)} AND i % 2 = 0 THEN 'early@example.com'
-      WHEN i % 10 < 7 THEN 'user' || (i % 200000) || '@mail' || (i % 1000) || '.example.com'
+      WHEN i % 10 < 7 THEN '${mode === 'new' ? 'new' : 'user'}' || (i % 200000) || '@mail' || (i % 1000) || '.example.com'
       ELSE '+7900' || ${pad7('i % 200000')} END`,
     subject: `CASE WHEN i % 10 < 7 THEN 'Order ' || i || ' shipped' END`,
     body_text: `'Your order ' || i || ' is on its way. Track it in your account.'`,
@@ -285,6 +287,14 @@ function queries(s: Store): [string, () => Promise<unknown>][] {
       },
     ],
     ['list: recipientPrefix "user12"', l({ recipientPrefix: 'user12' })],
+    // Common among the newest rows, rare (≈ 550), and all in the oldest 1 % (decision 0045).
+    ['list: recipientPrefix "user" (70 %)', l({ recipientPrefix: 'user' })],
+    ['list: recipientPrefix "user1234" (rare)', l({ recipientPrefix: 'user1234' })],
+    ['list: recipientPrefix "early" (0.5 %, oldest)', l({ recipientPrefix: 'early' })],
+    [
+      'list: recipientPrefix "user12", since..until 10 days',
+      l({ recipientPrefix: 'user12', since: Date.now() - 20 * DAY, until: Date.now() - 10 * DAY }),
+    ],
     ['list: recipientContains "mail7.ex"', l({ recipientContains: 'mail7.ex' })],
     ['list: providerMessageId', l({ providerMessageId: `pm-${mid + 100}` })],
     ['list: campaignId (3,000)', l({ campaignId: 'camp-7' })],

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { Logger } from 'pino';
 import { WEBHOOK_LANE_PREFIX } from './domain/lanes.ts';
 import { coerceError } from './errors/app-error.ts';
@@ -29,9 +29,9 @@ export interface Metrics {
   /** Messages in provider calls, by each message's outcome (ok | transient | permanent). */
   providerMessages: Counter<'provider' | 'outcome'>;
   providerCallSeconds: Histogram<'provider'>;
-  /** HTTP requests answered, by route pattern, method and status code. */
-  httpRequests: Counter<'route' | 'method' | 'status'>;
-  httpSeconds: Histogram<'route' | 'method'>;
+  /** HTTP requests answered, by route pattern, method and status code (one series handle per label set). */
+  httpRequests: SeriesCounter<'route' | 'method' | 'status'>;
+  httpSeconds: SeriesHistogram<'route' | 'method'>;
   /** Rows deleted by retention (the worker's RetentionJob), by table. */
   retentionPurged: Counter<'table'>;
 }
@@ -102,16 +102,153 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       buckets: SECONDS_BUCKETS,
       registers: [registry],
     }),
-    httpRequests: counter('herald_http_requests_total', 'HTTP requests answered', ['route', 'method', 'status']),
+    httpRequests: new SeriesCounter(registry, 'herald_http_requests_total', 'HTTP requests answered'),
     retentionPurged: counter('herald_retention_purged_rows_total', 'Rows deleted by retention, by table', ['table']),
-    httpSeconds: new Histogram({
-      name: 'herald_http_request_duration_seconds',
-      help: 'Time from receiving an HTTP request to the end of its answer',
-      labelNames: ['route', 'method'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [registry],
-    }),
+    httpSeconds: new SeriesHistogram(
+      registry,
+      'herald_http_request_duration_seconds',
+      'Time from receiving an HTTP request to the end of its answer',
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    ),
   };
+}
+
+/** What prom-client's registry reads from a metric: `get()` for JSON, `getForPromString()` for the text format. */
+interface ExportedValue {
+  labels: Record<string, string | number>;
+  sharedLabels?: Record<string, string>;
+  value: number;
+  metricName?: string;
+}
+
+/**
+ * A counter whose callers hold one handle per label set (`series(labels)`), so that counting is
+ * one addition: prom-client's Counter hashes the label object into a string on every `inc` (a few
+ * hundred bytes per HTTP request). Registered on the registry like any metric; its exposition is
+ * the same text as prom-client's Counter (labels in the order of the object given).
+ */
+export class SeriesCounter<L extends string> {
+  readonly type = 'counter';
+  readonly aggregator = 'sum';
+  readonly name: string;
+  readonly help: string;
+  private readonly all = new Map<string, { labels: Record<L, string>; value: number }>();
+
+  constructor(registry: Registry, name: string, help: string) {
+    this.name = name;
+    this.help = help;
+    registry.registerMetric(this as unknown as Metric);
+  }
+
+  /** The series of a label set (made on first use, the same handle afterwards): `series(l).value++`. */
+  series(labels: Record<L, string>): { value: number } {
+    const key = JSON.stringify(labels);
+    let s = this.all.get(key);
+    if (!s) this.all.set(key, (s = { labels, value: 0 }));
+    return s;
+  }
+
+  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: ExportedValue[] }> {
+    const values = [...this.all.values()].map((s) => ({ labels: s.labels, value: s.value }));
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
+  }
+
+  reset(): void {
+    for (const s of this.all.values()) s.value = 0;
+  }
+}
+
+/** One label set of a SeriesHistogram: `observe(v)` is a bucket search and three additions. */
+export class HistogramSeries {
+  readonly labels: Record<string, string>;
+  /** Observations per bucket (not cumulative); the last slot counts those above every bound. */
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+  private readonly upper: readonly number[];
+
+  constructor(labels: Record<string, string>, upper: readonly number[]) {
+    this.labels = labels;
+    this.upper = upper;
+    this.counts = new Float64Array(upper.length + 1);
+  }
+
+  observe(value: number): void {
+    let i = 0;
+    while (i < this.upper.length && value > this.upper[i]!) i++;
+    this.counts[i]!++;
+    this.sum += value;
+    this.count++;
+  }
+}
+
+/**
+ * A histogram with one handle per label set, for the same reason as SeriesCounter (prom-client's
+ * Histogram hashes the labels and makes a closure on every `observe`). Its exposition is
+ * prom-client's: cumulative `_bucket{le}` lines, `+Inf`, `_sum`, `_count` per label set.
+ */
+export class SeriesHistogram<L extends string> {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  readonly name: string;
+  readonly help: string;
+  private readonly upper: readonly number[];
+  private readonly all = new Map<string, HistogramSeries>();
+
+  constructor(registry: Registry, name: string, help: string, buckets: readonly number[]) {
+    this.name = name;
+    this.help = help;
+    this.upper = [...buckets].sort((a, b) => a - b);
+    registry.registerMetric(this as unknown as Metric);
+  }
+
+  series(labels: Record<L, string>): HistogramSeries {
+    const key = JSON.stringify(labels);
+    let s = this.all.get(key);
+    if (!s) this.all.set(key, (s = new HistogramSeries(labels, this.upper)));
+    return s;
+  }
+
+  /** The text exposition's form: bucket labels (`le`) apart from the series' own (shared) labels. */
+  getForPromString(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    aggregator: string;
+    values: ExportedValue[];
+  }> {
+    const values: ExportedValue[] = [];
+    const bucket = `${this.name}_bucket`;
+    for (const s of this.all.values()) {
+      let acc = 0;
+      this.upper.forEach((le, i) => {
+        acc += s.counts[i]!;
+        values.push({ labels: { le }, sharedLabels: s.labels, value: acc, metricName: bucket });
+      });
+      values.push({ labels: { le: '+Inf' }, sharedLabels: s.labels, value: s.count, metricName: bucket });
+      values.push({ labels: {}, sharedLabels: s.labels, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: {}, sharedLabels: s.labels, value: s.count, metricName: `${this.name}_count` });
+    }
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
+  }
+
+  /** The JSON form (prom-client's `get()`): each value's labels include the series' labels. */
+  async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: ExportedValue[] }> {
+    const data = await this.getForPromString();
+    const values = data.values.map(({ sharedLabels, labels, ...v }) => ({
+      ...v,
+      labels: { ...labels, ...sharedLabels },
+    }));
+    return { ...data, values };
+  }
+
+  reset(): void {
+    for (const s of this.all.values()) {
+      s.counts.fill(0);
+      s.sum = 0;
+      s.count = 0;
+    }
+  }
 }
 
 /** Webhook origins that keep a `lane` label of their own; the rest fold into `other`. */

@@ -128,11 +128,10 @@ export function composeMessage(input: MessageInput, ctx: ComposeContext, at = ''
       if (input.headers !== undefined) payload.headers = input.headers;
       if (input.body !== undefined) payload.body = input.body;
       if (input.secret !== undefined) payload.secret = input.secret;
-      const url = checkUrl(input.url, 'url', bad);
       msg.provider = undefined;
       msg.recipient = input.url ?? '';
       msg.payload = payload;
-      msg.lane = url ? webhookLane(url) : 'webhook:';
+      msg.lane = checkedLane(input.url, 'url', bad) ?? 'webhook:';
       break;
     }
     default:
@@ -151,17 +150,17 @@ export function composePostbacks(
   const out: NewMessage[] = [];
   data.forEach((obj, i) => {
     const rendered = renderPostbackUrl(endpoint.url, obj, ctx.postbackDefaultValue);
-    const url = checkUrl(rendered, `data/${i}`, (path, message) =>
+    const lane = checkedLane(rendered, `data/${i}`, (path, message) =>
       problems.push({ path: `/${path}`, message: `endpoint.url ${message}` }),
     );
-    if (!url) return;
+    if (lane === undefined) return;
     out.push({
       channel: 'webhook',
       recipient: rendered,
       payload: { method: endpoint.method, url: endpoint.url, postback: obj },
       priority: 0,
       categories: 0,
-      lane: webhookLane(url),
+      lane,
       dueAt: ctx.now,
       maxAttempts: ctx.maxAttemptsFor('webhook'),
     });
@@ -190,6 +189,28 @@ function emailExtras(input: MessageInput, bad: (f: string, m: string) => void): 
     if (Object.keys(input.headers).length > 0) extras.headers = input.headers;
   }
   return Object.keys(extras).length > 0 ? extras : undefined;
+}
+
+/**
+ * Webhook URLs already accepted, with their lane: most messages go to a few URLs, and parsing one
+ * (WHATWG URL, then its origin) is a few hundred bytes and ~1 µs per ingested message. Only valid
+ * URLs are kept, so a refused one is checked (and reported) each time. Bounded: emptied when full.
+ */
+const laneOfUrl = new Map<string, string>();
+const LANE_CACHE_MAX = 1024;
+
+/** The lane of a valid webhook URL (`webhook:<origin>`), or undefined after reporting its problem. */
+function checkedLane(raw: string | undefined, field: string, bad: (f: string, m: string) => void): string | undefined {
+  if (raw !== undefined) {
+    const hit = laneOfUrl.get(raw);
+    if (hit !== undefined) return hit;
+  }
+  const url = checkUrl(raw, field, bad);
+  if (!url) return undefined;
+  const lane = webhookLane(url);
+  if (laneOfUrl.size >= LANE_CACHE_MAX) laneOfUrl.clear();
+  laneOfUrl.set(raw!, lane);
+  return lane;
 }
 
 function checkUrl(raw: string | undefined, field: string, bad: (f: string, m: string) => void): URL | undefined {

@@ -72,16 +72,22 @@ export class Ingest {
    * set rather than per request, and the listeners told once.
    */
   private committed(messages: readonly NewMessage[], results: readonly InsertResult[]): void {
-    const counts = new Map<{ channel: string; provider: string }, number>();
+    // Per label set: [messages, SMS segments]. A group is usually one or two label sets.
+    const counts = new Map<{ channel: string; provider: string }, [number, number]>();
     for (let i = 0; i < results.length; i++) {
       if (results[i]!.kind !== 'created') continue;
       const m = messages[i]!;
-      const provider = carrierOf(m.channel, m.provider, this.routes);
-      const labels = this.acceptedLabels(m.channel, provider);
-      counts.set(labels, (counts.get(labels) ?? 0) + 1);
-      this.stats?.accepted(m.channel, provider, 1, m.segments ?? 0);
+      const labels = this.acceptedLabels(m.channel, carrierOf(m.channel, m.provider, this.routes));
+      const c = counts.get(labels);
+      if (c) {
+        c[0]++;
+        c[1] += m.segments ?? 0;
+      } else counts.set(labels, [1, m.segments ?? 0]);
     }
-    for (const [labels, n] of counts) this.metrics.accepted.inc(labels, n);
+    for (const [labels, [n, segments]] of counts) {
+      this.metrics.accepted.inc(labels, n);
+      this.stats?.accepted(labels.channel, labels.provider, n, segments);
+    }
     if (counts.size > 0) this.notify();
   }
 

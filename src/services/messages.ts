@@ -36,12 +36,18 @@ export class MessageService {
     this.routes = deps.routes ?? deps.config.routes;
   }
 
+  // The context's functions are made once: compose runs on every ingest request.
+  private readonly maxAttemptsFor: ComposeContext['maxAttemptsFor'] = (channel, provider) =>
+    this.defaultMaxAttempts(channel, provider);
+  private readonly providerChannel: ComposeContext['providerChannel'] = (name) =>
+    this.config.providers.find((p) => p.name === name)?.channel;
+
   composeContext(): ComposeContext {
     return {
       now: this.clock.now(),
-      maxAttemptsFor: (channel, provider) => this.defaultMaxAttempts(channel, provider),
+      maxAttemptsFor: this.maxAttemptsFor,
       postbackDefaultValue: this.config.postbackDefaultValue,
-      providerChannel: (name) => this.config.providers.find((p) => p.name === name)?.channel,
+      providerChannel: this.providerChannel,
       smsMaxSegments: this.config.content.smsMaxSegments,
     };
   }
@@ -59,11 +65,11 @@ export class MessageService {
     const ctx = this.composeContext();
     const problems: Problem[] = [];
     const out: NewMessage[] = [];
-    inputs.forEach((input, i) => {
-      const r = composeMessage(input, ctx, inputs.length > 1 || pathPrefix ? `${pathPrefix}/${i}` : '');
+    for (let i = 0; i < inputs.length; i++) {
+      const r = composeMessage(inputs[i]!, ctx, inputs.length > 1 || pathPrefix ? `${pathPrefix}/${i}` : '');
       if (Array.isArray(r)) problems.push(...r);
       else out.push(r);
-    });
+    }
     if (problems.length > 0) throw validation(problems);
     return out;
   }
@@ -72,17 +78,15 @@ export class MessageService {
    * Accepts messages in one transaction. With an idempotency key (one message only), a repeat of
    * the same request returns the first message; the key with another request is a 409.
    */
-  async accept(messages: NewMessage[], idempotency?: { key: string; body: unknown }): Promise<InsertResult[]> {
+  accept(messages: NewMessage[], idempotency?: { key: string; body: unknown }): Promise<InsertResult[]> {
     if (idempotency) {
       if (messages.length !== 1)
-        throw new AppError('HERALD_VALIDATION', 'Idempotency-Key applies to single-message requests');
+        return Promise.reject(new AppError('HERALD_VALIDATION', 'Idempotency-Key applies to single-message requests'));
       messages[0]!.idempotencyKey = idempotency.key;
       messages[0]!.requestHash = requestHash(idempotency.body);
     }
-    const results = await this.ingest.submit(messages);
-    const conflict = results.find((r) => r.kind === 'conflict');
-    if (conflict) throw new AppError('HERALD_IDEMPOTENCY_CONFLICT', undefined, { id: conflict.id });
-    return results;
+    // Not an async function: one promise (the group commit's) and one reaction per request, no async frame.
+    return this.ingest.submit(messages).then(noConflict);
   }
 
   /** Seed 004 postbacks: one webhook message per data object, one transaction. */
@@ -126,6 +130,13 @@ export class MessageService {
     this.ingest.notify();
     return r;
   }
+}
+
+/** The results, or HERALD_IDEMPOTENCY_CONFLICT when a key was reused with another request. */
+function noConflict(results: InsertResult[]): InsertResult[] {
+  for (const r of results)
+    if (r.kind === 'conflict') throw new AppError('HERALD_IDEMPOTENCY_CONFLICT', undefined, { id: r.id });
+  return results;
 }
 
 function notCancellable(state: string): AppError {

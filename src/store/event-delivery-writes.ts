@@ -35,26 +35,61 @@ export function newDelivery(
 }
 
 /*
- * Queues deliveries: parameters (1) max_attempts, (2) now, (3) a JSON array of NewDelivery. One
- * statement, whatever their number. A delivery of a message that is gone (erased since the
- * dispatcher read it) is left out; PostgreSQL waits for an erasure in progress (FOR KEY SHARE,
- * which the worker's updates of a message do not block). replay_of is NULL where the array stops short.
+ * Queues deliveries: parameters (1) max_attempts, (2) now, (3) a JSON array of NewDelivery whose
+ * body (element 7) is the position of its body in (4), a JSON array of the bodies (deliveriesJson).
+ * One statement, whatever their number. A delivery of a message that is gone (erased since the
+ * dispatcher read it) is left out. replay_of is NULL where the array stops short.
+ * - SQLite: `EXISTS` per row (a primary-key probe; one writer, nothing to lock).
+ * - PostgreSQL: the array is read as jsonb, parsed once (`->>` on a `json` value scans its text
+ *   again for every field: nine scans a row), and each message is locked once (FOR KEY SHARE,
+ *   which the worker's updates of a message do not block; an erasure in progress is waited for),
+ *   not once per delivery. The bodies are parsed once too: `(SELECT $4::jsonb)` is an InitPlan,
+ *   evaluated once whatever plan the statement gets (a bare `$4::jsonb` is folded only in a custom
+ *   plan; a generic one would parse every body for every row). Decision 0046.
  */
-function insertDeliveries(pg: boolean): string {
-  const v = (i: number) => (pg ? `v->>${i}` : `v.value->>${i}`);
-  const [maxAttempts, now, rows] = pg
-    ? ['$1::int', '$2::bigint', 'json_array_elements($3::json)']
-    : ['?1', '?2', 'json_each(?3)'];
-  return `INSERT INTO event_deliveries
-  (id, event_id, type, message_id, endpoint_id, url, lane, body, replay_of, state, attempts, max_attempts, due_at, created_at, updated_at)
-SELECT ${[0, 1, 2, 3, 4, 5, 6, 7, 8].map(v).join(', ')}, 'queued', 0, ${maxAttempts}, ${now}, ${now}, ${now}
-FROM ${rows} AS v
-WHERE ${v(3)} IS NULL OR EXISTS (SELECT 1 FROM messages AS m WHERE m.id = ${v(3)}${pg ? ' FOR KEY SHARE' : ''})`;
+const DELIVERY_COLUMNS =
+  'id, event_id, type, message_id, endpoint_id, url, lane, body, replay_of, state, attempts, max_attempts, due_at, created_at, updated_at';
+
+const SQLITE_INSERT_DELIVERIES = `INSERT INTO event_deliveries
+  (${DELIVERY_COLUMNS})
+SELECT ${[0, 1, 2, 3, 4, 5, 6].map((i) => `v.value->>${i}`).join(', ')}, ?4 ->> (v.value->>7), v.value->>8,
+  'queued', 0, ?1, ?2, ?2, ?2
+FROM json_each(?3) AS v
+WHERE v.value->>3 IS NULL OR EXISTS (SELECT 1 FROM messages AS m WHERE m.id = v.value->>3)`;
+
+const PG_INSERT_DELIVERIES = `WITH v AS (
+  SELECT ${[0, 1, 2, 3, 4, 5, 6].map((i) => `x->>${i} AS c${i}`).join(', ')}, (SELECT $4::jsonb) ->> (x->>7)::int AS c7, x->>8 AS c8
+  FROM jsonb_array_elements($3::jsonb) AS x
+), live AS (
+  SELECT m.id FROM messages AS m
+  WHERE m.id = ANY(ARRAY(SELECT DISTINCT c3 FROM v WHERE c3 IS NOT NULL)) FOR KEY SHARE
+)
+INSERT INTO event_deliveries
+  (${DELIVERY_COLUMNS})
+SELECT ${[0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => `c${i}`).join(', ')}, 'queued', 0, $1::int, $2::bigint, $2::bigint, $2::bigint
+FROM v
+WHERE c3 IS NULL OR c3 IN (SELECT id FROM live)`;
+
+/*
+ * The deliveries as bound: each body once (the deliveries of one event share it, as newDelivery's
+ * callers pass the same string), the deliveries pointing at it by its position. Escaping the bodies
+ * into JSON was most of the dispatcher's event-loop time, once per endpoint (decision 0046).
+ */
+function deliveriesJson(deliveries: readonly NewDelivery[]): [rows: string, bodies: string] {
+  const bodies: string[] = [];
+  const rows: unknown[][] = new Array<unknown[]>(deliveries.length);
+  let last: string | undefined;
+  for (let i = 0; i < deliveries.length; i++) {
+    const d = deliveries[i]!;
+    if (d[7] !== last) bodies.push((last = d[7]));
+    const r: unknown[] = d.slice();
+    r[7] = bodies.length - 1;
+    rows[i] = r;
+  }
+  return [JSON.stringify(rows), JSON.stringify(bodies)];
 }
 
-const INSERT_DELIVERIES = { sqlite: insertDeliveries(false), pg: insertDeliveries(true) };
-
-/** The one step that queues `deliveries` (see insertDeliveries); its change count is how many were queued. */
+/** The one step that queues `deliveries` (see SQLITE_INSERT_DELIVERIES, PG_INSERT_DELIVERIES); its change count is how many were queued. */
 export function insertDeliveriesStep(
   pg: boolean,
   deliveries: readonly NewDelivery[],
@@ -62,8 +97,8 @@ export function insertDeliveriesStep(
   now: number,
 ): Step {
   return {
-    sql: pg ? INSERT_DELIVERIES.pg : INSERT_DELIVERIES.sqlite,
-    params: [maxAttempts, now, JSON.stringify(deliveries)],
+    sql: pg ? PG_INSERT_DELIVERIES : SQLITE_INSERT_DELIVERIES,
+    params: [maxAttempts, now, ...deliveriesJson(deliveries)],
   };
 }
 

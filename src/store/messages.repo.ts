@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type SelectQueryBuilder, type Updateable } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable, type SelectQueryBuilder, type Updateable } from 'kysely';
 import { uuidv7 } from '../domain/ids.ts';
 import type { NewMessage } from '../domain/message.ts';
 import { canTransition, RETRYABLE_STATES, type MessageState } from '../domain/states.ts';
@@ -16,7 +16,7 @@ import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage,
 import { recipientIs } from './recipients.repo.ts';
 import { runSteps } from './steps.ts';
 import type { Database, MessagesTable } from './schema.ts';
-import { escapeLike, likeIgnoringCase, prefixUpperBound } from './search.ts';
+import { escapeLike, likeIgnoringCase, prefixUpperBound, recipientContainsTerm } from './search.ts';
 import { openStateIndex, stateTerm, withIndex } from './state-filter.ts';
 import type {
   CampaignPageRow,
@@ -202,32 +202,34 @@ export class KyselyMessageRepo implements MessageRepo {
   }
 
   async list(filter: MessageFilter, limit: number, cursor?: string): Promise<Page<Message>> {
+    const page = (rows: readonly Row[]): Page<Message> => {
+      const items = rows.slice(0, limit).map(messageFromRow);
+      return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null };
+    };
+    if (this.caps.ilike && filter.recipientPrefix && onlyPrefix(filter))
+      return page(await this.prefixPage(filter.recipientPrefix, idBounds(filter, cursor), limit + 1));
     let q = this.db.selectFrom('messages').selectAll();
     if (filter.state) q = q.where(stateTerm(filter.state));
     if (filter.channel) q = q.where('channel', '=', filter.channel);
     if (filter.provider) q = q.where('provider', '=', filter.provider);
     if (filter.recipient) q = q.where(recipientIs(filter.recipient, this.caps));
     if (filter.recipientPrefix) q = this.wherePrefix(q, filter.recipientPrefix);
-    if (filter.recipientContains)
-      q = q.where(likeIgnoringCase(sql`recipient`, `%${escapeLike(filter.recipientContains)}%`, this.caps));
+    if (filter.recipientContains) q = q.where(recipientContainsTerm(filter.recipientContains, this.caps));
     if (filter.providerMessageId) q = q.where('provider_message_id', '=', filter.providerMessageId);
     if (filter.campaignId) q = q.where('campaign_id', '=', filter.campaignId);
-    if (filter.since != null) q = q.where('id', '>=', idFloor(filter.since));
-    if (filter.until != null) q = q.where('id', '<', idFloor(filter.until));
-    if (cursor) q = q.where('id', '<', cursor);
-    const page = q.orderBy('id', 'desc').limit(limit + 1);
+    for (const term of idBounds(filter, cursor)) q = q.where(term);
+    const newest = q.orderBy('id', 'desc').limit(limit + 1);
     // SQLite: a state with few open rows reads its partial index (state-filter.ts, migration 0010).
     const index = await openStateIndex(this.db, this.caps, filter.state);
-    const rows = index
-      ? (await this.db.executeQuery<Row>(withIndex(page.compile(), index))).rows
-      : await page.execute();
-    const items = rows.slice(0, limit).map(messageFromRow);
-    return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null };
+    return page(
+      index ? (await this.db.executeQuery<Row>(withIndex(newest.compile(), index))).rows : await newest.execute(),
+    );
   }
 
   /*
    * A case-insensitive recipient prefix. PostgreSQL: `lower(recipient) LIKE 'p%'` on a btree
-   * (migration 0009); SQLite: a range on the NOCASE index with LIKE re-checking the rows in it.
+   * (migration 0009), when other filters come with it (alone: prefixPage); SQLite: a range on the
+   * NOCASE index with LIKE re-checking the rows in it.
    */
   private wherePrefix<Q extends SelectQueryBuilder<Database, 'messages', object>>(q: Q, prefix: string): Q {
     const pattern = `${escapeLike(prefix)}%`;
@@ -239,6 +241,57 @@ export class KyselyMessageRepo implements MessageRepo {
     let r = q.where(sql<boolean>`recipient COLLATE NOCASE >= ${lo}`);
     if (hi !== undefined) r = r.where(sql<boolean>`recipient COLLATE NOCASE < ${hi}`);
     return r.where(likeIgnoringCase(sql`recipient`, pattern, this.caps)) as Q;
+  }
+
+  /*
+   * PostgreSQL, a recipient prefix and no other filter but creation-time bounds and the cursor
+   * (docs/decisions/0045). The planner's plan for a common prefix — walk the primary key newest
+   * first, filter each row — assumes the matches are spread evenly over time; when they are not
+   * ("user12" in bench/indexes.ts: 4 % of the rows, none among the newest 70,000) it reads rows
+   * until it meets them (54 ms at 1M rows; 1.2 s for an address whose messages are all old). So:
+   * - the page's ids from `messages_recipient_lower` alone: an index-only range that reads each
+   *   match once, a top-N sort on `id COLLATE "C"` (an order the primary key does not give, so the
+   *   planner cannot walk that instead; the same order for ids), then those rows by key;
+   * - but first, when the prefix is common enough that an even spread would fill the page from the
+   *   newest rows sooner than from all its matches (the planner's estimates, one EXPLAIN), those
+   *   newest rows, a bounded number (recentWindow): a skewed prefix costs that plus its matches,
+   *   never a walk of the whole table.
+   */
+  private async prefixPage(prefix: string, bounds: readonly RawBuilder<boolean>[], n: number): Promise<Row[]> {
+    const pattern = `${escapeLike(prefix)}%`.toLowerCase();
+    const matches = sql.join([sql<boolean>`lower(recipient) LIKE ${pattern}`, ...bounds], sql` AND `);
+    const within = bounds.length > 0 ? sql`WHERE ${sql.join(bounds, sql` AND `)}` : sql``;
+    const window = await this.recentWindow(matches, within, n);
+    if (window > 0) {
+      const recent = await sql<Row>`
+        SELECT * FROM (SELECT * FROM messages ${within} ORDER BY id DESC LIMIT ${window}) m
+        WHERE lower(recipient) LIKE ${pattern} ORDER BY id DESC LIMIT ${n}`.execute(this.db);
+      if (recent.rows.length === n) return recent.rows;
+    }
+    const { rows } = await sql<Row>`
+      SELECT * FROM messages WHERE id = ANY(ARRAY(
+        SELECT id FROM messages WHERE ${matches} ORDER BY id COLLATE "C" DESC LIMIT ${n}
+      )) ORDER BY id DESC`.execute(this.db);
+    return rows;
+  }
+
+  /**
+   * How many of the newest rows to read for a prefix page before its index, from the planner's
+   * estimates of the matches (m) and of the rows within the bounds (t). An even spread fills n from
+   * n·t/m newest rows; when that is more than the m index entries, none (0). Otherwise up to the
+   * larger of twice that and PREFIX_WINDOW_SHARE·m: a prefix common but not among the newest rows
+   * then costs at most that walk plus its index entries, and one common lately (the walk fills the
+   * page early) never reads its hundreds of thousands of index entries.
+   */
+  private async recentWindow(matches: RawBuilder<unknown>, within: RawBuilder<unknown>, n: number): Promise<number> {
+    const { rows } = await sql<{ 'QUERY PLAN': [{ Plan: { Plans?: { 'Plan Rows': number }[] } }] }>`
+      EXPLAIN (FORMAT JSON) SELECT 1 FROM messages WHERE ${matches} UNION ALL SELECT 1 FROM messages ${within}`.execute(
+      this.db,
+    );
+    const [m, t] = (rows[0]?.['QUERY PLAN'][0]?.Plan.Plans ?? []).map((p) => Math.max(1, p['Plan Rows']));
+    if (m === undefined || t === undefined) return PREFIX_WINDOW;
+    const even = (n * t) / m;
+    return even < m ? Math.ceil(Math.max(2 * even, PREFIX_WINDOW_SHARE * m)) : 0;
   }
 
   /*
@@ -474,6 +527,32 @@ export class KyselyMessageRepo implements MessageRepo {
       .executeTakeFirst();
     return r && { id: r.id, state: r.state as MessageState };
   }
+}
+
+/** PostgreSQL prefix pages: the newest rows read first when the planner's estimates cannot be read (prefixPage). */
+const PREFIX_WINDOW = 2000;
+/**
+ * …and at least this share of the estimated matches: a row read from the table costs about twice
+ * an index-only entry (bench/indexes.ts, decision 0045), so the walk that found nothing costs about
+ * half of what the index read that follows it costs.
+ */
+const PREFIX_WINDOW_SHARE = 0.25;
+
+/** The filter fields prefixPage handles; any other (one added later too) takes list's general query. */
+const PREFIX_PAGE_FIELDS: ReadonlySet<string> = new Set(['recipientPrefix', 'since', 'until']);
+
+/** A filter with a recipient prefix and nothing else but creation-time bounds. */
+function onlyPrefix(f: MessageFilter): boolean {
+  return Object.entries(f).every(([k, v]) => v == null || v === '' || PREFIX_PAGE_FIELDS.has(k));
+}
+
+/** The creation-time bounds and the cursor, as terms on the primary key. */
+function idBounds(f: MessageFilter, cursor: string | undefined): RawBuilder<boolean>[] {
+  const terms: RawBuilder<boolean>[] = [];
+  if (f.since != null) terms.push(sql<boolean>`id >= ${idFloor(f.since)}`);
+  if (f.until != null) terms.push(sql<boolean>`id < ${idFloor(f.until)}`);
+  if (cursor) terms.push(sql<boolean>`id < ${cursor}`);
+  return terms;
 }
 
 /** The PostgreSQL claim's bound values. */

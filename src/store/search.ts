@@ -25,6 +25,17 @@ export function likeIgnoringCase(column: RawBuilder<unknown>, pattern: string, c
 }
 
 /**
+ * Messages whose recipient contains `text`, ignoring ASCII case. PostgreSQL's trigram index holds
+ * only the messages not being sent (migration 0017, docs/decisions/0045): the always-true
+ * `state <> 'sending' OR state = 'sending'` lets the planner read that index for the first arm and
+ * `messages_leases` (the messages in hand) for the second; without it the index cannot be used.
+ */
+export function recipientContainsTerm(text: string, caps: Capabilities): RawBuilder<boolean> {
+  const like = likeIgnoringCase(sql`recipient`, `%${escapeLike(text)}%`, caps);
+  return caps.ilike ? sql<boolean>`(${like} AND (state <> 'sending' OR state = 'sending'))` : like;
+}
+
+/**
  * A contact's search text: phone, e-mail, tag and the attributes' JSON, lowercased. The same
  * expression as the PostgreSQL index `contacts_search_trgm` (migration 0009), so the planner uses it.
  */

@@ -1,10 +1,12 @@
 import { after, describe, test } from 'node:test';
 import { messageDetailView } from '../../src/api/routes/messages/views.ts';
 import assert from 'node:assert/strict';
-import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { BACKENDS, freshUrl } from '../helpers/stores.ts';
 import { webhookMessage } from '../helpers/messages.ts';
+import { databaseForTests, openStore } from '../../src/store/open-store.ts';
+import { insertDeliveriesStep, newDelivery } from '../../src/store/event-delivery-writes.ts';
+import { runSteps } from '../../src/store/steps.ts';
 
 const DAY = 86_400_000;
 
@@ -97,6 +99,32 @@ for (const backend of BACKENDS) {
       assert.equal(ids.length, n, 'one delivery per event');
       assert.equal(new Set(ids).size, n, 'none twice');
       assert.equal(a + b, n, 'each dispatcher counts only what it queued');
+    });
+
+    test('one INSERT queues every delivery of a pass: bodies kept byte for byte, none for a message that is gone', async () => {
+      const { s } = await fresh();
+      const a = await s.endpoints.create({ url: 'https://a.example/e', events: ['message.cancelled'] }, 1000);
+      const b = await s.endpoints.create({ url: 'https://b.example/e', events: ['message.cancelled'] }, 1000);
+      const [m] = await s.messages.insertMany([webhookMessage('https://t.example/1')], 2000);
+      // Text that escapes in JSON: quotes, a backslash, a line separator, an emoji, a lone surrogate as
+      // JSON.stringify writes it, a NUL escape, and non-ASCII letters.
+      const body = JSON.stringify({ type: 'message.cancelled', data: { text: 'a"b\\c\u2028 😀 \ud800 \u0000 é' } });
+      const ping = JSON.stringify({ type: 'endpoint.ping', data: {} });
+      const to = (e: { id: string; url: string }) => ({ id: e.id, url: e.url });
+      const deliveries = [
+        newDelivery(3000, 'evt_1', 'message.cancelled', m!.id, body, to(a.endpoint)),
+        newDelivery(3000, 'evt_1', 'message.cancelled', m!.id, body, to(b.endpoint)),
+        newDelivery(3000, 'evt_2', 'message.cancelled', 'no-such-message', body, to(a.endpoint)),
+        newDelivery(3000, 'evt_3', 'endpoint.ping', null, ping, to(b.endpoint)),
+      ];
+      const pg = backend === 'postgres';
+      const [r] = await runSteps(databaseForTests(s), [insertDeliveriesStep(pg, deliveries, 3, 3000)]);
+      assert.equal(Number(r!.changes), 3, 'the delivery of a message that is gone is left out');
+      const got = [...(await deliveriesOf(s, a.endpoint.id)), ...(await deliveriesOf(s, b.endpoint.id))];
+      assert.deepEqual(got.map((d) => d.eventId).sort(), ['evt_1', 'evt_1', 'evt_3']);
+      const raw = await databaseForTests(s).selectFrom('event_deliveries').select(['event_id', 'body']).execute();
+      for (const row of raw)
+        assert.equal(row.body, row.event_id === 'evt_3' ? ping : body, 'each delivery its own event body');
     });
 
     test('message.accepted rows are written only when an endpoint wants them', async () => {

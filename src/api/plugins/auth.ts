@@ -101,10 +101,8 @@ export class Access {
    * promise when the store must be asked.
    */
   authenticate(req: FastifyRequest): ApiKeyRecord | Promise<ApiKeyRecord> {
-    const header = req.headers.authorization;
-    const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!m) throw new AppError('HERALD_UNAUTHORIZED');
-    const secret = m[1]!;
+    const secret = bearerSecret(req.headers.authorization);
+    if (secret === undefined) throw new AppError('HERALD_UNAUTHORIZED');
     const slot = fastKeyHash(secret);
     const now = this.o.clock.now();
     const hit = this.cache.get(slot);
@@ -132,6 +130,21 @@ export class Access {
     if (keyId === undefined) return this.cache.clear();
     for (const [slot, c] of this.cache) if (c.key.id === keyId) this.cache.delete(slot);
   }
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/**
+ * The secret of `Authorization: Bearer <secret>` (RFC 6750 §2.1; the scheme in any case, any
+ * whitespace around the secret), or undefined. The usual exact form is read without a match object.
+ */
+export function bearerSecret(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  if (header.startsWith('Bearer ') && header.length > 7) {
+    const secret = header.slice(7);
+    if (!/\s/.test(secret)) return secret;
+  }
+  return BEARER.exec(header)?.[1];
 }
 
 /** An unexpired key becomes the request's key; an expired one is a 401. */

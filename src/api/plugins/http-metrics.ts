@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Metrics } from '../../metrics.ts';
+import type { HistogramSeries, Metrics } from '../../metrics.ts';
 
 /**
  * Counts every answered request in herald_http_requests_total{route,method,status} and times it in
@@ -8,14 +8,14 @@ import type { Metrics } from '../../metrics.ts';
  * `unmatched`. With `logRequests` (HERALD_LOG_REQUESTS) each request also gets one log line.
  */
 export function installHttpMetrics(app: FastifyInstance, metrics: Metrics, opts: { logRequests: boolean }): void {
-  const labels = new LabelSets();
+  const labels = new LabelSets(metrics);
   // Callback style: nothing here waits, so no promise per request.
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.is404 ? 'unmatched' : (req.routeOptions.url ?? 'unmatched');
     const status = reply.statusCode;
     const l = labels.of(route, req.method, status);
-    metrics.httpRequests.inc(l.counted);
-    metrics.httpSeconds.observe(l.timed, reply.elapsedTime / 1000);
+    l.counted.value++;
+    l.timed.observe(reply.elapsedTime / 1000);
     if (opts.logRequests) {
       // The path only: query strings may carry filters and tokens.
       const path = req.url.split('?')[0];
@@ -29,24 +29,34 @@ export function installHttpMetrics(app: FastifyInstance, metrics: Metrics, opts:
 }
 
 interface Labels {
-  counted: { route: string; method: string; status: string };
-  timed: { route: string; method: string };
+  counted: { value: number };
+  timed: HistogramSeries;
 }
 
 /**
- * The label objects of each route, method and status, made once and reused: the same bounded set
- * prom-client keeps anyway, without two new objects per request.
+ * The series of each route, method and status, looked up once and reused: counting a request is
+ * then two additions and a bucket search, with no label object hashed or made (metrics.ts
+ * SeriesCounter). The set is bounded: route patterns, methods, status codes.
  */
 class LabelSets {
-  private readonly sets = new Map<string, Map<string, { timed: Labels['timed']; byStatus: Map<number, Labels> }>>();
+  private readonly metrics: Metrics;
+  private readonly sets = new Map<string, Map<string, { timed: HistogramSeries; byStatus: Map<number, Labels> }>>();
+
+  constructor(metrics: Metrics) {
+    this.metrics = metrics;
+  }
 
   of(route: string, method: string, status: number): Labels {
     let byMethod = this.sets.get(route);
     if (!byMethod) this.sets.set(route, (byMethod = new Map()));
     let m = byMethod.get(method);
-    if (!m) byMethod.set(method, (m = { timed: { route, method }, byStatus: new Map() }));
+    if (!m)
+      byMethod.set(method, (m = { timed: this.metrics.httpSeconds.series({ route, method }), byStatus: new Map() }));
     let l = m.byStatus.get(status);
-    if (!l) m.byStatus.set(status, (l = { counted: { route, method, status: String(status) }, timed: m.timed }));
+    if (!l) {
+      const counted = this.metrics.httpRequests.series({ route, method, status: String(status) });
+      m.byStatus.set(status, (l = { counted, timed: m.timed }));
+    }
     return l;
   }
 }

@@ -47,7 +47,9 @@ function walk(v: unknown, depth: number, maxDepth: number): Found | undefined {
     return undefined;
   }
   if (!isPlain(v)) return undefined;
-  for (const k of Object.keys(v)) {
+  // for…in with an own-key check: no array of keys per object (this walks every request's body).
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
     const bad = textProblem(k);
     if (bad) return { keys: [], message: `has a field name that ${bad}` };
     const found = walk((v as Record<string, unknown>)[k], depth + 1, maxDepth);

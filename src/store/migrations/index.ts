@@ -14,6 +14,7 @@ import { migration as m0013 } from './0013-queue-depth.ts';
 import { migration as m0014 } from './0014-event-claim-by-lane.ts';
 import { migration as m0015 } from './0015-leases-by-id.ts';
 import { migration as m0016 } from './0016-one-recipient-index.ts';
+import { migration as m0017 } from './0017-trigram-index-settled.ts';
 
 /**
  * A forward-only schema change: one SQL script per dialect, run in one transaction and recorded in
@@ -44,6 +45,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0014,
   m0015,
   m0016,
+  m0017,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,7 +1,8 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { ChangeResult } from '../../../store/store.ts';
-import { AppError } from '../../../errors/app-error.ts';
+import type { ChangeResult, InsertResult } from '../../../store/store.ts';
+import { AppError, coerceError } from '../../../errors/app-error.ts';
 import { useJsonParser } from '../../plugins/json-body.ts';
 import type { AppDeps } from '../../deps.ts';
 import {
@@ -26,6 +27,30 @@ function changed(r: ChangeResult) {
   return messageView(r.message);
 }
 
+/** The 202's body (status set here); a repeated Idempotency-Key says so in a header. */
+function accepted(reply: FastifyReply, r: InsertResult): { id: string; state: string } {
+  if (r.kind === 'existing') reply.header('idempotent-replayed', 'true');
+  reply.status(202);
+  return { id: r.id, state: r.state };
+}
+
+/** A rejection outside an async handler: to the error handler, as a throw would go. */
+function failed(reply: FastifyReply, err: unknown): void {
+  reply.send(coerceError(err));
+}
+
+/** A single message that names a template: rendered first (the template service reads the store). */
+async function acceptTemplated(
+  deps: AppDeps,
+  body: Static<typeof MessageInputSchema>,
+  key: string | undefined,
+  reply: FastifyReply,
+): Promise<{ id: string; state: string }> {
+  const msgs = deps.messages.compose(await deps.templates!.applyToInputs([body]));
+  const [r] = await deps.messages.accept(msgs, key ? { key, body } : undefined);
+  return accepted(reply, r!);
+}
+
 /** The native message API: accept, batch, read, list, cancel, retry. */
 export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -44,14 +69,16 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           response: { 202: AcceptedSchema, 200: AcceptedSchema, ...errors },
         },
       },
-      async (req, reply) => {
-        // Without a template the body is the message: no call (and no promise) through the template service.
-        const inputs = req.body.template === undefined ? [req.body] : await deps.templates!.applyToInputs([req.body]);
-        const msgs = deps.messages.compose(inputs);
+      // Callback style for the common case (no template): no async function and no promise for Fastify
+      // to wrap per request. A throw (validation) and a rejection (commit) both reach the error handler.
+      (req, reply) => {
         const key = req.headers['idempotency-key'];
-        const [r] = await deps.messages.accept(msgs, key ? { key, body: req.body } : undefined);
-        if (r!.kind === 'existing') reply.header('idempotent-replayed', 'true');
-        return reply.status(202).send({ id: r!.id, state: r!.state });
+        if (req.body.template !== undefined) return acceptTemplated(deps, req.body, key, reply);
+        const msgs = deps.messages.compose([req.body]);
+        deps.messages.accept(msgs, key ? { key, body: req.body } : undefined).then(
+          (results) => void reply.send(accepted(reply, results[0]!)),
+          (err: unknown) => void failed(reply, err),
+        );
       },
     );
 
