@@ -6,25 +6,52 @@ import { rowFromNewMessage } from './rows.ts';
 import {
   INSERT_BOUND,
   INSERT_CONSTANTS,
-  SQLITE_COMPLETE,
-  SQLITE_COMPLETION_EVENTS,
+  SQLITE_COMPLETION_CHUNKS,
   SQLITE_INSERT_CHUNKS,
+  completionChunks,
+  sqliteCompletion,
   sqliteInsertSteps,
   sqliteMessageInsertSteps,
 } from './message-writes.ts';
 import type { MessagesTable } from './schema.ts';
+import type { Step, StepResult } from './steps.ts';
+import type { Completion } from './store.ts';
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+
+/** A delivered webhook's completion, as the worker writes it. */
+const delivered = (id: string): Completion => ({
+  id,
+  owner: 'w1',
+  to: 'delivered',
+  at: 1000,
+  countsAttempt: true,
+  provider: 'webhook',
+  attempt: {
+    number: 1,
+    provider: 'webhook',
+    startedAt: 990,
+    durationMs: 10,
+    outcome: 'ok',
+    statusCode: 200,
+    response: 'ok',
+    error: null,
+  },
+  event: { type: 'delivered', source: 'worker' },
+});
 
 /*
  * A group of completions on SQLite must find each message by its primary key: a plan that walks a
  * state index instead visits every `sending` message once per completion (quadratic under load).
  */
-test('SQLite completions walk the JSON and find each message by primary key', () => {
+test('SQLite completions walk the VALUES and find each message by primary key', () => {
   const db = openSqlite(':memory:');
   migrateSqlite(db, () => 0);
-  for (const statement of [SQLITE_COMPLETE, SQLITE_COMPLETION_EVENTS]) {
+  const { steps } = sqliteCompletion(Array.from({ length: 128 + 32 + 8 }, (_, i) => delivered(`m${i}`)));
+  assert.equal(steps.length, 9);
+  for (const statement of steps.filter((s) => !s.sql.startsWith('INSERT INTO attempts'))) {
     const plan = db
-      .prepare(`EXPLAIN QUERY PLAN ${statement}`)
-      .all('[]')
+      .prepare(`EXPLAIN QUERY PLAN ${statement.sql}`)
+      .all(...(statement.params as SQLInputValue[]))
       .map((r) => String(r.detail));
     assert.ok(
       plan.some((d) => /^SEARCH m(essages)? USING (INDEX sqlite_autoindex_messages_1|PRIMARY KEY) \(id=\?\)$/.test(d)),
@@ -34,6 +61,86 @@ test('SQLite completions walk the JSON and find each message by primary key', ()
   }
   db.close();
 });
+
+test('SQLite completions go in chunks of 128, 32 and 8 rows, the last padded with NULL rows', () => {
+  for (const [n, shape] of [
+    [0, []],
+    [1, [8]],
+    [8, [8]],
+    [9, [8, 8]],
+    [49, [32, 8, 8, 8]],
+    [200, [128, 32, 32, 8]],
+    [300, [128, 128, 32, 8, 8]],
+  ] as const)
+    assert.deepEqual(completionChunks(n), shape, `${n} completions`);
+  const { steps } = sqliteCompletion([delivered('a'), { ...delivered('b'), attempt: undefined }]);
+  const texts = new Set(steps.map((s) => s.sql));
+  assert.equal(steps.length, 3);
+  for (const s of steps) {
+    assert.equal((s.sql.match(/\?/g) ?? []).length, s.params.length, s.sql);
+    assert.ok(s.params.length % SQLITE_COMPLETION_CHUNKS[2] === 0);
+  }
+  // Every row once, in order, then NULL rows: the id is the first value of each row.
+  const events = steps[0]!.params;
+  assert.deepEqual(
+    events.filter((_, k) => k % 7 === 0),
+    ['a', 'b', null, null, null, null, null, null],
+  );
+  // Only the completion that called a provider has an attempt row.
+  assert.deepEqual(
+    steps[2]!.params.filter((_, k) => k % 9 === 0),
+    ['a', null, null, null, null, null, null, null],
+  );
+  assert.equal(texts.size, 3);
+});
+
+test('SQLite completions write event and attempt rows in the group order, none for padding or a lost lease', async () => {
+  const db = openSqlite(':memory:');
+  migrateSqlite(db, () => 0);
+  const ids = Array.from({ length: 45 }, (_, i) => `m${String(44 - i).padStart(2, '0')}`);
+  const insert = db.prepare(
+    `INSERT INTO messages (id, channel, lane, recipient, state, max_attempts, due_at, created_at, updated_at, lease_owner)
+     VALUES (?, 'webhook', 'webhook:x', 'http://e/x', 'sending', 5, 0, 0, 0, ?)`,
+  );
+  // m00 is held by another worker: its completion must not apply (its attempt row is still written).
+  for (const id of ids) insert.run(id, id === 'm00' ? 'w2' : 'w1');
+  const { steps, applied } = sqliteCompletion(ids.map(delivered));
+  const results = await runStepsOn(db, steps);
+  assert.equal(applied(results), 44);
+  const events = db
+    .prepare('SELECT message_id FROM events ORDER BY id')
+    .all()
+    .map((r) => r.message_id);
+  assert.deepEqual(events, ids.slice(0, 44));
+  const attempts = db
+    .prepare('SELECT message_id FROM attempts ORDER BY id')
+    .all()
+    .map((r) => r.message_id);
+  assert.deepEqual(attempts, ids);
+  const row = db.prepare("SELECT * FROM messages WHERE id = 'm10'").get()!;
+  assert.equal(row.state, 'delivered');
+  assert.equal(row.attempts, 1);
+  assert.equal(row.provider, 'webhook');
+  assert.equal(row.lease_owner, null);
+  assert.equal(row.delivered_at, 1000);
+  assert.equal(row.sent_at, 1000);
+  assert.equal(db.prepare("SELECT state FROM messages WHERE id = 'm00'").get()!.state, 'sending');
+  db.close();
+});
+
+/** The steps one by one on a node:sqlite connection, as the SQLite thread runs them. */
+async function runStepsOn(db: DatabaseSync, steps: readonly Step[]): Promise<StepResult[]> {
+  db.exec('BEGIN');
+  const out: StepResult[] = [];
+  for (const s of steps) {
+    const stmt = db.prepare(s.sql);
+    const params = s.params as SQLInputValue[];
+    assert.equal(stmt.columns().length, 0, 'completion statements return no rows');
+    out.push({ rows: [], changes: stmt.run(...params).changes });
+  }
+  db.exec('COMMIT');
+  return Promise.resolve(out);
+}
 
 test('SQLite inserts a group as multi-row VALUES of 100, 10 and 1 rows: three constant texts', () => {
   const row = (i: number) => ({ id: `m${i}` }) as unknown as MessagesTable;

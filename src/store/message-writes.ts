@@ -1,5 +1,5 @@
 import type { MessagesTable } from './schema.ts';
-import type { Step } from './steps.ts';
+import type { Step, StepResult } from './steps.ts';
 import type { CampaignContent, CampaignPageRow, CampaignPageShared, Completion } from './store.ts';
 
 /*
@@ -8,8 +8,9 @@ import type { CampaignContent, CampaignPageRow, CampaignPageShared, Completion }
  * SQLite reads it with json_each (jsonb_each is missing from the SQLite of Node 22.16), PostgreSQL with json_populate_recordset / json_to_recordset.
  * Constant text is prepared once (the SQLite thread keeps it; no statement per row count), and one
  * string crosses to the SQLite thread or the PostgreSQL socket instead of 33 values per row.
- * One exception: the SQLite messages INSERT binds plain values in multi-row VALUES of 100, 10 and 1
- * rows (docs/decisions/0030): extracting 33 columns from JSON cost more than binding them.
+ * Two exceptions on SQLite, where extracting values from JSON cost more than binding them: the
+ * messages INSERT binds plain values in multi-row VALUES of 100, 10 and 1 rows (docs/decisions/0030),
+ * and the completions bind theirs in VALUES of 128, 32 and 8 rows (docs/decisions/0044).
  *
  * PostgreSQL runs each operation as ONE statement (data-modifying CTEs), so a group commit is a
  * single round trip that commits by itself: those statements are in postgres-writes.ts, with the
@@ -227,49 +228,135 @@ export const ATTEMPT_COLUMNS =
   'message_id, number, provider, started_at, duration_ms, outcome, status_code, response, error';
 
 /*
- * SQLite: three statements over the same JSON of completions, in one call to the thread. The event
- * rows are written first, for exactly the completions whose guard holds (state `sending`, same lease
- * owner); the UPDATE then applies under the same guard. SQLite has one writer and both run in one
- * transaction, so both statements see the same rows. `+column` keeps the planner off the state
- * indexes: it walks the JSON and finds each message by primary key (a plan test checks it).
+ * SQLite completions — input: a group of completions; output: steps whose UPDATEs' change counts
+ * say how many applied (sqliteCompletion; no RETURNING: nothing but the count is read). Three statements per chunk of the group: the event rows, for
+ * exactly the completions whose guard holds (state `sending`, same lease owner); the UPDATE under
+ * the same guard (one writer, one transaction: both see the same rows); the attempt rows (recorded
+ * even where the lease was lost: the provider was called). `+column` keeps the planner off the
+ * state indexes: it walks the VALUES and finds each message by primary key (a plan test checks it).
+ *
+ * Plain values in multi-row VALUES, not one JSON parameter (docs/decisions/0044): each `->>` of a
+ * json_each row re-renders and re-reads the row's JSON, and the three JSON statements cost
+ * ~25 µs per completion on the SQLite thread against ~13 µs bound. Chunks of 128, 32 and 8 rows
+ * (nine constant texts, prepared once); the last chunk is padded to 8 with rows of NULLs, which
+ * match no message and write no attempt. A CROSS JOIN keeps the VALUES the outer loop, so event
+ * rows are written in the group's order.
  */
-export const SQLITE_COMPLETION_EVENTS = `INSERT INTO events (message_id, at, type, from_state, to_state, source, detail)
-SELECT m.id, v.value->>'at', v.value->>'type', 'sending', v.value->>'state', v.value->>'source', v.value->>'detail'
-FROM json_each(?) AS v CROSS JOIN messages AS m
-WHERE m.id = v.value->>'id' AND +m.state = 'sending' AND +m.lease_owner = v.value->>'owner'
-ORDER BY v.key`;
+export const SQLITE_COMPLETION_CHUNKS = [128, 32, 8] as const;
+const PAD = SQLITE_COMPLETION_CHUNKS[SQLITE_COMPLETION_CHUNKS.length - 1]!;
 
-export const SQLITE_COMPLETE = `UPDATE messages SET
-  state = v.value->>'state', reason = v.value->>'reason', lease_owner = NULL, lease_until = NULL,
-  updated_at = v.value->>'at',
-  attempts = attempts + (v.value->>'inc'),
-  due_at = COALESCE(v.value->>'due_at', due_at),
-  provider = COALESCE(v.value->>'provider', provider),
-  provider_message_id = COALESCE(v.value->>'pmid', provider_message_id),
-  sent_at = CASE WHEN v.value->>'state' IN ('sent', 'delivered') THEN v.value->>'at' ELSE sent_at END,
-  delivered_at = CASE WHEN v.value->>'state' = 'delivered' THEN v.value->>'at' ELSE delivered_at END
-FROM json_each(?) AS v
-WHERE messages.id = v.value->>'id' AND +messages.state = 'sending' AND +messages.lease_owner = v.value->>'owner'
-RETURNING messages.id`;
+const valueRows = (rows: number, width: number) =>
+  Array<string>(rows)
+    .fill(`(${Array<string>(width).fill('?').join(', ')})`)
+    .join(', ');
 
-const SQLITE_ATTEMPTS = `INSERT INTO attempts (${ATTEMPT_COLUMNS})
-SELECT ${ATTEMPT_COLUMNS.split(', ')
-  .map((c) => `value->>'${c}'`)
-  .join(', ')} FROM json_each(?)`;
+/** Per completion: id, owner, at, type, to_state, source, detail. */
+const EVENT_WIDTH = 7;
+const sqliteCompletionEvents = (
+  rows: number,
+) => `INSERT INTO events (message_id, at, type, from_state, to_state, source, detail)
+SELECT m.id, v.column3, v.column4, 'sending', v.column5, v.column6, v.column7
+FROM (VALUES ${valueRows(rows, EVENT_WIDTH)}) AS v CROSS JOIN messages AS m
+WHERE m.id = v.column1 AND +m.state = 'sending' AND +m.lease_owner = v.column2`;
 
-/** Where, in sqliteCompleteSteps' list, the UPDATE is: its result rows are the applied ids. */
-export const SQLITE_COMPLETE_UPDATE = 1;
+/** Per completion: id, owner, state, reason, attempt increment, due_at, provider, provider id, at. */
+const UPDATE_WIDTH = 9;
+const sqliteCompletionUpdate = (rows: number) => `UPDATE messages SET
+  state = v.column3, reason = v.column4, lease_owner = NULL, lease_until = NULL,
+  updated_at = v.column9,
+  attempts = attempts + v.column5,
+  due_at = COALESCE(v.column6, due_at),
+  provider = COALESCE(v.column7, provider),
+  provider_message_id = COALESCE(v.column8, provider_message_id),
+  sent_at = CASE WHEN v.column3 IN ('sent', 'delivered') THEN v.column9 ELSE sent_at END,
+  delivered_at = CASE WHEN v.column3 = 'delivered' THEN v.column9 ELSE delivered_at END
+FROM (VALUES ${valueRows(rows, UPDATE_WIDTH)}) AS v
+WHERE messages.id = v.column1 AND +messages.state = 'sending' AND +messages.lease_owner = v.column2`;
 
-/** SQLite: the steps that settle a group of completions; the UPDATE (SQLITE_COMPLETE_UPDATE) returns the applied ids. */
-export function sqliteCompleteSteps(completions: readonly Completion[]): Step[] {
-  const values = JSON.stringify(completions.map(completionValues));
+/** Per attempt, in ATTEMPT_COLUMNS order (padding rows have a NULL message id and are left out). */
+const ATTEMPT_WIDTH = 9;
+const sqliteCompletionAttempts = (rows: number) => `INSERT INTO attempts (${ATTEMPT_COLUMNS})
+SELECT * FROM (VALUES ${valueRows(rows, ATTEMPT_WIDTH)}) WHERE column1 IS NOT NULL`;
+
+/** The three statement texts per chunk size, built once. */
+const SQLITE_COMPLETION_SQL = new Map(
+  SQLITE_COMPLETION_CHUNKS.map((n) => [
+    n,
+    { events: sqliteCompletionEvents(n), update: sqliteCompletionUpdate(n), attempts: sqliteCompletionAttempts(n) },
+  ]),
+);
+
+/** The chunk sizes a group of `n` completions is written in (the last one padded). */
+export function completionChunks(n: number): number[] {
+  const out: number[] = [];
+  let left = n;
+  for (const size of SQLITE_COMPLETION_CHUNKS) for (; left >= size; left -= size) out.push(size);
+  for (; left > 0; left -= PAD) out.push(PAD);
+  return out;
+}
+
+/*
+ * Each chunk's values, flattened row by row and padded with NULLs. Indexed loops and push: a holey
+ * array crosses to the thread as a sparse one (slower to clone).
+ */
+function pushNulls(out: unknown[], count: number): void {
+  for (let i = 0; i < count; i++) out.push(null);
+}
+
+function chunkSteps(completions: readonly Completion[], from: number, size: number): Step[] {
+  const sql = SQLITE_COMPLETION_SQL.get(size as (typeof SQLITE_COMPLETION_CHUNKS)[number])!;
+  const events: unknown[] = [];
+  const update: unknown[] = [];
+  const attempts: unknown[] = [];
+  const to = Math.min(from + size, completions.length);
+  for (let i = from; i < to; i++) {
+    const c = completions[i]!;
+    const reason = c.reason ?? null;
+    events.push(c.id, c.owner, c.at, c.event.type, c.to, c.event.source, c.event.detail ?? null);
+    update.push(c.id, c.owner, c.to, reason, c.countsAttempt ? 1 : 0, c.dueAt ?? null, c.provider ?? null);
+    update.push(c.providerMessageId ?? null, c.at);
+    const a = c.attempt;
+    if (a) attempts.push(c.id, a.number, a.provider, a.startedAt, Math.round(a.durationMs), a.outcome);
+    if (a) attempts.push(a.statusCode, a.response, a.error);
+  }
+  const pad = from + size - to;
+  pushNulls(events, pad * EVENT_WIDTH);
+  pushNulls(update, pad * UPDATE_WIDTH);
   const steps: Step[] = [
-    { sql: SQLITE_COMPLETION_EVENTS, params: [values] },
-    { sql: SQLITE_COMPLETE, params: [values] },
+    { sql: sql.events, params: events },
+    { sql: sql.update, params: update },
   ];
-  const attempts = attemptRows(completions);
-  if (attempts.length > 0) steps.push({ sql: SQLITE_ATTEMPTS, params: [JSON.stringify(attempts)] });
+  if (attempts.length > 0) {
+    pushNulls(attempts, size * ATTEMPT_WIDTH - attempts.length);
+    steps.push({ sql: sql.attempts, params: attempts });
+  }
   return steps;
+}
+
+/**
+ * SQLite: the steps that settle a group of completions (all chunks, in one call and one transaction),
+ * and, from their results, how many applied (the UPDATEs' change counts: triggers' changes are not in them).
+ */
+export function sqliteCompletion(completions: readonly Completion[]): {
+  steps: Step[];
+  applied: (results: readonly StepResult[]) => number;
+} {
+  const steps: Step[] = [];
+  const updates: number[] = [];
+  let from = 0;
+  for (const size of completionChunks(completions.length)) {
+    updates.push(steps.length + 1);
+    for (const s of chunkSteps(completions, from, size)) steps.push(s);
+    from += size;
+  }
+  return {
+    steps,
+    applied: (results) => {
+      let n = 0;
+      for (const k of updates) n += Number(results[k]!.changes ?? 0);
+      return n;
+    },
+  };
 }
 
 /*

@@ -4,13 +4,7 @@ import type { NewMessage } from '../domain/message.ts';
 import { canTransition, RETRYABLE_STATES, type MessageState } from '../domain/states.ts';
 import { extendLeases, reapLeases } from './leases.ts';
 import type { Capabilities } from './capabilities.ts';
-import {
-  SQLITE_COMPLETE_UPDATE,
-  sqliteCompleteSteps,
-  sqliteCampaignSteps,
-  sqliteInsertSteps,
-  type NewCallback,
-} from './message-writes.ts';
+import { sqliteCompletion, sqliteCampaignSteps, sqliteInsertSteps, type NewCallback } from './message-writes.ts';
 import {
   postgresClaimStep,
   postgresCompleteAndClaimStep,
@@ -20,7 +14,7 @@ import {
 } from './postgres-writes.ts';
 import { attemptFromRow, chunk, eventFromRow, messageFromRow, rowFromNewMessage, storableText } from './rows.ts';
 import { recipientIs } from './recipients.repo.ts';
-import { runSteps, type Step, type StepResult } from './steps.ts';
+import { runSteps } from './steps.ts';
 import type { Database, MessagesTable } from './schema.ts';
 import { escapeLike, likeIgnoringCase, prefixUpperBound, recipientContainsTerm } from './search.ts';
 import { openStateIndex, stateTerm, withIndex } from './state-filter.ts';
@@ -61,20 +55,6 @@ function storableCompletion(c: Completion): Completion {
     providerMessageId: storableText(c.providerMessageId),
     attempt: a && { ...a, response: storableText(a.response), error: storableText(a.error) },
     event: { ...c.event, detail: storableText(c.event.detail) },
-  };
-}
-
-/** SQLite: the steps settling `completions` (1000 per group) and, from their results, how many applied. */
-function sqliteCompletion(completions: readonly Completion[]) {
-  const steps: Step[] = [];
-  const updates: number[] = [];
-  for (const part of chunk(completions, 1000)) {
-    updates.push(steps.length + SQLITE_COMPLETE_UPDATE);
-    steps.push(...sqliteCompleteSteps(part));
-  }
-  return {
-    steps,
-    applied: (results: readonly StepResult[]) => updates.reduce((n, k) => n + results[k]!.rows.length, 0),
   };
 }
 

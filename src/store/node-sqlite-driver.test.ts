@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqlite, SQLITE_CACHE_KIB, WAL_AUTOCHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES } from './node-sqlite-driver.ts';
+import {
+  bindParams,
+  openSqlite,
+  SQLITE_CACHE_KIB,
+  WAL_AUTOCHECKPOINT_PAGES,
+  WAL_SIZE_LIMIT_BYTES,
+} from './node-sqlite-driver.ts';
 
 test("a database file opens with Herald's pragmas: WAL, synchronous=FULL, foreign keys, 16 MiB page cache", () => {
   const dir = mkdtempSync(join(tmpdir(), 'herald-pragmas-'));
@@ -25,4 +31,12 @@ test("a database file opens with Herald's pragmas: WAL, synchronous=FULL, foreig
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('bindParams turns booleans into 0/1 and undefined into NULL, and copies nothing otherwise', () => {
+  const clean = ['a', 1, null, 2.5, 10n];
+  assert.equal(bindParams(clean), clean);
+  assert.deepEqual(bindParams(['a', true, false, undefined, 3]), ['a', 1, 0, null, 3]);
+  // A value to convert at the very end is still converted.
+  assert.deepEqual(bindParams([...clean, undefined]), [...clean, null]);
 });

@@ -32,8 +32,17 @@ function adapt(stmt: StatementSync): SqliteStatement {
   };
 }
 
-/** Parameters as node:sqlite binds them: booleans become 0/1, undefined becomes NULL. */
+/**
+ * Parameters as node:sqlite binds them: booleans become 0/1, undefined becomes NULL. The array itself
+ * when it has neither (no copy: a completion chunk binds up to 1,152 values, docs/decisions/0044).
+ */
 export function bindParams(params: ReadonlyArray<unknown>): SQLInputValue[] {
+  let clean = true;
+  for (let i = 0; i < params.length && clean; i++) {
+    const p = params[i];
+    clean = p !== undefined && typeof p !== 'boolean';
+  }
+  if (clean) return params as SQLInputValue[];
   return params.map((p) => {
     if (p === undefined) return null;
     if (typeof p === 'boolean') return p ? 1 : 0;
