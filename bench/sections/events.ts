@@ -95,7 +95,8 @@ async function follow(
   const goals = [Math.ceil(n * STEADY_FROM), Math.ceil(n * STEADY_TO)];
   let polledAt = wallMs();
   let s = await sinkStats(sink);
-  while (s.count < n && wallMs() < until) {
+  // A poll may pass the last mark and the end together: the loop still takes the marks due.
+  while ((s.count < n || marks.length < goals.length) && wallMs() < until) {
     const goal = goals[marks.length];
     if (goal !== undefined && s.count >= goal) {
       const threads = threadCpu(pid);
@@ -108,7 +109,7 @@ async function follow(
   }
   const seconds = (s.lastAt - s.firstAt) / 1000;
   const wholeRate = seconds > 0 ? s.count / seconds : 0;
-  if (s.count < n || marks.length < 2)
+  if (s.count < n || marks.length < 2 || marks[1]!.at === marks[0]!.at)
     return {
       rate: 0,
       wholeRate,
@@ -119,7 +120,7 @@ async function follow(
   const rate = count / ((b.at - a.at) / 1000);
   const cpu = cpuPerRequest(a.threads, b.threads, count);
   let backendUs: number | undefined;
-  if (a.pg && b.pg) {
+  if (a.pg && b.pg && b.pg.size > 0) {
     let us = 0;
     for (const [p, t] of b.pg) us += t - (a.pg.get(p) ?? 0);
     backendUs = us / count;

@@ -194,10 +194,12 @@ function emailExtras(input: MessageInput, bad: (f: string, m: string) => void): 
 /**
  * Webhook URLs already accepted, with their lane: most messages go to a few URLs, and parsing one
  * (WHATWG URL, then its origin) is a few hundred bytes and ~1 µs per ingested message. Only valid
- * URLs are kept, so a refused one is checked (and reported) each time. Bounded: emptied when full.
+ * URLs are kept, so a refused one is checked (and reported) each time. Bounded: emptied when full,
+ * and a URL longer than LANE_CACHE_URL_MAX (a postback's, filled from its data) is never kept.
  */
 const laneOfUrl = new Map<string, string>();
 const LANE_CACHE_MAX = 1024;
+const LANE_CACHE_URL_MAX = 2048;
 
 /** The lane of a valid webhook URL (`webhook:<origin>`), or undefined after reporting its problem. */
 function checkedLane(raw: string | undefined, field: string, bad: (f: string, m: string) => void): string | undefined {
@@ -208,6 +210,7 @@ function checkedLane(raw: string | undefined, field: string, bad: (f: string, m:
   const url = checkUrl(raw, field, bad);
   if (!url) return undefined;
   const lane = webhookLane(url);
+  if (raw!.length > LANE_CACHE_URL_MAX) return lane;
   if (laneOfUrl.size >= LANE_CACHE_MAX) laneOfUrl.clear();
   laneOfUrl.set(raw!, lane);
   return lane;

@@ -12,7 +12,8 @@ import type { Migration } from './index.ts';
  * The extension is created (in `public`) where it is missing and allowed; when pg_trgm is not installed on the
  * server or the role may not create it, the migration still succeeds without these indexes (a
  * NOTICE says so) and the searches scan instead (correct, slower). Run
- * `CREATE EXTENSION pg_trgm` as a superuser and re-create the indexes by hand to get them later.
+ * `CREATE EXTENSION pg_trgm` as a superuser and re-create the indexes by hand to get them later
+ * (`messages_recipient_trgm` with migration 0017's `WHERE state <> 'sending'`; docs/api.md).
  *
  * SQLite: `messages_recipient_nocase` (recipient COLLATE NOCASE, id) turns a case-insensitive
  * prefix into an index range. Substrings and contact search scan newest first and stop at a page:

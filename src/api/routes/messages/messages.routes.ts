@@ -75,10 +75,10 @@ export function messageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         const key = req.headers['idempotency-key'];
         if (req.body.template !== undefined) return acceptTemplated(deps, req.body, key, reply);
         const msgs = deps.messages.compose([req.body]);
-        deps.messages.accept(msgs, key ? { key, body: req.body } : undefined).then(
-          (results) => void reply.send(accepted(reply, results[0]!)),
-          (err: unknown) => void failed(reply, err),
-        );
+        deps.messages
+          .accept(msgs, key ? { key, body: req.body } : undefined)
+          .then((results) => void reply.send(accepted(reply, results[0]!)))
+          .catch((err: unknown) => void failed(reply, err));
       },
     );
 
